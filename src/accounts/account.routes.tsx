@@ -1,0 +1,101 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../http/errors.js';
+import { viewContext } from '../http/page.js';
+import type { Services } from '../services.js';
+import { clearSessionCookie, setSessionCookie } from '../sessions/session.plugin.js';
+import { ForgotPasswordPage, InvalidLinkPage, RegisterPage, ResetPasswordPage, VerifyEmailPage } from './account.pages.js';
+import type { ClientInfo } from './registration.service.js';
+
+const Csrf = { _csrf: Type.String() };
+const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 128 })) });
+
+function client(req: FastifyRequest): ClientInfo {
+  return { ip: req.ip, userAgent: req.headers['user-agent'] ?? '' };
+}
+
+export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
+  const { config } = services;
+  return async (app) => {
+    app.get('/portal/register', async (req, reply) => {
+      if (req.portalSession !== undefined) return reply.redirect('/portal/entitlements', 303);
+      return reply.page(<RegisterPage ctx={viewContext(req, reply)} />);
+    });
+
+    app.post(
+      '/portal/register',
+      { schema: { body: Type.Object({ accountId: Type.String({ maxLength: 64 }), email: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 1024 }), passwordConfirm: Type.String({ maxLength: 1024 }), ...Csrf }) } },
+      async (req, reply) => {
+        const { accountId, email } = req.body;
+        try {
+          const result = await services.registration.register(req.body, client(req));
+          if (req.portalSessionToken !== undefined) await services.sessions.invalidate(req.portalSessionToken);
+          setSessionCookie(reply, config, result.token, result.expiresAt);
+          return await reply.redirect('/portal/entitlements?notice=welcome', 303);
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          return reply.page(<RegisterPage ctx={viewContext(req, reply)} values={{ accountId, email }} error={error.message} fieldErrors={error.fields} />, error.status);
+        }
+      },
+    );
+
+    app.get('/portal/forgot-password', async (req, reply) => reply.page(<ForgotPasswordPage ctx={viewContext(req, reply)} />));
+
+    app.post('/portal/forgot-password', { schema: { body: Type.Object({ accountId: Type.String({ maxLength: 64 }), ...Csrf }) } }, async (req, reply) => {
+      try {
+        await services.passwordReset.requestReset(req.body.accountId, client(req));
+        return await reply.redirect('/portal/sign-in?notice=reset-requested', 303);
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        return reply.page(<ForgotPasswordPage ctx={viewContext(req, reply)} accountId={req.body.accountId} error={error.message} fieldErrors={error.fields} />, error.status);
+      }
+    });
+
+    const invalidResetLink = (req: FastifyRequest, reply: Parameters<typeof viewContext>[1]) =>
+      reply.page(
+        <InvalidLinkPage ctx={viewContext(req, reply)} title="Link not valid" message="This password reset link is invalid, has expired or has already been used. Reset links work once and expire after 45 minutes." action={{ href: '/portal/forgot-password', label: 'Ask for a new link' }} />,
+        400,
+      );
+
+    app.get('/portal/reset-password', { schema: { querystring: TokenQuery } }, async (req, reply) => {
+      const token = req.query.token ?? '';
+      if (!(await services.passwordReset.checkResetToken(token))) return invalidResetLink(req, reply);
+      return reply.page(<ResetPasswordPage ctx={viewContext(req, reply)} token={token} />);
+    });
+
+    app.post(
+      '/portal/reset-password',
+      { schema: { body: Type.Object({ token: Type.String({ maxLength: 128 }), password: Type.String({ maxLength: 1024 }), passwordConfirm: Type.String({ maxLength: 1024 }), ...Csrf }) } },
+      async (req, reply) => {
+        try {
+          await services.passwordReset.completeReset(req.body, client(req));
+          // The reset ended every session, this browser's included.
+          clearSessionCookie(reply, config);
+          return await reply.redirect('/portal/sign-in?notice=password-reset', 303);
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          if (error.code === 'reset_link_invalid') return invalidResetLink(req, reply);
+          return reply.page(<ResetPasswordPage ctx={viewContext(req, reply)} token={req.body.token} error={error.message} fieldErrors={error.fields} />, error.status);
+        }
+      },
+    );
+
+    const invalidVerifyLink = (req: FastifyRequest, reply: Parameters<typeof viewContext>[1]) =>
+      reply.page(
+        <InvalidLinkPage ctx={viewContext(req, reply)} title="Link not valid" message="This verification link is invalid, has expired or has already been used." action={{ href: '/portal/entitlements', label: 'Go to My Entitlements' }} />,
+        400,
+      );
+
+    app.get('/portal/verify-email', { schema: { querystring: TokenQuery } }, async (req, reply) => {
+      const token = req.query.token ?? '';
+      const pending = await services.registration.checkEmailVerification(token);
+      if (pending === undefined) return invalidVerifyLink(req, reply);
+      return reply.page(<VerifyEmailPage ctx={viewContext(req, reply)} token={token} email={pending.email} />);
+    });
+
+    app.post('/portal/verify-email', { schema: { body: Type.Object({ token: Type.String({ maxLength: 128 }), ...Csrf }) } }, async (req, reply) => {
+      if (!(await services.registration.confirmEmailVerification(req.body.token, client(req)))) return invalidVerifyLink(req, reply);
+      return reply.redirect(req.portalSession ? '/portal/entitlements?notice=email-verified' : '/portal/sign-in?notice=email-verified', 303);
+    });
+  };
+}

@@ -1,0 +1,48 @@
+import type { Db } from '../db/database.js';
+import type { PortalAccountRow } from '../db/schema.js';
+
+export function createAccountsRepo(db: Db) {
+  return {
+    findByAwsAccountId(awsAccountId: string): Promise<PortalAccountRow | undefined> {
+      return db.selectFrom('portal_accounts').selectAll().where('aws_account_id', '=', awsAccountId).executeTakeFirst();
+    },
+
+    findById(id: string, trx: Db = db): Promise<PortalAccountRow | undefined> {
+      return trx.selectFrom('portal_accounts').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    async insert(trx: Db, values: { awsAccountId: string; email: string; passwordHash: string; now: Date }): Promise<PortalAccountRow> {
+      const account = await trx
+        .insertInto('portal_accounts')
+        .values({ aws_account_id: values.awsAccountId, email: values.email, password_hash: values.passwordHash, password_changed_at: values.now, created_at: values.now, email_verified_at: null, disabled_at: null })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await trx.insertInto('password_history').values({ account_id: account.id, password_hash: values.passwordHash, created_at: values.now }).execute();
+      return account;
+    },
+
+    async setPassword(trx: Db, accountId: string, passwordHash: string, now: Date): Promise<void> {
+      await trx.updateTable('portal_accounts').set({ password_hash: passwordHash, password_changed_at: now, must_change_password: false }).where('id', '=', accountId).execute();
+      await trx.insertInto('password_history').values({ account_id: accountId, password_hash: passwordHash, created_at: now }).execute();
+    },
+
+    /** The hashes of the account's most recent passwords, newest first (the current one included). */
+    async recentPasswordHashes(accountId: string, count: number): Promise<string[]> {
+      const rows = await db.selectFrom('password_history').select('password_hash').where('account_id', '=', accountId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(count).execute();
+      return rows.map((r) => r.password_hash);
+    },
+
+    async markEmailVerified(trx: Db, accountId: string, email: string, now: Date): Promise<void> {
+      await trx.updateTable('portal_accounts').set({ email_verified_at: now }).where('id', '=', accountId).where('email', '=', email).execute();
+    },
+  };
+}
+
+export type AccountsRepo = ReturnType<typeof createAccountsRepo>;
+
+/** PostgreSQL's unique_violation, e.g. two registrations for one AWS account ID racing. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { code?: unknown; constraint?: unknown };
+  return e.code === '23505' && (constraint === undefined || e.constraint === constraint);
+}

@@ -1,0 +1,121 @@
+import type { AuditLog } from '../audit/audit.repo.js';
+import type { Clock } from '../config/clock.js';
+import type { Db } from '../db/database.js';
+import { AppError } from '../http/errors.js';
+import { generateToken, hashToken } from '../http/tokens.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { SessionService } from '../sessions/sessions.service.js';
+import { normaliseAccountId } from './account-id.js';
+import { passwordChangedEmail, passwordResetEmail } from './account.emails.js';
+import { createAccountsRepo } from './accounts.repo.js';
+import type { PasswordHasher } from './password.hasher.js';
+import { passwordProblems } from './password.policy.js';
+import type { ClientInfo } from './registration.service.js';
+
+export const RESET_LINK_MINUTES = 45;
+/** At most one reset email per account per minute, so the form cannot be used to flood an inbox. */
+const RESET_EMAIL_INTERVAL_MS = 60_000;
+/** A new password may not be any of the account's last 3. */
+export const PASSWORD_HISTORY_DEPTH = 3;
+
+export function createPasswordResetService(deps: {
+  db: Db;
+  clock: Clock;
+  hasher: PasswordHasher;
+  sessions: SessionService;
+  mailer: Mailer;
+  audit: AuditLog;
+  publicUrl: URL;
+}) {
+  const accounts = createAccountsRepo(deps.db);
+
+  async function findUsableToken(token: string) {
+    const row = await deps.db.selectFrom('password_reset_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+    if (row === undefined || row.used_at !== null || row.expires_at <= deps.clock.now()) return undefined;
+    return row;
+  }
+
+  const invalidLink = () =>
+    new AppError('reset_link_invalid', 'This password reset link is invalid, has expired or has already been used. Ask for a new one below.', 400);
+
+  return {
+    /** Answers the same way whatever the account ID; only an existing account gets an email. */
+    async requestReset(accountIdInput: string, client: ClientInfo): Promise<void> {
+      const id = normaliseAccountId(accountIdInput);
+      if (!id.ok) throw new AppError('validation_failed', 'Please correct the highlighted field.', 400, { accountId: [id.message] });
+      const now = deps.clock.now();
+      const account = await accounts.findByAwsAccountId(id.accountId);
+      await deps.db.transaction().execute(async (trx) => {
+        let emailed = false;
+        if (account !== undefined && account.disabled_at === null) {
+          const recent = await trx
+            .selectFrom('password_reset_tokens')
+            .select('created_at')
+            .where('account_id', '=', account.id)
+            .where('created_at', '>', new Date(now.getTime() - RESET_EMAIL_INTERVAL_MS))
+            .executeTakeFirst();
+          if (recent === undefined) {
+            const token = generateToken();
+            await trx
+              .insertInto('password_reset_tokens')
+              .values({ token_hash: hashToken(token), account_id: account.id, created_at: now, expires_at: new Date(now.getTime() + RESET_LINK_MINUTES * 60_000), used_at: null })
+              .execute();
+            const resetUrl = new URL(`/portal/reset-password?token=${token}`, deps.publicUrl).toString();
+            await deps.mailer.enqueue(passwordResetEmail(account.email, account.aws_account_id, resetUrl, RESET_LINK_MINUTES), trx);
+            emailed = true;
+          }
+        }
+        // Recorded for every request (known or not), which also keeps both paths doing similar work.
+        await deps.audit.record({ event: 'password_reset.requested', actor: 'anonymous', awsAccountId: id.accountId, ip: client.ip, details: { emailed } }, trx);
+      });
+    },
+
+    async checkResetToken(token: string): Promise<boolean> {
+      return (await findUsableToken(token)) !== undefined;
+    },
+
+    /** Sets the new password, uses up the link, ends every session and sends a confirmation. Does not sign in. */
+    async completeReset(input: { token: string; password: string; passwordConfirm: string }, client: ClientInfo): Promise<void> {
+      const row = await findUsableToken(input.token);
+      if (row === undefined) throw invalidLink();
+      const account = await accounts.findById(row.account_id);
+      if (account === undefined || account.disabled_at !== null) throw invalidLink();
+
+      const problems = passwordProblems(input.password, { accountId: account.aws_account_id, email: account.email });
+      if (problems.length === 0) {
+        for (const previous of await accounts.recentPasswordHashes(account.id, PASSWORD_HISTORY_DEPTH)) {
+          if (await deps.hasher.verify(previous, input.password)) {
+            problems.push(`Choose a password you have not used recently (not one of your last ${PASSWORD_HISTORY_DEPTH}).`);
+            break;
+          }
+        }
+      }
+      const fields: Record<string, string[]> = {};
+      if (problems.length > 0) fields.password = problems;
+      if (input.password !== input.passwordConfirm) fields.passwordConfirm = ['The two passwords do not match.'];
+      if (Object.keys(fields).length > 0) throw new AppError('validation_failed', 'Please correct the highlighted fields.', 400, fields);
+
+      const passwordHash = await deps.hasher.hash(input.password);
+      const now = deps.clock.now();
+      await deps.db.transaction().execute(async (trx) => {
+        // Single use, enforced by the database: only one request can flip used_at from null.
+        const used = await trx
+          .updateTable('password_reset_tokens')
+          .set({ used_at: now })
+          .where('token_hash', '=', row.token_hash)
+          .where('used_at', 'is', null)
+          .where('expires_at', '>', now)
+          .executeTakeFirst();
+        if (used.numUpdatedRows !== 1n) throw invalidLink();
+        // Any other outstanding links for this account stop working too.
+        await trx.updateTable('password_reset_tokens').set({ used_at: now }).where('account_id', '=', account.id).where('used_at', 'is', null).execute();
+        await accounts.setPassword(trx, account.id, passwordHash, now);
+        await deps.sessions.invalidateAllForAccount(account.id, trx);
+        await deps.mailer.enqueue(passwordChangedEmail(account.email, account.aws_account_id, new URL('/portal/sign-in', deps.publicUrl).toString()), trx);
+        await deps.audit.record({ event: 'password_reset.completed', actor: `account:${account.aws_account_id}`, awsAccountId: account.aws_account_id, ip: client.ip }, trx);
+      });
+    },
+  };
+}
+
+export type PasswordResetService = ReturnType<typeof createPasswordResetService>;

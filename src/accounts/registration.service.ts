@@ -1,0 +1,126 @@
+import type { AuditLog } from '../audit/audit.repo.js';
+import type { Clock } from '../config/clock.js';
+import type { Db } from '../db/database.js';
+import { AppError } from '../http/errors.js';
+import { generateToken, hashToken } from '../http/tokens.js';
+import type { LicencesRepo } from '../licences/licences.repo.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { SessionService } from '../sessions/sessions.service.js';
+import { formatAccountId, normaliseAccountId } from './account-id.js';
+import { welcomeEmail } from './account.emails.js';
+import { createAccountsRepo, isUniqueViolation } from './accounts.repo.js';
+import { emailProblem } from './email.js';
+import type { PasswordHasher } from './password.hasher.js';
+import { passwordProblems } from './password.policy.js';
+
+export interface RegistrationInput {
+  accountId: string;
+  email: string;
+  password: string;
+  passwordConfirm: string;
+}
+
+export interface ClientInfo {
+  ip: string;
+  userAgent: string;
+}
+
+const EMAIL_VERIFICATION_DAYS = 7;
+
+export function createRegistrationService(deps: {
+  db: Db;
+  clock: Clock;
+  hasher: PasswordHasher;
+  sessions: SessionService;
+  licences: LicencesRepo;
+  mailer: Mailer;
+  audit: AuditLog;
+  publicUrl: URL;
+}) {
+  const accounts = createAccountsRepo(deps.db);
+
+  return {
+    /** Creates the portal account and signs it in; every broken rule is reported at once, nothing is written. */
+    async register(input: RegistrationInput, client: ClientInfo): Promise<{ token: string; expiresAt: Date; awsAccountId: string }> {
+      const fields: Record<string, string[]> = {};
+      const id = normaliseAccountId(input.accountId);
+      if (!id.ok) fields.accountId = [id.message];
+      const emailError = emailProblem(input.email);
+      if (emailError) fields.email = [emailError];
+      const email = input.email.trim();
+      const problems = passwordProblems(input.password, { accountId: id.ok ? id.accountId : '', email });
+      if (problems.length > 0) fields.password = problems;
+      if (input.password !== input.passwordConfirm) fields.passwordConfirm = ['The two passwords do not match.'];
+      if (!id.ok || Object.keys(fields).length > 0) {
+        throw new AppError('validation_failed', 'Please correct the highlighted fields.', 400, fields);
+      }
+      const awsAccountId = id.accountId;
+
+      if (!(await deps.licences.hasNonRevokedLicence(awsAccountId))) {
+        throw new AppError(
+          'no_licence',
+          `We could not find a WebStream licence for AWS account ${formatAccountId(awsAccountId)}. A portal account needs one: subscribe to WebStream on AWS Marketplace, request a licence from your WebStream instance's admin panel, or contact WebStream sales.`,
+          403,
+          { accountId: ['No WebStream licence was found for this AWS account.'] },
+        );
+      }
+      const alreadyExists = new AppError(
+        'account_exists',
+        'A portal account already exists for this AWS account ID. Sign in instead, or reset the password if you have forgotten it.',
+        409,
+        { accountId: ['A portal account already exists for this AWS account ID.'] },
+      );
+      if ((await accounts.findByAwsAccountId(awsAccountId)) !== undefined) throw alreadyExists;
+
+      const passwordHash = await deps.hasher.hash(input.password);
+      const now = deps.clock.now();
+      try {
+        return await deps.db.transaction().execute(async (trx) => {
+          const account = await accounts.insert(trx, { awsAccountId, email, passwordHash, now });
+          const verifyToken = generateToken();
+          await trx
+            .insertInto('email_verification_tokens')
+            .values({ token_hash: hashToken(verifyToken), account_id: account.id, email, created_at: now, expires_at: new Date(now.getTime() + EMAIL_VERIFICATION_DAYS * 86_400_000), used_at: null })
+            .execute();
+          const verifyUrl = new URL(`/portal/verify-email?token=${verifyToken}`, deps.publicUrl).toString();
+          await deps.mailer.enqueue(welcomeEmail(email, awsAccountId, verifyUrl), trx);
+          const session = await deps.sessions.create(account.id, client, trx);
+          await deps.audit.record({ event: 'account.registered', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip }, trx);
+          return { token: session.token, expiresAt: session.expiresAt, awsAccountId };
+        });
+      } catch (error) {
+        // The database enforces one portal account per AWS account ID, even when two registrations race.
+        if (isUniqueViolation(error, 'portal_accounts_one_per_aws_account')) throw alreadyExists;
+        throw error;
+      }
+    },
+
+    /** Whether a verification link is still usable (the page shows a confirm button; no change on GET). */
+    async checkEmailVerification(token: string): Promise<{ email: string } | undefined> {
+      const row = await deps.db.selectFrom('email_verification_tokens').select(['email', 'expires_at', 'used_at']).where('token_hash', '=', hashToken(token)).executeTakeFirst();
+      if (row === undefined || row.used_at !== null || row.expires_at <= deps.clock.now()) return undefined;
+      return { email: row.email };
+    },
+
+    async confirmEmailVerification(token: string, client: ClientInfo): Promise<boolean> {
+      const now = deps.clock.now();
+      return deps.db.transaction().execute(async (trx) => {
+        const used = await trx
+          .updateTable('email_verification_tokens')
+          .set({ used_at: now })
+          .where('token_hash', '=', hashToken(token))
+          .where('used_at', 'is', null)
+          .where('expires_at', '>', now)
+          .returning(['account_id', 'email'])
+          .executeTakeFirst();
+        if (used === undefined) return false;
+        await accounts.markEmailVerified(trx, used.account_id, used.email, now);
+        const account = await accounts.findById(used.account_id, trx);
+        await deps.audit.record({ event: 'account.email_verified', actor: `account:${account?.aws_account_id ?? 'unknown'}`, awsAccountId: account?.aws_account_id ?? null, ip: client.ip, details: { email: used.email } }, trx);
+        return true;
+      });
+    },
+  };
+}
+
+export type RegistrationService = ReturnType<typeof createRegistrationService>;

@@ -1,0 +1,44 @@
+import type { Db } from '../db/database.js';
+
+export type AuditEvent =
+  | 'account.registered'
+  | 'account.email_verified'
+  | 'sign_in.succeeded'
+  | 'sign_in.failed'
+  | 'sign_in.locked_out'
+  | 'sign_out'
+  | 'password_reset.requested'
+  | 'password_reset.completed'
+  | 'licence.transition';
+
+export interface AuditEntry {
+  event: AuditEvent;
+  /** Who did it: "account:<aws id>", "system", "cli", "anonymous". */
+  actor: string;
+  awsAccountId?: string | null;
+  ip?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditLog {
+  record(entry: AuditEntry, db?: Db): Promise<void>;
+}
+
+/** Audit entries are written in the caller's transaction when one is given, so they never disagree with the change. */
+export function createAuditLog(deps: { db: Db; clock: { now(): Date } }): AuditLog {
+  return {
+    async record(entry, db = deps.db) {
+      await db
+        .insertInto('audit_events')
+        .values({
+          at: deps.clock.now(),
+          event: entry.event,
+          actor: entry.actor,
+          aws_account_id: entry.awsAccountId ?? null,
+          ip: entry.ip ?? null,
+          details: JSON.stringify(entry.details ?? {}),
+        })
+        .execute();
+    },
+  };
+}

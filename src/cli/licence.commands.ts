@@ -1,0 +1,76 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { formatAccountId, normaliseAccountId } from '../accounts/account-id.js';
+import type { Services } from '../services.js';
+
+type Run = (task: (services: Services) => Promise<void>) => Promise<void>;
+
+export function parseAccountIdOption(value: string): string {
+  const result = normaliseAccountId(value);
+  if (!result.ok) throw new InvalidArgumentError(result.message);
+  return result.accountId;
+}
+
+function parsePositiveInteger(max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`Expected a whole number from 1 to ${max}.`);
+    return n;
+  };
+}
+
+function parsePlan(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/.test(value)) throw new InvalidArgumentError('A plan name is 1 to 64 letters, digits, spaces, dots, dashes or underscores.');
+  return value;
+}
+
+export function licenceCommand(run: Run): Command {
+  const licence = new Command('licence').description('Issue and list licences');
+
+  licence
+    .command('issue')
+    .description('Issue an active licence to an AWS account')
+    .requiredOption('--account <id>', '12-digit AWS account ID (dashes and spaces allowed)', parseAccountIdOption)
+    .option('--plan <name>', 'plan (edition) name', parsePlan, 'standard')
+    .option('--seats <n>', 'number of seats (concurrent activations)', parsePositiveInteger(100000), 1)
+    .option('--days <n>', 'days until the licence ends (default: no end date)', parsePositiveInteger(36500))
+    .option('--reason <text>', 'why it is issued (kept in the licence history)', 'Issued from the command line')
+    .action((options: { account: string; plan: string; seats: number; days?: number; reason: string }) =>
+      run(async (services) => {
+        const now = services.clock.now();
+        const endsAt = options.days === undefined ? null : new Date(now.getTime() + options.days * 86_400_000);
+        const created = await services.licences.create(
+          { awsAccountId: options.account, plan: options.plan, seats: options.seats, source: 'direct', endsAt },
+          'issue',
+          { actor: 'cli', reason: options.reason },
+        );
+        process.stdout.write(
+          `Issued licence ${created.id}\n  AWS account  ${formatAccountId(created.aws_account_id)}\n  plan         ${created.plan}\n  seats        ${created.seats}\n  status       ${created.status}\n  ends         ${created.ends_at?.toISOString() ?? 'no end date'}\n`,
+        );
+      }),
+    );
+
+  licence
+    .command('list')
+    .description('List licences, newest first')
+    .option('--account <id>', 'only this AWS account', parseAccountIdOption)
+    .option('--json', 'print JSON instead of a table')
+    .action((options: { account?: string; json?: boolean }) =>
+      run(async (services) => {
+        const rows = options.account === undefined ? await services.licences.listAll(1000) : await services.licences.listForAccount(options.account);
+        if (options.json === true) {
+          process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+          return;
+        }
+        if (rows.length === 0) {
+          process.stdout.write(options.account === undefined ? 'No licences yet. Issue one with: webstream-portal licence issue --account <id>\n' : `No licences for AWS account ${formatAccountId(options.account)}.\n`);
+          return;
+        }
+        const lines = rows.map((r) => [r.id, formatAccountId(r.aws_account_id), r.plan, r.status, String(r.seats), r.source, r.ends_at?.toISOString().slice(0, 10) ?? '-']);
+        const header = ['ID', 'AWS ACCOUNT', 'PLAN', 'STATUS', 'SEATS', 'SOURCE', 'ENDS'];
+        const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+        for (const line of [header, ...lines]) process.stdout.write(`${line.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
+      }),
+    );
+
+  return licence;
+}

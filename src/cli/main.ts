@@ -1,0 +1,100 @@
+import { Command, CommanderError } from 'commander';
+import pino from 'pino';
+import { loadConfig, ConfigError } from '../config/config.js';
+import { createLogger } from '../config/logger.js';
+import { migrateToLatest } from '../db/database.js';
+import { AppError } from '../http/errors.js';
+import { startServer } from '../server.js';
+import { createServices, type Services } from '../services.js';
+import { licenceCommand } from './licence.commands.js';
+
+/** Runs one CLI task against the portal's database (borrowing the embedded server if a portal is running). */
+async function runTask(task: (services: Services) => Promise<void>, options: { migrate?: boolean } = {}): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', pino.destination(2));
+  const services = await createServices(config, { role: 'command', logger, migrate: options.migrate ?? true });
+  try {
+    await task(services);
+  } finally {
+    await services.close();
+  }
+}
+
+async function serve(): Promise<void> {
+  const config = loadConfig();
+  const server = await startServer(config);
+  const lines = [
+    '',
+    `  WebStream Licence Portal is running at ${server.url}/portal/sign-in`,
+    '',
+    '  To try it, issue a licence to an AWS account, then create a portal account for it:',
+    '    npx webstream-portal licence issue --account 1234-5678-9012 --plan standard --seats 5',
+    `    open ${server.url}/portal/register`,
+    config.smtpUrl === undefined ? '  No SMTP_URL is set: emails are kept in the outbox and printed in this log.' : '',
+    '',
+  ];
+  process.stderr.write(`${lines.filter((l, i, all) => l !== '' || all[i - 1] !== '').join('\n')}\n`);
+
+  const shutdown = (signal: string) => {
+    process.stderr.write(`\nReceived ${signal}: finishing requests and stopping…\n`);
+    const forced = setTimeout(() => process.exit(1), 20_000);
+    forced.unref();
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`Shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+export function buildProgram(): Command {
+  const program = new Command('webstream-portal')
+    .description('WebStream Licence Portal: customer portal, licence API and AWS Marketplace integration')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program.command('serve', { isDefault: true }).description('Start the portal (the default command)').action(serve);
+
+  program
+    .command('migrate')
+    .description('Bring the database schema up to date')
+    .action(() =>
+      runTask(
+        async (services) => {
+          const result = await migrateToLatest(services.db);
+          const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
+          process.stdout.write(applied.length === 0 ? 'The database schema is up to date.\n' : `Applied ${applied.length} migration(s): ${applied.join(', ')}\n`);
+        },
+        { migrate: false },
+      ),
+    );
+
+  program.addCommand(licenceCommand(runTask));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed the message or the help text.
+      process.exitCode = error.exitCode;
+    } else if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 2;
+    } else if (error instanceof AppError) {
+      process.stderr.write(`Error: ${error.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  }
+}
+

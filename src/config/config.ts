@@ -1,0 +1,125 @@
+import path from 'node:path';
+
+/** Everything the portal reads from its environment, validated once at start. */
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: URL;
+  /** True when PUBLIC_URL is https: cookies get Secure and the __Host- prefix, HSTS is sent. */
+  secureCookies: boolean;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** Undefined only in embedded mode before the key file under DATA_DIR is read (see resolveSecretKey). */
+  secretKey: string | undefined;
+  awsRegion: string;
+  awsEndpointUrl: string | undefined;
+  marketplaceProductCode: string | undefined;
+  marketplaceQueueUrl: string | undefined;
+  trustProxy: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  development: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Reads and validates the configuration; every problem is reported at once. */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    return raw === undefined || raw === '' ? undefined : raw;
+  };
+
+  const port = parsePort(value('PORT') ?? '3000', 'PORT', problems);
+  const host = value('HOST') ?? '127.0.0.1';
+
+  const publicUrlText = value('PUBLIC_URL') ?? `http://localhost:${port}`;
+  let publicUrl = new URL('http://localhost');
+  try {
+    publicUrl = new URL(publicUrlText);
+    if (publicUrl.protocol !== 'http:' && publicUrl.protocol !== 'https:') {
+      problems.push(`PUBLIC_URL must be an http:// or https:// URL, got "${publicUrlText}"`);
+    }
+  } catch {
+    problems.push(`PUBLIC_URL is not a valid URL: "${publicUrlText}"`);
+  }
+
+  const databaseUrl = value('DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/database)');
+  }
+
+  const smtpUrl = value('SMTP_URL');
+  if (smtpUrl !== undefined && !/^smtps?:\/\//.test(smtpUrl)) {
+    problems.push('SMTP_URL must start with smtp:// or smtps:// (e.g. smtp://user:pass@mail.example.com:587)');
+  }
+
+  const secretKey = value('SECRET_KEY');
+  if (secretKey !== undefined && secretKey.length < 32) {
+    problems.push('SECRET_KEY must be at least 32 characters (e.g. `openssl rand -base64 48`)');
+  }
+  if (secretKey === undefined && databaseUrl !== undefined) {
+    problems.push('SECRET_KEY is required when DATABASE_URL is set (generate one with `openssl rand -base64 48`)');
+  }
+
+  const awsEndpointUrl = value('AWS_ENDPOINT_URL');
+  if (awsEndpointUrl !== undefined && !isUrl(awsEndpointUrl)) problems.push('AWS_ENDPOINT_URL must be a URL');
+  const marketplaceQueueUrl = value('MARKETPLACE_QUEUE_URL');
+  if (marketplaceQueueUrl !== undefined && !isUrl(marketplaceQueueUrl)) problems.push('MARKETPLACE_QUEUE_URL must be a URL');
+
+  const logLevel = (value('LOG_LEVEL') ?? 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const trustProxyText = value('TRUST_PROXY') ?? 'false';
+  if (!['true', 'false'].includes(trustProxyText)) problems.push('TRUST_PROXY must be true or false');
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    port,
+    host,
+    publicUrl,
+    secureCookies: publicUrl.protocol === 'https:',
+    databaseUrl,
+    dataDir: path.resolve(cwd, value('DATA_DIR') ?? 'data'),
+    smtpUrl,
+    mailFrom: value('MAIL_FROM') ?? `WebStream Licence Portal <no-reply@${publicUrl.hostname}>`,
+    secretKey,
+    awsRegion: value('AWS_REGION') ?? 'us-east-1',
+    awsEndpointUrl,
+    marketplaceProductCode: value('MARKETPLACE_PRODUCT_CODE'),
+    marketplaceQueueUrl,
+    trustProxy: trustProxyText === 'true',
+    logLevel,
+    development: value('NODE_ENV') !== 'production',
+  };
+}
+
+function parsePort(text: string, name: string, problems: string[]): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    problems.push(`${name} must be a port number between 0 and 65535, got "${text}"`);
+    return 0;
+  }
+  return port;
+}
+
+function isUrl(text: string): boolean {
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

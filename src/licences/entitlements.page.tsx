@@ -1,0 +1,73 @@
+import type { LicenceRow } from '../db/schema.js';
+import { formatAccountId } from '../accounts/account-id.js';
+import { Layout } from '../web/layout.js';
+import type { ViewContext } from '../web/view-context.js';
+import { displayStatus, type DisplayStatus, type LicenceStatus } from './licence.lifecycle.js';
+
+const STATUS_LABEL: Record<DisplayStatus, string> = {
+  pending: 'Pending',
+  active: 'Active',
+  expiring: 'Expiring',
+  suspended: 'Suspended',
+  expired: 'Expired',
+  revoked: 'Revoked',
+};
+
+const SOURCE_LABEL: Record<string, string> = { direct: 'Direct', marketplace: 'AWS Marketplace', trial: 'Trial' };
+
+const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+export const formatDate = (date: Date | null): string => (date === null ? 'No end date' : dateFormat.format(date));
+
+export function EntitlementsPage({ ctx, awsAccountId, licences, now }: { ctx: ViewContext; awsAccountId: string; licences: LicenceRow[]; now: Date }) {
+  return (
+    <Layout title="My Entitlements" ctx={ctx}>
+      <div class="page-head">
+        <div>
+          <h1>My Entitlements</h1>
+          <p class="lead">WebStream licences held by AWS account {formatAccountId(awsAccountId)}.</p>
+        </div>
+      </div>
+      {licences.length === 0 ? (
+        <div class="card empty">
+          <h2>No licences yet</h2>
+          <p>This AWS account holds no WebStream licences at the moment. Subscribe to WebStream on AWS Marketplace, request a licence from your WebStream instance's admin panel, or contact your WebStream account team.</p>
+        </div>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption class="visually-hidden">Licences</caption>
+            <thead>
+              <tr>
+                <th scope="col">Plan</th>
+                <th scope="col">Status</th>
+                <th scope="col">Seats used / total</th>
+                <th scope="col">Starts</th>
+                <th scope="col">Ends</th>
+                <th scope="col">Source</th>
+                <th scope="col">Licence ID</th>
+              </tr>
+            </thead>
+            <tbody>
+              {licences.map((licence) => {
+                const status = displayStatus({ status: licence.status as LicenceStatus, startsAt: licence.starts_at, endsAt: licence.ends_at }, now);
+                return (
+                  <tr key={licence.id}>
+                    <td>{licence.plan}</td>
+                    <td>
+                      <span class={`status status-${status}`}>{STATUS_LABEL[status]}</span>
+                    </td>
+                    <td>{`0 / ${licence.seats}`}</td>
+                    <td>{formatDate(licence.starts_at)}</td>
+                    <td>{formatDate(licence.ends_at)}</td>
+                    <td class="source">{SOURCE_LABEL[licence.source] ?? licence.source}</td>
+                    <td class="mono">{licence.id.slice(0, 8)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Layout>
+  );
+}

@@ -1,0 +1,94 @@
+/**
+ * The licence lifecycle as a pure state machine. Every change to a licence's status goes through
+ * `applyTransition`; the service records each result (actor, reason, time) in licence_transitions.
+ *
+ *   (new) --request--> requested --approve--> active
+ *   (new) --issue----> active <--reinstate-- suspended <--suspend-- active
+ *   active|expired --renew--> active (new end date)      active|suspended --expire--> expired (at end date)
+ *   any but revoked --revoke--> revoked (final)
+ */
+export const LICENCE_STATUSES = ['requested', 'active', 'suspended', 'expired', 'revoked'] as const;
+export type LicenceStatus = (typeof LICENCE_STATUSES)[number];
+export const LICENCE_SOURCES = ['direct', 'marketplace', 'trial'] as const;
+export type LicenceSource = (typeof LICENCE_SOURCES)[number];
+
+export interface LicenceTerms {
+  status: LicenceStatus;
+  startsAt: Date;
+  endsAt: Date | null;
+}
+
+export type LicenceCommand =
+  | { action: 'request'; startsAt: Date; endsAt: Date | null }
+  | { action: 'issue'; startsAt: Date; endsAt: Date | null }
+  | { action: 'approve'; endsAt?: Date | null }
+  | { action: 'suspend' }
+  | { action: 'reinstate' }
+  | { action: 'renew'; endsAt: Date | null }
+  | { action: 'expire' }
+  | { action: 'revoke' };
+
+export type TransitionResult =
+  | { ok: true; from: LicenceStatus | null; next: LicenceTerms }
+  | { ok: false; message: string };
+
+const refuse = (message: string): TransitionResult => ({ ok: false, message });
+
+export function applyTransition(current: LicenceTerms | undefined, command: LicenceCommand, now: Date): TransitionResult {
+  if (command.action === 'request' || command.action === 'issue') {
+    if (current !== undefined) return refuse(`This licence already exists; it cannot be ${command.action === 'issue' ? 'issued' : 'requested'} again.`);
+    if (command.endsAt !== null && command.endsAt <= command.startsAt) return refuse('The end date must be after the start date.');
+    if (command.endsAt !== null && command.endsAt <= now) return refuse('The end date must be in the future.');
+    const status = command.action === 'issue' ? 'active' : 'requested';
+    return { ok: true, from: null, next: { status, startsAt: command.startsAt, endsAt: command.endsAt } };
+  }
+  if (current === undefined) return refuse('There is no such licence.');
+  const from = current.status;
+  if (from === 'revoked') return refuse('This licence is revoked; revocation is final.');
+  const to = (status: LicenceStatus, changes: Partial<LicenceTerms> = {}): TransitionResult => ({ ok: true, from, next: { ...current, ...changes, status } });
+
+  switch (command.action) {
+    case 'approve': {
+      if (from !== 'requested') return refuse(`Only a requested licence can be approved; this one is ${from}.`);
+      const endsAt = command.endsAt === undefined ? current.endsAt : command.endsAt;
+      if (endsAt !== null && endsAt <= now) return refuse('The end date must be in the future.');
+      return to('active', { endsAt, startsAt: now > current.startsAt ? now : current.startsAt });
+    }
+    case 'suspend':
+      return from === 'active' ? to('suspended') : refuse(`Only an active licence can be suspended; this one is ${from}.`);
+    case 'reinstate':
+      if (from !== 'suspended') return refuse(`Only a suspended licence can be reinstated; this one is ${from}.`);
+      if (current.endsAt !== null && current.endsAt <= now) return refuse('This licence has passed its end date; renew it instead.');
+      return to('active');
+    case 'renew':
+      if (from !== 'active' && from !== 'expired') return refuse(`Only an active or expired licence can be renewed; this one is ${from}.`);
+      if (command.endsAt !== null && command.endsAt <= now) return refuse('The new end date must be in the future.');
+      if (command.endsAt !== null && current.endsAt !== null && command.endsAt <= current.endsAt && from === 'active') {
+        return refuse('The new end date must be later than the current one.');
+      }
+      return to('active', { endsAt: command.endsAt });
+    case 'expire':
+      if (from !== 'active' && from !== 'suspended') return refuse(`Only an active or suspended licence can expire; this one is ${from}.`);
+      if (current.endsAt === null || current.endsAt > now) return refuse('This licence has not reached its end date.');
+      return to('expired');
+    case 'revoke':
+      return to('revoked');
+  }
+}
+
+/** What customers see: "pending" for requested, "expiring" within 30 days of the end, "expired" past it. */
+export type DisplayStatus = 'pending' | 'active' | 'expiring' | 'suspended' | 'expired' | 'revoked';
+export const EXPIRING_WITHIN_MS = 30 * 24 * 60 * 60 * 1000;
+
+export function displayStatus(terms: LicenceTerms, now: Date): DisplayStatus {
+  switch (terms.status) {
+    case 'requested':
+      return 'pending';
+    case 'active':
+      if (terms.endsAt !== null && terms.endsAt <= now) return 'expired';
+      if (terms.endsAt !== null && terms.endsAt.getTime() - now.getTime() <= EXPIRING_WITHIN_MS) return 'expiring';
+      return 'active';
+    default:
+      return terms.status;
+  }
+}

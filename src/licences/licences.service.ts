@@ -1,0 +1,80 @@
+import type { AuditLog } from '../audit/audit.repo.js';
+import type { Clock } from '../config/clock.js';
+import type { Db } from '../db/database.js';
+import type { LicenceRow } from '../db/schema.js';
+import { AppError } from '../http/errors.js';
+import { applyTransition, type LicenceCommand, type LicenceSource, type LicenceStatus, type LicenceTerms } from './licence.lifecycle.js';
+import { createLicencesRepo } from './licences.repo.js';
+
+export interface IssueLicenceInput {
+  awsAccountId: string;
+  plan: string;
+  seats: number;
+  source: LicenceSource;
+  startsAt?: Date;
+  endsAt: Date | null;
+}
+
+export interface Actor {
+  /** e.g. "cli", "account:123456789012", "staff:alice@example.com", "marketplace". */
+  actor: string;
+  reason: string;
+}
+
+export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditLog }) {
+  const repo = createLicencesRepo(deps.db);
+
+  async function recordTransition(trx: Db, licenceId: string, action: string, from: LicenceStatus | null, to: LicenceStatus, by: Actor, awsAccountId: string) {
+    const at = deps.clock.now();
+    await trx.insertInto('licence_transitions').values({ licence_id: licenceId, action, from_status: from, to_status: to, actor: by.actor, reason: by.reason, at }).execute();
+    await deps.audit.record({ event: 'licence.transition', actor: by.actor, awsAccountId, details: { licenceId, action, from, to, reason: by.reason } }, trx);
+  }
+
+  return {
+    listForAccount: repo.listForAccount,
+    listAll: repo.listAll,
+    hasNonRevokedLicence: repo.hasNonRevokedLicence,
+
+    /** Creates a licence through the lifecycle ("issue" makes it active, "request" leaves it requested). */
+    async create(input: IssueLicenceInput, action: 'issue' | 'request', by: Actor): Promise<LicenceRow> {
+      const now = deps.clock.now();
+      const startsAt = input.startsAt ?? now;
+      const result = applyTransition(undefined, { action, startsAt, endsAt: input.endsAt }, now);
+      if (!result.ok) throw new AppError('illegal_transition', result.message, 409);
+      return deps.db.transaction().execute(async (trx) => {
+        const licence = await trx
+          .insertInto('licences')
+          .values({ aws_account_id: input.awsAccountId, plan: input.plan, seats: input.seats, source: input.source, status: result.next.status, starts_at: result.next.startsAt, ends_at: result.next.endsAt, created_at: now, updated_at: now })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await recordTransition(trx, licence.id, action, null, result.next.status, by, input.awsAccountId);
+        return licence;
+      });
+    },
+
+    /** Applies one lifecycle command to an existing licence, under a row lock, and records it. */
+    async transition(licenceId: string, command: Exclude<LicenceCommand, { action: 'issue' | 'request' }>, by: Actor): Promise<LicenceRow> {
+      return deps.db.transaction().execute(async (trx) => {
+        const row = await repo.findForUpdate(trx, licenceId);
+        if (row === undefined) throw new AppError('not_found', 'Licence not found.', 404);
+        const current: LicenceTerms = { status: row.status as LicenceStatus, startsAt: row.starts_at, endsAt: row.ends_at };
+        const result = applyTransition(current, command, deps.clock.now());
+        if (!result.ok) throw new AppError('illegal_transition', result.message, 409);
+        const updated = await trx
+          .updateTable('licences')
+          .set({ status: result.next.status, starts_at: result.next.startsAt, ends_at: result.next.endsAt, updated_at: deps.clock.now() })
+          .where('id', '=', licenceId)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await recordTransition(trx, licenceId, command.action, result.from, result.next.status, by, row.aws_account_id);
+        return updated;
+      });
+    },
+
+    transitionsFor(licenceId: string) {
+      return deps.db.selectFrom('licence_transitions').selectAll().where('licence_id', '=', licenceId).orderBy('id').execute();
+    },
+  };
+}
+
+export type LicenceService = ReturnType<typeof createLicenceService>;

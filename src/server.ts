@@ -1,0 +1,40 @@
+import type { Config } from './config/config.js';
+import { buildApp } from './http/app.js';
+import { createServices } from './services.js';
+
+/** Starts the portal: database (embedded or by URL), migrations, HTTP server, background jobs. */
+export async function startServer(config: Config): Promise<{ url: string; stop(): Promise<void> }> {
+  const services = await createServices(config, { role: 'server' });
+  const app = await buildApp(services);
+  const stopDispatcher = services.mailer.startDispatcher();
+  // Expired sessions are refused on use anyway; this only keeps the table small.
+  const sweeper = setInterval(() => {
+    services.sessions.deleteExpired().catch((error: unknown) => services.logger.warn({ err: error }, 'session sweep failed'));
+  }, 10 * 60_000);
+  sweeper.unref();
+
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await stopDispatcher();
+    await services.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const url = config.port === 0 ? `http://${config.host}:${port}` : config.publicUrl.origin;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    stop() {
+      stopping ??= (async () => {
+        clearInterval(sweeper);
+        await app.close(); // stops accepting, lets in-flight requests finish
+        await stopDispatcher();
+        await services.close();
+      })();
+      return stopping;
+    },
+  };
+}

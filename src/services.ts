@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import { createAccountsRepo } from './accounts/accounts.repo.js';
+import { createPasswordHasher, type PasswordHasher } from './accounts/password.hasher.js';
+import { createPasswordResetService } from './accounts/password-reset.service.js';
+import { createRegistrationService } from './accounts/registration.service.js';
+import { createAuditLog } from './audit/audit.repo.js';
+import { systemClock, type Clock } from './config/clock.js';
+import type { Config } from './config/config.js';
+import { createLogger } from './config/logger.js';
+import { resolveSecretKey } from './config/secret-key.js';
+import { connectDatabase, migrateToLatest, type Db } from './db/database.js';
+import { openDatabaseServer } from './db/database-server.js';
+import { createLicencesRepo } from './licences/licences.repo.js';
+import { createLicenceService } from './licences/licences.service.js';
+import { createMailer } from './mail/mailer.js';
+import { createSessionService } from './sessions/sessions.service.js';
+import { createSignInService } from './sessions/sign-in.service.js';
+import { createSettingsRepo } from './settings/settings.repo.js';
+
+export interface ServiceOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** "server" owns the embedded database server; "command" borrows a running one (CLI beside a portal). */
+  role?: 'server' | 'command';
+  migrate?: boolean;
+}
+
+/** The one composition root: the server, the CLI and the tests build the portal's parts here. */
+export async function createServices(config: Config, options: ServiceOptions = {}) {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const secretKey = await resolveSecretKey(config.secretKey, config.dataDir);
+  const server = await openDatabaseServer(config, { role: options.role ?? 'server', logger });
+  const database = connectDatabase(server.url);
+  const db: Db = database.db;
+  try {
+    if (options.migrate ?? true) await migrateToLatest(db);
+  } catch (error) {
+    await database.close();
+    await server.release();
+    throw error;
+  }
+
+  const hasher: PasswordHasher = await createPasswordHasher();
+  const audit = createAuditLog({ db, clock });
+  const settings = createSettingsRepo(db);
+  const mailer = createMailer({ db, clock, logger, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom });
+  const sessions = createSessionService({ db, clock, settings });
+  const licencesRepo = createLicencesRepo(db);
+  const licences = createLicenceService({ db, clock, audit });
+  const publicUrl = config.publicUrl;
+
+  return {
+    config,
+    secretKey,
+    clock,
+    logger,
+    db,
+    databaseMode: server.mode,
+    hasher,
+    audit,
+    settings,
+    mailer,
+    sessions,
+    accounts: createAccountsRepo(db),
+    licences,
+    registration: createRegistrationService({ db, clock, hasher, sessions, licences: licencesRepo, mailer, audit, publicUrl }),
+    signIn: createSignInService({ db, clock, hasher, sessions, audit }),
+    passwordReset: createPasswordResetService({ db, clock, hasher, sessions, mailer, audit, publicUrl }),
+    async close() {
+      await database.close();
+      await server.release();
+    },
+  };
+}
+
+export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -1,0 +1,47 @@
+import type { Clock } from '../config/clock.js';
+import type { Db } from '../db/database.js';
+import { generateToken, hashToken } from '../http/tokens.js';
+import type { SettingsRepo } from '../settings/settings.repo.js';
+import { createSessionsRepo, type SessionWithAccount } from './sessions.repo.js';
+
+/** Last-seen is written at most this often, so browsing costs no write per request. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export interface SessionService {
+  /** A fresh session with a new random token (rotation: never reuse a token from before sign-in). */
+  create(accountId: string, client: { ip: string; userAgent: string }, trx?: Db): Promise<{ token: string; expiresAt: Date }>;
+  validate(token: string, client: { ip: string }): Promise<SessionWithAccount | undefined>;
+  invalidate(token: string): Promise<void>;
+  invalidateAllForAccount(accountId: string, trx?: Db): Promise<void>;
+  deleteExpired(): Promise<number>;
+}
+
+export function createSessionService(deps: { db: Db; clock: Clock; settings: SettingsRepo }): SessionService {
+  const repo = createSessionsRepo(deps.db);
+  return {
+    async create(accountId, client, trx) {
+      const token = generateToken();
+      const now = deps.clock.now();
+      const { sessionDurationSeconds } = await deps.settings.get();
+      const expiresAt = new Date(now.getTime() + sessionDurationSeconds * 1000);
+      await repo.insert({ tokenHash: hashToken(token), accountId, now, expiresAt, ip: client.ip, userAgent: client.userAgent }, trx);
+      return { token, expiresAt };
+    },
+
+    async validate(token, client) {
+      const session = await repo.findWithAccount(hashToken(token));
+      if (session === undefined) return undefined;
+      const now = deps.clock.now();
+      if (session.expiresAt <= now) {
+        await repo.delete(session.tokenHash);
+        return undefined;
+      }
+      if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) await repo.touch(session.tokenHash, now, client.ip);
+      return session;
+    },
+
+    invalidate: (token) => repo.delete(hashToken(token)),
+    invalidateAllForAccount: (accountId, trx) => repo.deleteAllForAccount(accountId, trx),
+    deleteExpired: () => repo.deleteExpired(deps.clock.now()),
+  };
+}

@@ -1,0 +1,6 @@
+/** What every page needs from the request: who is signed in, the CSRF token for forms, and a notice. */
+export interface ViewContext {
+  csrfToken: string;
+  account: { awsAccountId: string } | undefined;
+  notice: string | undefined;
+}

@@ -31,9 +31,9 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
   }
 
   return {
-    listForAccount: repo.listForAccount,
-    listAll: repo.listAll,
-    hasNonRevokedLicence: repo.hasNonRevokedLicence,
+    listForAccount: (awsAccountId: string) => repo.listForAccount(awsAccountId),
+    listAll: (limit: number) => repo.listAll(limit),
+    hasNonRevokedLicence: (awsAccountId: string) => repo.hasNonRevokedLicence(awsAccountId),
 
     /** Creates a licence through the lifecycle ("issue" makes it active, "request" leaves it requested). */
     async create(input: IssueLicenceInput, action: 'issue' | 'request', by: Actor): Promise<LicenceRow> {

@@ -51,6 +51,7 @@ export function Field(props: FieldProps) {
         id={id}
         name={props.name}
         // Preact types each input type separately; all three share every attribute used here.
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it, the lint rule disagrees
         type={(props.type ?? 'text') as 'text'}
         value={props.type === 'password' ? undefined : props.value}
         autocomplete={props.autocomplete}

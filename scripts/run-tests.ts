@@ -1,0 +1,57 @@
+/**
+ * Runs every test with node's test runner:
+ *   1. unit tests (src/**\/*.test.ts) and integration tests (test/**) against a PostgreSQL given by URL:
+ *      TEST_DATABASE_URL when set, otherwise a separate embedded server started here to stand for one;
+ *   2. the HTTP journey tests again with each portal running its own embedded server (DATABASE_URL unset).
+ * `node --import tsx scripts/run-tests.ts unit` runs only the unit tests.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
+
+async function find(dir: string, pattern: RegExp): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isFile() && pattern.test(e.name))
+    .map((e) => path.relative(process.cwd(), path.join(e.parentPath, e.name)))
+    .sort();
+}
+
+function runNodeTests(files: string[], env: Record<string, string>, label: string): Promise<number> {
+  if (files.length === 0) return Promise.resolve(0);
+  process.stdout.write(`\n=== ${label}: ${files.length} file(s) ===\n`);
+  const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
+const onlyUnit = process.argv[2] === 'unit';
+const unit = await find('src', /\.test\.tsx?$/);
+if (onlyUnit) process.exit(await runNodeTests(unit, {}, 'unit tests'));
+
+const integration = await find('test', /\.test\.tsx?$/);
+const httpJourneys = integration.filter((f) => f.startsWith(path.join('test', 'http')));
+
+let databaseUrl = process.env.TEST_DATABASE_URL;
+let external: { stop(): Promise<void> } | undefined;
+const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'wsp-tests-'));
+if (databaseUrl === undefined) {
+  const server = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'external-pg'), log: () => undefined });
+  databaseUrl = server.url;
+  external = server;
+  process.stdout.write('TEST_DATABASE_URL is not set: started a separate embedded PostgreSQL server to stand for an external one.\n');
+}
+
+let failures = 0;
+try {
+  failures += await runNodeTests([...unit, ...integration], { TEST_DATABASE_URL: databaseUrl, TEST_DB_MODE: 'url' }, 'unit and integration tests (PostgreSQL by URL)');
+  failures += await runNodeTests(httpJourneys, { TEST_DATABASE_URL: databaseUrl, TEST_DB_MODE: 'embedded' }, 'HTTP journeys (each portal with its own embedded PostgreSQL)');
+} finally {
+  await external?.stop();
+  await fs.rm(scratch, { recursive: true, force: true });
+}
+process.exit(failures === 0 ? 0 : 1);

@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { ManualClock } from '../../src/config/clock.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { createLogger } from '../../src/config/logger.js';
+import { buildApp, type App } from '../../src/http/app.js';
+import { createServices, type Services } from '../../src/services.js';
+import { startInbox, type TestInbox } from './smtp.js';
+
+export interface TestPortal {
+  services: Services;
+  app: App;
+  clock: ManualClock;
+  config: Config;
+  inbox: TestInbox;
+  /** Base URL when started with `listen: true` (browser tests). */
+  url: string;
+  /** Delivers queued emails to the test inbox now. */
+  deliverMail(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh portal for one test file: its own database (a new database on TEST_DATABASE_URL, or with
+ * TEST_DB_MODE=embedded its own embedded server under a temporary DATA_DIR), a real SMTP inbox and a
+ * clock the test controls.
+ */
+export async function createTestPortal(options: { listen?: boolean; env?: Record<string, string> } = {}): Promise<TestPortal> {
+  const inbox = await startInbox();
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wsp-portal-'));
+  const mode = process.env.TEST_DB_MODE === 'embedded' ? 'embedded' : 'url';
+  let databaseUrl: string | undefined;
+  let dropDatabase: (() => Promise<void>) | undefined;
+  if (mode === 'url') {
+    const baseUrl = process.env.TEST_DATABASE_URL;
+    if (baseUrl === undefined) throw new Error('TEST_DATABASE_URL is not set: run the tests with `npm test`.');
+    const name = `wsp_test_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: baseUrl });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const url = new URL(baseUrl);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    dropDatabase = async () => {
+      const client = new pg.Client({ connectionString: baseUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    };
+  }
+
+  const port = options.listen === true ? await freePort() : 3000;
+  const config = loadConfig({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATA_DIR: dataDir,
+    SMTP_URL: inbox.url,
+    SECRET_KEY: 'test-secret-key-with-at-least-32-characters!!',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }),
+    ...options.env,
+  });
+  const clock = new ManualClock(new Date());
+  const services = await createServices(config, { clock, logger: createLogger(config.logLevel), role: 'server' });
+  const app = await buildApp(services);
+  let url = config.publicUrl.origin;
+  if (options.listen === true) {
+    await app.listen({ port, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${port}`;
+  }
+  return {
+    services,
+    app,
+    clock,
+    config,
+    inbox,
+    url,
+    async deliverMail() {
+      await services.mailer.deliverPending();
+    },
+    async close() {
+      await app.close();
+      await services.close();
+      await inbox.close();
+      await dropDatabase?.();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+/** Issues an active licence the way the CLI does. */
+export async function issueLicence(portal: TestPortal, awsAccountId: string, overrides: { plan?: string; seats?: number; days?: number } = {}) {
+  const now = portal.clock.now();
+  return portal.services.licences.create(
+    { awsAccountId, plan: overrides.plan ?? 'standard', seats: overrides.seats ?? 5, source: 'direct', endsAt: overrides.days === undefined ? null : new Date(now.getTime() + overrides.days * 86_400_000) },
+    'issue',
+    { actor: 'test', reason: 'test fixture' },
+  );
+}
+
+export const GOOD_PASSWORD = 'Blue-Kettle-42';

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { applyTransition, displayStatus, type LicenceCommand, type LicenceStatus, type LicenceTerms } from './licence.lifecycle.js';
+
+const now = new Date('2026-06-01T00:00:00Z');
+const days = (n: number) => new Date(now.getTime() + n * 86_400_000);
+const terms = (status: LicenceStatus, endsAt: Date | null = days(100)): LicenceTerms => ({ status, startsAt: days(-100), endsAt });
+
+test('new licences: issue makes it active, request leaves it requested', () => {
+  const issued = applyTransition(undefined, { action: 'issue', startsAt: now, endsAt: days(30) }, now);
+  assert.deepEqual(issued, { ok: true, from: null, next: { status: 'active', startsAt: now, endsAt: days(30) } });
+  const requested = applyTransition(undefined, { action: 'request', startsAt: now, endsAt: null }, now);
+  assert.ok(requested.ok && requested.next.status === 'requested');
+  assert.equal(applyTransition(undefined, { action: 'issue', startsAt: now, endsAt: days(-1) }, now).ok, false);
+  assert.equal(applyTransition(terms('active'), { action: 'issue', startsAt: now, endsAt: null }, now).ok, false);
+});
+
+// Every (status, action) pair: what it becomes, or refused (null).
+const table: Record<LicenceStatus, Partial<Record<LicenceCommand['action'], LicenceStatus | null>>> = {
+  requested: { approve: 'active', suspend: null, reinstate: null, renew: null, expire: null, revoke: 'revoked' },
+  active: { approve: null, suspend: 'suspended', reinstate: null, renew: 'active', expire: null, revoke: 'revoked' },
+  suspended: { approve: null, suspend: null, reinstate: 'active', renew: null, expire: null, revoke: 'revoked' },
+  expired: { approve: null, suspend: null, reinstate: null, renew: 'active', expire: null, revoke: 'revoked' },
+  revoked: { approve: null, suspend: null, reinstate: null, renew: null, expire: null, revoke: null },
+};
+
+const command = (action: LicenceCommand['action']): LicenceCommand => {
+  switch (action) {
+    case 'renew':
+      return { action, endsAt: days(400) };
+    case 'approve':
+      return { action };
+    case 'issue':
+    case 'request':
+      return { action, startsAt: now, endsAt: null };
+    default:
+      return { action };
+  }
+};
+
+test('transition table: legal moves succeed, illegal ones are refused with a reason', () => {
+  for (const [from, actions] of Object.entries(table) as [LicenceStatus, Record<string, LicenceStatus | null>][]) {
+    for (const [action, expected] of Object.entries(actions)) {
+      const result = applyTransition(terms(from), command(action as LicenceCommand['action']), now);
+      if (expected === null) {
+        assert.equal(result.ok, false, `${from} --${action}--> should be refused`);
+        if (!result.ok) assert.ok(result.message.length > 10);
+      } else {
+        assert.ok(result.ok, `${from} --${action}--> ${expected}`);
+        if (result.ok) {
+          assert.equal(result.next.status, expected);
+          assert.equal(result.from, from);
+        }
+      }
+    }
+  }
+});
+
+test('expire only at or after the end date', () => {
+  assert.equal(applyTransition(terms('active', days(1)), { action: 'expire' }, now).ok, false);
+  const expired = applyTransition(terms('active', days(-1)), { action: 'expire' }, now);
+  assert.ok(expired.ok && expired.next.status === 'expired');
+  assert.ok(applyTransition(terms('suspended', days(-1)), { action: 'expire' }, now).ok);
+  assert.equal(applyTransition(terms('active', null), { action: 'expire' }, now).ok, false);
+});
+
+test('renew sets a later end date; reinstating past the end date is refused', () => {
+  const renewed = applyTransition(terms('expired', days(-5)), { action: 'renew', endsAt: days(365) }, now);
+  assert.ok(renewed.ok && renewed.next.endsAt?.getTime() === days(365).getTime());
+  assert.equal(applyTransition(terms('active', days(100)), { action: 'renew', endsAt: days(50) }, now).ok, false);
+  assert.equal(applyTransition(terms('active'), { action: 'renew', endsAt: days(-1) }, now).ok, false);
+  assert.equal(applyTransition(terms('suspended', days(-1)), { action: 'reinstate' }, now).ok, false);
+});
+
+test('display status: pending, expiring within 30 days, expired past the end date', () => {
+  assert.equal(displayStatus(terms('requested'), now), 'pending');
+  assert.equal(displayStatus(terms('active', days(100)), now), 'active');
+  assert.equal(displayStatus(terms('active', null), now), 'active');
+  assert.equal(displayStatus(terms('active', days(10)), now), 'expiring');
+  assert.equal(displayStatus(terms('active', days(-1)), now), 'expired');
+  assert.equal(displayStatus(terms('suspended'), now), 'suspended');
+  assert.equal(displayStatus(terms('revoked'), now), 'revoked');
+});

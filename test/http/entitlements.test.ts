@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { registeredAccount, signIn } from '../support/accounts.js';
+import { createTestPortal, GOOD_PASSWORD, issueLicence, type TestPortal } from '../support/test-portal.js';
+
+let portal: TestPortal;
+before(async () => {
+  portal = await createTestPortal();
+});
+after(() => portal.close());
+
+const rows = (body: string) => [...body.matchAll(/<tr>(.*?)<\/tr>/g)].slice(1).map((m) => [...(m[1] ?? '').matchAll(/<td[^>]*>(?:<span[^>]*>)?([^<]*)/g)].map((c) => c[1]));
+
+test("My Entitlements lists the account's licences with plan, status, seats, dates and source", async () => {
+  const agent = await registeredAccount(portal, '888800000001');
+  await issueLicence(portal, '888800000001', { plan: 'enterprise', seats: 25, days: 10 });
+  const requested = await portal.services.licences.create({ awsAccountId: '888800000001', plan: 'trial', seats: 1, source: 'trial', endsAt: null }, 'request', { actor: 'test', reason: 'instance request' });
+  const suspended = await issueLicence(portal, '888800000001', { plan: 'suspended-plan', seats: 2 });
+  await portal.services.licences.transition(suspended.id, { action: 'suspend' }, { actor: 'test', reason: 'unpaid' });
+  await issueLicence(portal, '888800000099', { plan: 'someone-else' });
+
+  const page = await agent.get('/portal/entitlements');
+  assert.equal(page.status, 200);
+  const table = rows(page.body);
+  assert.equal(table.length, 4, JSON.stringify(table));
+  const byPlan = new Map(table.map((r) => [r[0], r]));
+  assert.deepEqual(byPlan.get('enterprise')?.slice(1, 3), ['Expiring', '0 / 25']);
+  assert.deepEqual(byPlan.get('trial')?.slice(1, 3), ['Pending', '0 / 1']);
+  assert.equal(byPlan.get('trial')?.[5], 'Trial');
+  assert.equal(byPlan.get('suspended-plan')?.[1], 'Suspended');
+  assert.equal(byPlan.get('standard')?.[4], 'No end date');
+  assert.equal(byPlan.get('standard')?.[5], 'Direct');
+  assert.ok(!byPlan.has('someone-else'), "another account's licences never show");
+  assert.ok(requested.id);
+});
+
+test('an expired licence shows as expired once its end date passes', async () => {
+  await registeredAccount(portal, '888800000002');
+  await portal.services.db.deleteFrom('licences').where('aws_account_id', '=', '888800000002').execute();
+  await issueLicence(portal, '888800000002', { plan: 'short', days: 1 });
+  portal.clock.advance(2 * 86_400_000);
+  const { agent } = await signIn(portal, '888800000002', GOOD_PASSWORD);
+  const page = await agent.get('/portal/entitlements');
+  assert.equal(page.status, 200);
+  assert.equal(rows(page.body)[0]?.[1], 'Expired');
+});
+
+test('the empty state says what to do next', async () => {
+  const agent = await registeredAccount(portal, '888800000003');
+  await portal.services.db.deleteFrom('licences').where('aws_account_id', '=', '888800000003').execute();
+  const page = await agent.get('/portal/entitlements');
+  assert.equal(page.status, 200);
+  assert.match(page.body, /No licences yet/);
+  assert.match(page.body, /Subscribe to WebStream on AWS Marketplace/);
+});
+
+test('every licence transition is recorded with actor, reason and time', async () => {
+  const licence = await issueLicence(portal, '888800000004');
+  await portal.services.licences.transition(licence.id, { action: 'suspend' }, { actor: 'staff:alice', reason: 'payment overdue' });
+  await portal.services.licences.transition(licence.id, { action: 'reinstate' }, { actor: 'staff:alice', reason: 'paid' });
+  await assert.rejects(portal.services.licences.transition(licence.id, { action: 'reinstate' }, { actor: 'staff:alice', reason: 'twice' }), /Only a suspended licence can be reinstated/);
+  const history = await portal.services.licences.transitionsFor(licence.id);
+  assert.deepEqual(
+    history.map((h) => [h.action, h.from_status, h.to_status, h.actor, h.reason]),
+    [
+      ['issue', null, 'active', 'test', 'test fixture'],
+      ['suspend', 'active', 'suspended', 'staff:alice', 'payment overdue'],
+      ['reinstate', 'suspended', 'active', 'staff:alice', 'paid'],
+    ],
+  );
+  assert.ok(history.every((h) => h.at instanceof Date));
+});

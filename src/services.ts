@@ -33,15 +33,20 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const server = await openDatabaseServer(config, { role: options.role ?? 'server', logger });
   const database = connectDatabase(server.url);
   const db: Db = database.db;
-  try {
-    if (options.migrate ?? true) await migrateToLatest(db);
-  } catch (error) {
+  // Anything failing after the database is open must still release it (and the embedded server).
+  const release = async () => {
     await database.close();
     await server.release();
+  };
+  let hasher: PasswordHasher;
+  try {
+    if (options.migrate ?? true) await migrateToLatest(db);
+    hasher = await createPasswordHasher();
+  } catch (error) {
+    await release();
     throw error;
   }
 
-  const hasher: PasswordHasher = await createPasswordHasher();
   const audit = createAuditLog({ db, clock });
   const settings = createSettingsRepo(db);
   const mailer = createMailer({ db, clock, logger, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, logBodies: config.development });
@@ -67,10 +72,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     registration: createRegistrationService({ db, clock, hasher, sessions, licences: licencesRepo, mailer, audit, publicUrl }),
     signIn: createSignInService({ db, clock, hasher, sessions, audit }),
     passwordReset: createPasswordResetService({ db, clock, hasher, sessions, mailer, audit, publicUrl }),
-    async close() {
-      await database.close();
-      await server.release();
-    },
+    close: release,
   };
 }
 

@@ -74,9 +74,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
 
   const awsEndpointUrl = value('AWS_ENDPOINT_URL');
-  if (awsEndpointUrl !== undefined && !isUrl(awsEndpointUrl)) problems.push('AWS_ENDPOINT_URL must be a URL');
+  if (awsEndpointUrl !== undefined && !isHttpUrl(awsEndpointUrl)) problems.push('AWS_ENDPOINT_URL must be an http:// or https:// URL (e.g. http://127.0.0.1:4566)');
   const marketplaceQueueUrl = value('MARKETPLACE_QUEUE_URL');
-  if (marketplaceQueueUrl !== undefined && !isUrl(marketplaceQueueUrl)) problems.push('MARKETPLACE_QUEUE_URL must be a URL');
+  if (marketplaceQueueUrl !== undefined && !isHttpUrl(marketplaceQueueUrl)) problems.push('MARKETPLACE_QUEUE_URL must be an http:// or https:// URL (the SQS queue URL)');
 
   const logLevel = (value('LOG_LEVEL') ?? 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
@@ -107,7 +107,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
 }
 
 function parsePort(text: string, name: string, problems: string[]): number {
-  const port = Number(text);
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     problems.push(`${name} must be a port number between 0 and 65535, got "${text}"`);
     return 0;
@@ -115,10 +115,11 @@ function parsePort(text: string, name: string, problems: string[]): number {
   return port;
 }
 
-function isUrl(text: string): boolean {
+/** "localhost:4566" parses as a URL with the scheme "localhost:", so the scheme is checked too. */
+function isHttpUrl(text: string): boolean {
   try {
-    new URL(text);
-    return true;
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
   } catch {
     return false;
   }

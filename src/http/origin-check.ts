@@ -11,16 +11,27 @@ declare module 'fastify' {
 }
 
 /**
- * Defence in depth beside CSRF tokens: a state-changing request that says where it came from must come
- * from the portal's own origin (PUBLIC_URL, or the host it was sent to). (Browsers send Origin on every POST; clients that send none rely on the token.)
+ * Defence in depth beside CSRF tokens: a state-changing request from a browser must come from the
+ * portal itself. Two signals, either of which refuses a forged post:
+ * - `Sec-Fetch-Site` (Fetch Metadata, sent by current browsers whatever the referrer policy): anything
+ *   but same-origin or a user-typed navigation is refused.
+ * - `Origin`: must be PUBLIC_URL's origin or the host the request was sent to. Our Referrer-Policy
+ *   (no-referrer) makes browsers send `Origin: null` on our own forms, so "null" is accepted only when
+ *   Fetch Metadata vouches that the request is same-origin.
+ * Clients that send neither (scripts, old browsers) still need the CSRF token.
  */
 export function originCheck(publicUrl: URL) {
   const allowed = publicUrl.origin;
   return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     if (SAFE_METHODS.has(req.method) || req.routeOptions.config.crossSite === true) return;
+    const site = req.headers['sec-fetch-site'];
     const origin = req.headers.origin;
-    // The request's own origin is as good as PUBLIC_URL's: a forged cross-site post carries the attacker's.
-    if (origin !== undefined && origin !== allowed && origin !== `${req.protocol}://${req.host}`) {
+    const sameOriginFetch = site === 'same-origin' || site === 'none';
+    const refused =
+      (site !== undefined && !sameOriginFetch) ||
+      (origin === 'null' && !sameOriginFetch) ||
+      (origin !== undefined && origin !== 'null' && origin !== allowed && origin !== `${req.protocol}://${req.host}`);
+    if (refused) {
       throw new AppError('cross_site_request', 'This form was sent from another site, so it was refused. Please use the portal directly.', 403);
     }
   };

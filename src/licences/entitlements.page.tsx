@@ -15,6 +15,9 @@ const STATUS_LABEL: Record<DisplayStatus, string> = {
 
 const SOURCE_LABEL: Record<string, string> = { direct: 'Direct', marketplace: 'AWS Marketplace', trial: 'Trial' };
 
+/** Column headings; on narrow screens each cell shows its heading beside the value (data-label). */
+const COLUMNS = ['Plan', 'Status', 'Seats used / total', 'Starts', 'Ends', 'Source', 'Licence ID'] as const;
+
 const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 export const formatDate = (date: Date | null): string => (date === null ? 'No end date' : dateFormat.format(date));
 
@@ -34,17 +37,15 @@ export function EntitlementsPage({ ctx, awsAccountId, licences, now }: { ctx: Vi
         </div>
       ) : (
         <div class="table-wrap">
-          <table>
+          <table class="licences">
             <caption class="visually-hidden">Licences</caption>
             <thead>
               <tr>
-                <th scope="col">Plan</th>
-                <th scope="col">Status</th>
-                <th scope="col">Seats used / total</th>
-                <th scope="col">Starts</th>
-                <th scope="col">Ends</th>
-                <th scope="col">Source</th>
-                <th scope="col">Licence ID</th>
+                {COLUMNS.map((column) => (
+                  <th scope="col" key={column}>
+                    {column}
+                  </th>
+                ))}
               </tr>
             </thead>
             <tbody>
@@ -52,15 +53,21 @@ export function EntitlementsPage({ ctx, awsAccountId, licences, now }: { ctx: Vi
                 const status = displayStatus({ status: licence.status as LicenceStatus, startsAt: licence.starts_at, endsAt: licence.ends_at }, now);
                 return (
                   <tr key={licence.id}>
-                    <td>{licence.plan}</td>
-                    <td>
+                    <td class="plan" data-label={COLUMNS[0]}>
+                      {licence.plan}
+                    </td>
+                    <td data-label={COLUMNS[1]}>
                       <span class={`status status-${status}`}>{STATUS_LABEL[status]}</span>
                     </td>
-                    <td>{`0 / ${licence.seats}`}</td>
-                    <td>{formatDate(licence.starts_at)}</td>
-                    <td>{formatDate(licence.ends_at)}</td>
-                    <td class="source">{SOURCE_LABEL[licence.source] ?? licence.source}</td>
-                    <td class="mono">{licence.id.slice(0, 8)}</td>
+                    <td data-label={COLUMNS[2]}>{`0 / ${licence.seats}`}</td>
+                    <td data-label={COLUMNS[3]}>{formatDate(licence.starts_at)}</td>
+                    <td data-label={COLUMNS[4]}>{formatDate(licence.ends_at)}</td>
+                    <td class="source" data-label={COLUMNS[5]}>
+                      {SOURCE_LABEL[licence.source] ?? licence.source}
+                    </td>
+                    <td class="mono" data-label={COLUMNS[6]}>
+                      {licence.id.slice(0, 8)}
+                    </td>
                   </tr>
                 );
               })}

@@ -144,3 +144,17 @@ test('page content is escaped', async () => {
   assert.doesNotMatch(response.body, /<script>alert|<img src=x/);
   assert.match(response.body, /&lt;img src=x onerror=alert\(1\)>/);
 });
+
+test('Fetch Metadata: a cross-site or same-site post is refused; a same-origin one with Origin "null" (no-referrer) is accepted', async () => {
+  await registeredAccount(portal, '777700000005');
+  const attempt = async (headers: Record<string, string>) => {
+    const agent = new FormAgent(portal.app);
+    await agent.get('/portal/sign-in');
+    return (await agent.post('/portal/sign-in', { accountId: '777700000005', password: GOOD_PASSWORD }, headers)).status;
+  };
+  assert.equal(await attempt({ origin: 'null', 'sec-fetch-site': 'same-origin' }), 303, 'what Chromium sends for our own form under no-referrer');
+  assert.equal(await attempt({ origin: 'null', 'sec-fetch-site': 'cross-site' }), 403);
+  assert.equal(await attempt({ origin: 'null' }), 403, 'an opaque origin without Fetch Metadata is not trusted');
+  assert.equal(await attempt({ 'sec-fetch-site': 'same-site' }), 403);
+  assert.equal(await attempt({ origin: portal.config.publicUrl.origin, 'sec-fetch-site': 'cross-site' }), 403);
+});

@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs';
+import { after, before } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { createTestPortal, type TestPortal } from './test-portal.js';
+
+/** Debian's chromium package. `npx playwright install` is not used: the tests drive the system browser. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+let warned = false;
+
+/**
+ * The `skip` option for browser tests: false when chromium is there. Without it, on CI (CI=true) the
+ * tests are NOT skipped, so launching fails them; elsewhere they are skipped with a loud warning.
+ */
+export function browserSkip(): string | false {
+  if (existsSync(CHROMIUM_PATH) || process.env.CI === 'true') return false;
+  const reason = `chromium not found at ${CHROMIUM_PATH}: browser tests skipped`;
+  if (!warned) {
+    warned = true;
+    console.warn(
+      [
+        '',
+        '!'.repeat(78),
+        `!! ${reason.toUpperCase()}`,
+        '!! Install it (apt-get install chromium) or set CHROMIUM_PATH. On CI (CI=true) this is a failure.',
+        '!'.repeat(78),
+        '',
+      ].join('\n'),
+    );
+  }
+  return reason;
+}
+
+/** Launches headless chromium; throws (failing the test) when the browser is missing. */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`chromium not found at ${CHROMIUM_PATH}; browser tests cannot run${process.env.CI === 'true' ? ' (CI=true: this is a failure, not a skip)' : ''}.`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: LAUNCH_ARGS });
+}
+
+export interface PageProblems {
+  /** Console errors (CSP violations show up here), uncaught page errors, failed or 4xx/5xx sub-resources. */
+  errors: string[];
+}
+
+/**
+ * A fresh context (own cookies) and page for one journey, collecting anything that went wrong in the
+ * page itself so a test can assert there was none (a CSP violation is a console error).
+ */
+export async function openPage(browser: Browser, baseURL: string, viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; page: Page; problems: PageProblems }> {
+  const context = await browser.newContext({ baseURL, viewport });
+  context.setDefaultTimeout(5_000);
+  context.setDefaultNavigationTimeout(10_000);
+  const page = await context.newPage();
+  const problems: PageProblems = { errors: [] };
+  page.on('console', (message) => {
+    // Chromium logs every 4xx page as "Failed to load resource"; pages answer 400/401 by design, and
+    // failing sub-resources are caught by the response listener below.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.errors.push(`console: ${message.text()}`);
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400 && response.request().resourceType() !== 'document') problems.errors.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  page.on('pageerror', (error) => problems.errors.push(`pageerror: ${error.message}`));
+  page.on('requestfailed', (request) => {
+    // ERR_ABORTED: the next navigation cancelled a request still in flight (often the favicon); not a fault.
+    const reason = request.failure()?.errorText ?? '';
+    if (reason !== 'net::ERR_ABORTED') problems.errors.push(`request failed: ${request.url()} ${reason}`);
+  });
+  return { context, page, problems };
+}
+
+/** Titles of the generic error pages (src/http/error-pages.tsx). */
+const ERROR_PAGE_TITLES = new Set(['Not allowed', 'Form expired', 'Request not understood', 'Request refused', 'Too many requests', 'Something went wrong', 'Page not found']);
+
+/**
+ * Does something that submits a form or follows a link (a click, Enter) and waits until the next page
+ * has loaded: the page answering a form post often has the same URL, so waiting for the URL is not enough.
+ */
+export async function andWaitForPage(page: Page, action: () => Promise<void>): Promise<void> {
+  await Promise.all([page.waitForEvent('load'), action()]);
+  // No journey expects the portal's generic error pages after a form: say so plainly, with the reason shown.
+  const title = (await page.title()).split(' · ')[0] ?? '';
+  if (ERROR_PAGE_TITLES.has(title)) {
+    const text = (await page.locator('main').innerText()).replace(/\s+/g, ' ').trim();
+    throw new Error(`The portal answered with its "${title}" error page at ${page.url()}: ${text}`);
+  }
+}
+
+/** Clicks a submit button (or link) and waits for the page it leads to. */
+export function clickAndWait(page: Page, target: Locator): Promise<void> {
+  return andWaitForPage(page, () => target.click());
+}
+
+export interface BrowserSuite {
+  /** Pass as the `skip` option of every test in the file. */
+  skip: string | false;
+  /** The listening portal (throws when used in a skipped run). */
+  portal(): TestPortal;
+  /** A fresh browser context and page on the portal, with its problems collected. */
+  open(viewport?: { width: number; height: number }): ReturnType<typeof openPage>;
+}
+
+/**
+ * One portal (own database, real SMTP inbox) and one chromium for a test file, started in before() and
+ * closed in after(). `setup` runs once the portal is up (fixtures such as licences and accounts).
+ */
+export function browserSuite(setup?: (portal: TestPortal) => Promise<void>): BrowserSuite {
+  const skip = browserSkip();
+  let portal: TestPortal | undefined;
+  let browser: Browser | undefined;
+  before(async () => {
+    if (skip !== false) return;
+    browser = await launchBrowser();
+    portal = await createTestPortal({ listen: true });
+    await setup?.(portal);
+  });
+  after(async () => {
+    await browser?.close();
+    await portal?.close();
+  });
+  const running = () => {
+    if (portal === undefined || browser === undefined) throw new Error('The browser suite did not start (see before()).');
+    return { portal, browser };
+  };
+  return {
+    skip,
+    portal: () => running().portal,
+    open: (viewport) => {
+      const { portal: p, browser: b } = running();
+      return openPage(b, p.url, viewport);
+    },
+  };
+}

@@ -19,19 +19,39 @@ async function find(dir: string, pattern: RegExp): Promise<string[]> {
     .sort();
 }
 
+const totals = { passed: 0, failed: 0, skipped: 0 };
+
+/** Runs one pass, echoing its output and adding its summary ("ℹ pass N"…) to the totals. */
 function runNodeTests(files: string[], env: Record<string, string>, label: string): Promise<number> {
   if (files.length === 0) return Promise.resolve(0);
   process.stdout.write(`\n=== ${label}: ${files.length} file(s) ===\n`);
   const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, ...env } });
-    child.on('close', (code) => resolve(code ?? 1));
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      output += chunk.toString();
+    });
+    child.on('close', (code) => {
+      const count = (name: string) => Number(new RegExp(`^ℹ ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? 0);
+      totals.passed += count('pass');
+      totals.failed += count('fail') + count('cancelled');
+      totals.skipped += count('skipped') + count('todo');
+      if (code !== 0 && count('fail') + count('cancelled') === 0) totals.failed += 1; // a crash outside any test
+      resolve(code ?? 1);
+    });
   });
 }
 
 const onlyUnit = process.argv[2] === 'unit';
 const unit = await find('src', /\.test\.tsx?$/);
-if (onlyUnit) process.exit(await runNodeTests(unit, {}, 'unit tests'));
+const summary = () => process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+if (onlyUnit) {
+  const code = await runNodeTests(unit, {}, 'unit tests');
+  summary();
+  process.exit(code);
+}
 
 const integration = await find('test', /\.test\.tsx?$/);
 const httpJourneys = integration.filter((f) => f.startsWith(path.join('test', 'http')));
@@ -39,6 +59,8 @@ const httpJourneys = integration.filter((f) => f.startsWith(path.join('test', 'h
 let databaseUrl = process.env.TEST_DATABASE_URL;
 let external: { stop(): Promise<void> } | undefined;
 const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'wsp-tests-'));
+// As root the embedded server runs as the postgres user, which must be able to pass through this folder.
+await fs.chmod(scratch, 0o711);
 if (databaseUrl === undefined) {
   const server = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'external-pg'), log: () => undefined });
   databaseUrl = server.url;
@@ -54,4 +76,5 @@ try {
   await external?.stop();
   await fs.rm(scratch, { recursive: true, force: true });
 }
+summary();
 process.exit(failures === 0 ? 0 : 1);

@@ -85,6 +85,17 @@ function run(command: string, args: string[], ids: { uid?: number; gid?: number 
   });
 }
 
+/** Every folder above DATA_DIR must let others pass (x), or PostgreSQL, running as `postgres`, cannot start. */
+async function assertTraversable(folder: string): Promise<void> {
+  for (let dir = folder; ; dir = path.dirname(dir)) {
+    const { mode } = await fs.stat(dir);
+    if ((mode & 0o001) === 0) {
+      throw new Error(`The embedded PostgreSQL server runs as the "postgres" user, which cannot pass through ${dir} (mode ${(mode & 0o777).toString(8)}). Choose a DATA_DIR outside it, or allow it with: chmod o+x ${dir}`);
+    }
+    if (path.dirname(dir) === dir) return;
+  }
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -140,8 +151,11 @@ export async function startEmbeddedPostgres({ dataDir, log }: EmbeddedOptions): 
   const initialisedMarker = path.join(dataDir, 'postgres.initialised');
 
   await fs.mkdir(dataDir, { recursive: true });
-  // The postgres user must be able to reach its directory inside DATA_DIR (mkdtemp makes 0700 folders).
-  if (ids.uid !== undefined) await fs.chmod(dataDir, 0o711);
+  if (ids.uid !== undefined) {
+    // The postgres user must be able to reach its directory inside DATA_DIR (mkdtemp makes 0700 folders).
+    await fs.chmod(dataDir, 0o711);
+    await assertTraversable(path.dirname(path.resolve(dataDir)));
+  }
 
   if (!(await exists(initialisedMarker))) {
     // A half-made cluster (initdb interrupted) holds no data yet: start it over.

@@ -1,5 +1,5 @@
 import { spawn, execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -55,6 +55,60 @@ async function binaries(): Promise<Binaries> {
   return { initdb: mod.initdb, pg_ctl: mod.pg_ctl };
 }
 
+/** Shared, durable places for what the `postgres` user must reach when the project lives in a private folder. */
+const SHARED_ROOT = '/var/lib/webstream-portal';
+
+/** Whether another user can pass through every folder from `dir` up to `/`. */
+async function traversableByOthers(dir: string): Promise<boolean> {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const { mode } = await fs.stat(current);
+    if ((mode & 0o001) === 0) return false;
+    if (path.dirname(current) === current) return true;
+  }
+}
+
+/**
+ * As root, PostgreSQL runs as `postgres`, which cannot execute binaries inside a private folder (a clone
+ * under /root or a mktemp folder). Then the binaries are copied once to a shared folder, per version.
+ */
+async function reachableBinaries(bin: Binaries): Promise<Binaries> {
+  const binDir = path.dirname(bin.initdb);
+  if (await traversableByOthers(binDir)) return bin;
+  const nativeDir = path.dirname(binDir);
+  const version = JSON.parse(await fs.readFile(path.join(nativeDir, '..', 'package.json'), 'utf8')) as { version: string };
+  const target = path.join(SHARED_ROOT, `postgres-${os.platform()}-${os.arch()}-${version.version}`);
+  if (!(await exists(path.join(target, 'bin', 'initdb')))) {
+    await fs.mkdir(SHARED_ROOT, { recursive: true, mode: 0o755 });
+    await fs.chmod(SHARED_ROOT, 0o755);
+    // Copy beside, then rename: concurrent starts never see a half-copied tree.
+    const staging = `${target}.${process.pid}.tmp`;
+    await fs.cp(nativeDir, staging, { recursive: true, verbatimSymlinks: true });
+    await fs.chmod(staging, 0o755);
+    await fs.rename(staging, target).catch(async () => fs.rm(staging, { recursive: true, force: true }));
+  }
+  return { initdb: path.join(target, 'bin', 'initdb'), pg_ctl: path.join(target, 'bin', 'pg_ctl') };
+}
+
+/**
+ * Where the cluster lives: DATA_DIR/postgres, unless (as root) the postgres user cannot reach DATA_DIR;
+ * then under /var/lib/webstream-portal/clusters, named after DATA_DIR, with a note in DATA_DIR saying so.
+ */
+async function clusterDirectory(dataDir: string, asRoot: boolean): Promise<string> {
+  const local = path.join(dataDir, 'postgres');
+  if (!asRoot || (await traversableByOthers(dataDir))) return local;
+  const real = await fs.realpath(dataDir);
+  const name = createHash('sha256').update(real).digest('hex').slice(0, 16);
+  const shared = path.join(SHARED_ROOT, 'clusters', name);
+  await fs.mkdir(path.dirname(shared), { recursive: true, mode: 0o755 });
+  await fs.chmod(SHARED_ROOT, 0o755);
+  await fs.chmod(path.dirname(shared), 0o755);
+  await fs.writeFile(
+    path.join(dataDir, 'postgres-location.txt'),
+    `The embedded PostgreSQL cluster of this DATA_DIR is kept in ${shared}, because PostgreSQL runs as the "postgres" user, which cannot reach ${real}.\n`,
+  );
+  return shared;
+}
+
 /** PostgreSQL refuses to run as root: as root we run it as a `postgres` system user (created if missing). */
 async function runAsIds(): Promise<{ uid?: number; gid?: number }> {
   if (process.getuid?.() !== 0) return {};
@@ -83,17 +137,6 @@ function run(command: string, args: string[], ids: { uid?: number; gid?: number 
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, output }));
   });
-}
-
-/** Every folder above DATA_DIR must let others pass (x), or PostgreSQL, running as `postgres`, cannot start. */
-async function assertTraversable(folder: string): Promise<void> {
-  for (let dir = folder; ; dir = path.dirname(dir)) {
-    const { mode } = await fs.stat(dir);
-    if ((mode & 0o001) === 0) {
-      throw new Error(`The embedded PostgreSQL server runs as the "postgres" user, which cannot pass through ${dir} (mode ${(mode & 0o777).toString(8)}). Choose a DATA_DIR outside it, or allow it with: chmod o+x ${dir}`);
-    }
-    if (path.dirname(dir) === dir) return;
-  }
 }
 
 async function freePort(): Promise<number> {
@@ -144,18 +187,16 @@ async function waitUntilAccepting(port: number, timeoutMs: number): Promise<void
  * or a CLI command run beside a running portal). Initialises the cluster on first use.
  */
 export async function startEmbeddedPostgres({ dataDir, log }: EmbeddedOptions): Promise<EmbeddedPostgres> {
-  const bin = await binaries();
   const ids = await runAsIds();
-  const pgData = path.join(dataDir, 'postgres');
+  const asRoot = ids.uid !== undefined;
+  const bin = asRoot ? await reachableBinaries(await binaries()) : await binaries();
   const credentialsFile = path.join(dataDir, 'postgres-credentials.json');
   const initialisedMarker = path.join(dataDir, 'postgres.initialised');
 
   await fs.mkdir(dataDir, { recursive: true });
-  if (ids.uid !== undefined) {
-    // The postgres user must be able to reach its directory inside DATA_DIR (mkdtemp makes 0700 folders).
-    await fs.chmod(dataDir, 0o711);
-    await assertTraversable(path.dirname(path.resolve(dataDir)));
-  }
+  // The postgres user must be able to reach its directory inside DATA_DIR (mkdtemp makes 0700 folders).
+  if (asRoot) await fs.chmod(dataDir, 0o711);
+  const pgData = await clusterDirectory(dataDir, asRoot);
 
   if (!(await exists(initialisedMarker))) {
     // A half-made cluster (initdb interrupted) holds no data yet: start it over.
@@ -164,8 +205,10 @@ export async function startEmbeddedPostgres({ dataDir, log }: EmbeddedOptions): 
     await fs.writeFile(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
     await fs.mkdir(pgData, { mode: 0o700 });
     if (ids.uid !== undefined && ids.gid !== undefined) await fs.chown(pgData, ids.uid, ids.gid);
-    const passwordFile = path.join(dataDir, '.initdb-password');
-    await fs.writeFile(passwordFile, `${credentials.password}\n`, { mode: 0o644 });
+    // Beside the cluster (reachable by postgres), readable by postgres alone, removed right after initdb.
+    const passwordFile = `${pgData}.initdb-password`;
+    await fs.writeFile(passwordFile, `${credentials.password}\n`, { mode: 0o600 });
+    if (ids.uid !== undefined && ids.gid !== undefined) await fs.chown(passwordFile, ids.uid, ids.gid);
     log('Initialising the embedded PostgreSQL database (first start only)…');
     const result = await run(
       bin.initdb,

@@ -139,6 +139,13 @@ function run(command: string, args: string[], ids: { uid?: number; gid?: number 
   });
 }
 
+/** Runs pg_ctl the way the embedded server does (reachable binaries, as `postgres` when root): for tools and tests. */
+export async function runPgCtl(args: string[]): Promise<{ code: number; output: string }> {
+  const ids = await runAsIds();
+  const bin = ids.uid !== undefined ? await reachableBinaries(await binaries()) : await binaries();
+  return run(bin.pg_ctl, args, ids);
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();

@@ -5,18 +5,17 @@
  *
  *   node --import tsx --test test/embedded/cli-and-server.test.ts
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
 import { test, after } from 'node:test';
+import { runPgCtl } from '../../src/db/embedded-postgres.js';
 
-const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ACCOUNT = '1234-5678-9012';
 const ANOTHER_PORTAL = /Another portal \(PID (\d+)\) is already serving/;
@@ -160,26 +159,8 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-let pgCtlPath: string | undefined;
-let postgresIds: { uid?: number; gid?: number } | undefined;
-
-/** Runs pg_ctl from the embedded-postgres binaries package (as the postgres user when we are root, as the portal does). */
-async function pgCtl(args: string[]): Promise<{ code: number; output: string }> {
-  pgCtlPath ??= ((await import(`@embedded-postgres/${os.platform()}-${os.arch()}`)) as { pg_ctl: string }).pg_ctl;
-  if (postgresIds === undefined) {
-    postgresIds = {};
-    if (process.getuid?.() === 0) {
-      const [{ stdout: uid }, { stdout: gid }] = await Promise.all([execFileAsync('id', ['-u', 'postgres']), execFileAsync('id', ['-g', 'postgres'])]);
-      postgresIds = { uid: Number(uid.trim()), gid: Number(gid.trim()) };
-    }
-  }
-  const child = spawn(pgCtlPath, args, { ...postgresIds, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code: code ?? 1, output };
-}
+/** pg_ctl exactly as the portal runs it (the reachable binaries, as the postgres user when we are root). */
+const pgCtl = runPgCtl;
 
 /** The postmaster's PID from DATA_DIR/postgres/postmaster.pid, or undefined when there is none. */
 async function postmasterPid(dataDir: string): Promise<number | undefined> {

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../http/errors.js';
 import { viewContext } from '../http/page.js';
 import type { Services } from '../services.js';
@@ -12,6 +12,20 @@ const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 1
 
 function client(req: FastifyRequest): ClientInfo {
   return { ip: req.ip, userAgent: req.headers['user-agent'] ?? '' };
+}
+
+const DEAD_RESET_LINK = {
+  message: 'This password reset link is invalid, has expired or has already been used. Reset links work once and expire after 45 minutes.',
+  action: { href: '/portal/forgot-password', label: 'Ask for a new link' },
+};
+const DEAD_VERIFY_LINK = {
+  message: 'This verification link is invalid, has expired or has already been used.',
+  action: { href: '/portal/entitlements', label: 'Go to My Entitlements' },
+};
+
+/** The page for a link that no longer works: says why, and offers the way forward. */
+function invalidLink(req: FastifyRequest, reply: FastifyReply, link: typeof DEAD_RESET_LINK) {
+  return reply.page(<InvalidLinkPage ctx={viewContext(req, reply)} title="Link not valid" message={link.message} action={link.action} />, 400);
 }
 
 export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
@@ -51,15 +65,9 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
       }
     });
 
-    const invalidResetLink = (req: FastifyRequest, reply: Parameters<typeof viewContext>[1]) =>
-      reply.page(
-        <InvalidLinkPage ctx={viewContext(req, reply)} title="Link not valid" message="This password reset link is invalid, has expired or has already been used. Reset links work once and expire after 45 minutes." action={{ href: '/portal/forgot-password', label: 'Ask for a new link' }} />,
-        400,
-      );
-
     app.get('/portal/reset-password', { schema: { querystring: TokenQuery } }, async (req, reply) => {
       const token = req.query.token ?? '';
-      if (!(await services.passwordReset.checkResetToken(token))) return invalidResetLink(req, reply);
+      if (!(await services.passwordReset.checkResetToken(token))) return invalidLink(req, reply, DEAD_RESET_LINK);
       return reply.page(<ResetPasswordPage ctx={viewContext(req, reply)} token={token} />);
     });
 
@@ -74,27 +82,21 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
           return await reply.redirect('/portal/sign-in?notice=password-reset', 303);
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
-          if (error.code === 'reset_link_invalid') return invalidResetLink(req, reply);
+          if (error.code === 'reset_link_invalid') return invalidLink(req, reply, DEAD_RESET_LINK);
           return reply.page(<ResetPasswordPage ctx={viewContext(req, reply)} token={req.body.token} error={error.message} fieldErrors={error.fields} />, error.status);
         }
       },
     );
 
-    const invalidVerifyLink = (req: FastifyRequest, reply: Parameters<typeof viewContext>[1]) =>
-      reply.page(
-        <InvalidLinkPage ctx={viewContext(req, reply)} title="Link not valid" message="This verification link is invalid, has expired or has already been used." action={{ href: '/portal/entitlements', label: 'Go to My Entitlements' }} />,
-        400,
-      );
-
     app.get('/portal/verify-email', { schema: { querystring: TokenQuery } }, async (req, reply) => {
       const token = req.query.token ?? '';
       const pending = await services.registration.checkEmailVerification(token);
-      if (pending === undefined) return invalidVerifyLink(req, reply);
+      if (pending === undefined) return invalidLink(req, reply, DEAD_VERIFY_LINK);
       return reply.page(<VerifyEmailPage ctx={viewContext(req, reply)} token={token} email={pending.email} />);
     });
 
     app.post('/portal/verify-email', { schema: { body: Type.Object({ token: Type.String({ maxLength: 128 }), ...Csrf }) } }, async (req, reply) => {
-      if (!(await services.registration.confirmEmailVerification(req.body.token, client(req)))) return invalidVerifyLink(req, reply);
+      if (!(await services.registration.confirmEmailVerification(req.body.token, client(req)))) return invalidLink(req, reply, DEAD_VERIFY_LINK);
       return reply.redirect(req.portalSession ? '/portal/entitlements?notice=email-verified' : '/portal/sign-in?notice=email-verified', 303);
     });
   };

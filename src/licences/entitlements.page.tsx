@@ -1,5 +1,6 @@
 import type { LicenceRow } from '../db/schema.js';
 import { formatAccountId } from '../accounts/account-id.js';
+import { formatDate } from '../web/format.js';
 import { Layout } from '../web/layout.js';
 import type { ViewContext } from '../web/view-context.js';
 import { displayStatus, type DisplayStatus, type LicenceStatus } from './licence.lifecycle.js';
@@ -18,8 +19,6 @@ const SOURCE_LABEL: Record<string, string> = { direct: 'Direct', marketplace: 'A
 /** Column headings; on narrow screens each cell shows its heading beside the value (data-label). */
 const COLUMNS = ['Plan', 'Status', 'Seats used / total', 'Starts', 'Ends', 'Source', 'Licence ID'] as const;
 
-const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-export const formatDate = (date: Date | null): string => (date === null ? 'No end date' : dateFormat.format(date));
 
 export function EntitlementsPage({ ctx, awsAccountId, licences, now }: { ctx: ViewContext; awsAccountId: string; licences: LicenceRow[]; now: Date }) {
   return (

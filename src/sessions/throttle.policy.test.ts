@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ACCOUNT_POLICY, backoffSeconds, decideAttempt, settleSuccess, type ThrottleState } from './throttle.policy.js';
+import { ACCOUNT_POLICY, backoffSeconds, decideAttempt, type ThrottleState } from './throttle.policy.js';
 
 const t0 = new Date('2026-03-01T12:00:00Z');
 const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
@@ -39,11 +39,4 @@ test('failures are forgotten after a quiet period', () => {
   const decision = decideAttempt(state, ACCOUNT_POLICY, at(ACCOUNT_POLICY.quietResetSeconds + 1));
   assert.ok(decision.allowed);
   assert.equal(decision.next.failures, 1);
-});
-
-test('a success takes back its pre-counted failure and the lock it set', () => {
-  const state: ThrottleState = { failures: 5, lockedUntil: at(1), lastFailureAt: t0 };
-  assert.deepEqual(settleSuccess(state, ACCOUNT_POLICY), { failures: 4, lockedUntil: null, lastFailureAt: t0 });
-  const deeper: ThrottleState = { failures: 8, lockedUntil: at(8), lastFailureAt: t0 };
-  assert.deepEqual(settleSuccess(deeper, ACCOUNT_POLICY).lockedUntil, at(8));
 });

@@ -1,6 +1,7 @@
 /**
  * Brute-force protection as a pure decision. Each sign-in attempt is counted *before* the password is
- * checked (so parallel guesses cannot slip past the count) and settled afterwards.
+ * checked (so parallel guesses cannot slip past the count); a success then clears the account's count and
+ * takes the address's pre-counted failure back (see settleSuccessfulAttempt).
  *
  * After `threshold` consecutive failures, every further attempt must wait 2^(n - threshold) seconds,
  * capped: the lock always ends by itself, so an attacker can delay a user but never lock them out for good.
@@ -40,10 +41,4 @@ export function decideAttempt(state: ThrottleState | undefined, policy: Throttle
     allowed: true,
     next: { failures, lockedUntil: wait > 0 ? new Date(now.getTime() + wait * 1000) : null, lastFailureAt: now },
   };
-}
-
-/** After a successful attempt: the pre-counted failure is taken back (and any lock it set). */
-export function settleSuccess(state: ThrottleState, policy: ThrottlePolicy): ThrottleState {
-  const failures = Math.max(state.failures - 1, 0);
-  return { ...state, failures, lockedUntil: backoffSeconds(failures, policy) > 0 ? state.lockedUntil : null };
 }

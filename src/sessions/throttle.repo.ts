@@ -1,5 +1,6 @@
+import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import { decideAttempt, settleSuccess, type ThrottlePolicy, type ThrottleState } from './throttle.policy.js';
+import { decideAttempt, type ThrottlePolicy, type ThrottleState } from './throttle.policy.js';
 
 export interface ThrottleKey {
   key: string;
@@ -9,23 +10,19 @@ export interface ThrottleKey {
 export type AttemptResult = { allowed: true } | { allowed: false; retryAt: Date };
 
 /**
- * Counts an attempt against every key at once, atomically (rows locked in key order, so concurrent
- * attempts cannot deadlock or both pass). If any key is locked, nothing is counted.
+ * Counts an attempt against every key at once, atomically: one upsert creates missing rows and locks and
+ * reads them all (in key order, so concurrent attempts cannot deadlock or both pass), the pure policy
+ * decides, one update writes the counts. If any key is locked, nothing is counted.
  */
 export async function beginAttempt(db: Db, keys: ThrottleKey[], now: Date): Promise<AttemptResult> {
   const ordered = [...keys].sort((a, b) => a.key.localeCompare(b.key));
   return db.transaction().execute(async (trx) => {
-    await trx
+    const rows = await trx
       .insertInto('sign_in_throttles')
       .values(ordered.map(({ key }) => ({ key, failures: 0, locked_until: null, last_failure_at: new Date(0) })))
-      .onConflict((oc) => oc.column('key').doNothing())
-      .execute();
-    const rows = await trx
-      .selectFrom('sign_in_throttles')
-      .selectAll()
-      .where('key', 'in', ordered.map((k) => k.key))
-      .orderBy('key')
-      .forUpdate()
+      // A no-op update, so the statement takes the row lock and returns the existing row.
+      .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ key: eb.ref('excluded.key') })))
+      .returningAll()
       .execute();
     const updates: { key: string; state: ThrottleState }[] = [];
     let retryAt: Date | undefined;
@@ -37,26 +34,28 @@ export async function beginAttempt(db: Db, keys: ThrottleKey[], now: Date): Prom
       else updates.push({ key, state: decision.next });
     }
     if (retryAt !== undefined) return { allowed: false, retryAt };
-    for (const { key, state } of updates) await writeState(trx, key, state);
+    const values = sql.join(updates.map(({ key, state }) => sql`(${key}, ${state.failures}::integer, ${state.lockedUntil}::timestamptz, ${state.lastFailureAt}::timestamptz)`));
+    await sql`
+      update sign_in_throttles as t
+      set failures = v.failures, locked_until = v.locked_until, last_failure_at = v.last_failure_at
+      from (values ${values}) as v (key, failures, locked_until, last_failure_at)
+      where t.key = v.key
+    `.execute(trx);
     return { allowed: true };
   });
 }
 
-/** The attempt succeeded: the account's count is cleared, the address's pre-counted failure taken back. */
+/**
+ * The attempt succeeded: the account's count is cleared, and the address's pre-counted failure is taken
+ * back with the lock it may have set. Two single-row statements, each atomic on its own: holding both rows
+ * at once could deadlock with a concurrent beginAttempt, which locks them in the other order.
+ */
 export async function settleSuccessfulAttempt(db: Db, accountKey: string, address: ThrottleKey): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('sign_in_throttles').where('key', '=', accountKey).execute();
-    const row = await trx.selectFrom('sign_in_throttles').selectAll().where('key', '=', address.key).forUpdate().executeTakeFirst();
-    if (row === undefined) return;
-    const next = settleSuccess({ failures: row.failures, lockedUntil: row.locked_until, lastFailureAt: row.last_failure_at }, address.policy);
-    await writeState(trx, address.key, next);
-  });
-}
-
-async function writeState(db: Db, key: string, state: ThrottleState): Promise<void> {
-  await db
-    .updateTable('sign_in_throttles')
-    .set({ failures: state.failures, locked_until: state.lockedUntil, last_failure_at: state.lastFailureAt })
-    .where('key', '=', key)
-    .execute();
+  await db.deleteFrom('sign_in_throttles').where('key', '=', accountKey).execute();
+  await sql`
+    update sign_in_throttles
+    set failures = greatest(failures - 1, 0),
+        locked_until = case when failures - 1 >= ${address.policy.threshold} then locked_until else null end
+    where key = ${address.key}
+  `.execute(db);
 }

@@ -81,3 +81,21 @@ test('lockouts are audited', async () => {
   const rows = await portal.services.db.selectFrom('audit_events').select('event').where('event', '=', 'sign_in.locked_out').execute();
   assert.ok(rows.length > 0);
 });
+
+test('the refund is exact: a success at the 20th attempt from an address leaves 19, so the next failure locks', async () => {
+  const ip = '10.7.7.7';
+  for (let i = 0; i < 19; i++) assert.equal((await wrong(`66660000${String(i).padStart(4, '0')}`, ip)).response.status, 401);
+  assert.equal((await signIn(portal, '444400000001', GOOD_PASSWORD, { ip })).response.status, 303, 'the 20th attempt succeeds and is refunded');
+  const row = await portal.services.db.selectFrom('sign_in_throttles').selectAll().where('key', '=', `address:${ip}`).executeTakeFirstOrThrow();
+  assert.equal(row.failures, 19);
+  assert.equal(row.locked_until, null);
+  assert.equal((await wrong('666600009999', ip)).response.status, 401, 'the 20th failure is checked…');
+  assert.equal((await wrong('666600009998', ip)).response.status, 429, '…and locks the address');
+});
+
+test('concurrent sign-ins to one account from one address never deadlock or fail with a server error', async () => {
+  const results = await Promise.all(Array.from({ length: 16 }, () => signIn(portal, '444400000001', GOOD_PASSWORD, { ip: '10.6.6.6' })));
+  const statuses = results.map((r) => r.response.status);
+  assert.ok(statuses.every((s) => s === 303 || s === 429), JSON.stringify(statuses));
+  assert.ok(statuses.includes(303));
+});

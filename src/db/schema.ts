@@ -27,6 +27,8 @@ export interface PortalAccountsTable {
   must_change_password: Generated<boolean>;
   disabled_at: Date | null;
   created_at: Date;
+  /** Bumped by a trigger on every change to the account's licences (migration 0002). */
+  licences_version: ColumnType<number, never, never>;
 }
 export type PortalAccountRow = Selectable<PortalAccountsTable>;
 

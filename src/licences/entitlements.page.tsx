@@ -3,7 +3,7 @@ import { formatAccountId } from '../accounts/account-id.js';
 import { formatDate } from '../web/format.js';
 import { Layout } from '../web/layout.js';
 import type { ViewContext } from '../web/view-context.js';
-import { displayStatus, type DisplayStatus, type LicenceStatus } from './licence.lifecycle.js';
+import { displayStatus, type DisplayStatus, type LicenceStatus, type LicenceTerms } from './licence.lifecycle.js';
 
 const STATUS_LABEL: Record<DisplayStatus, string> = {
   pending: 'Pending',
@@ -19,8 +19,8 @@ const SOURCE_LABEL: Record<string, string> = { direct: 'Direct', marketplace: 'A
 /** Column headings; on narrow screens each cell shows its heading beside the value (data-label). */
 const COLUMNS = ['Plan', 'Status', 'Seats used / total', 'Starts', 'Ends', 'Source', 'Licence ID'] as const;
 
-
-export function EntitlementsPage({ ctx, awsAccountId, licences, now }: { ctx: ViewContext; awsAccountId: string; licences: LicenceRow[]; now: Date }) {
+/** The page around the licence list; `listHtml` is LicenceList rendered by preact (already escaped). */
+export function EntitlementsPage({ ctx, awsAccountId, listHtml }: { ctx: ViewContext; awsAccountId: string; listHtml: string }) {
   return (
     <Layout title="My Entitlements" ctx={ctx}>
       <div class="page-head">
@@ -29,51 +29,63 @@ export function EntitlementsPage({ ctx, awsAccountId, licences, now }: { ctx: Vi
           <p class="lead">WebStream licences held by AWS account {formatAccountId(awsAccountId)}.</p>
         </div>
       </div>
-      {licences.length === 0 ? (
-        <div class="card empty">
-          <h2>No licences yet</h2>
-          <p>This AWS account holds no WebStream licences at the moment. Subscribe to WebStream on AWS Marketplace, request a licence from your WebStream instance's admin panel, or contact your WebStream account team.</p>
-        </div>
-      ) : (
-        <div class="table-wrap">
-          <table class="licences">
-            <caption class="visually-hidden">Licences</caption>
-            <thead>
-              <tr>
-                {COLUMNS.map((column) => (
-                  <th scope="col" key={column}>
-                    {column}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {licences.map((licence) => {
-                const status = displayStatus({ status: licence.status as LicenceStatus, startsAt: licence.starts_at, endsAt: licence.ends_at }, now);
-                return (
-                  <tr key={licence.id}>
-                    <td class="plan" data-label={COLUMNS[0]}>
-                      {licence.plan}
-                    </td>
-                    <td data-label={COLUMNS[1]}>
-                      <span class={`status status-${status}`}>{STATUS_LABEL[status]}</span>
-                    </td>
-                    <td data-label={COLUMNS[2]}>{`0 / ${licence.seats}`}</td>
-                    <td data-label={COLUMNS[3]}>{formatDate(licence.starts_at)}</td>
-                    <td data-label={COLUMNS[4]}>{formatDate(licence.ends_at)}</td>
-                    <td class="source" data-label={COLUMNS[5]}>
-                      {SOURCE_LABEL[licence.source] ?? licence.source}
-                    </td>
-                    <td class="mono" data-label={COLUMNS[6]}>
-                      {licence.id.slice(0, 8)}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <div dangerouslySetInnerHTML={{ __html: listHtml }} />
     </Layout>
   );
+}
+
+/** The account's licences, or what to do when there are none. Cached per account (rendered-list.cache.ts). */
+export function LicenceList({ licences, now }: { licences: LicenceRow[]; now: Date }) {
+  if (licences.length === 0) {
+    return (
+      <div class="card empty">
+        <h2>No licences yet</h2>
+        <p>This AWS account holds no WebStream licences at the moment. Subscribe to WebStream on AWS Marketplace, request a licence from your WebStream instance's admin panel, or contact your WebStream account team.</p>
+      </div>
+    );
+  }
+  return (
+    <div class="table-wrap">
+      <table class="licences">
+        <caption class="visually-hidden">Licences</caption>
+        <thead>
+          <tr>
+            {COLUMNS.map((column) => (
+              <th scope="col" key={column}>
+                {column}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {licences.map((licence) => {
+            const status = displayStatus(licenceTerms(licence), now);
+            return (
+              <tr key={licence.id}>
+                <td class="plan" data-label={COLUMNS[0]}>
+                  {licence.plan}
+                </td>
+                <td data-label={COLUMNS[1]}>
+                  <span class={`status status-${status}`}>{STATUS_LABEL[status]}</span>
+                </td>
+                <td data-label={COLUMNS[2]}>{`0 / ${licence.seats}`}</td>
+                <td data-label={COLUMNS[3]}>{formatDate(licence.starts_at)}</td>
+                <td data-label={COLUMNS[4]}>{formatDate(licence.ends_at)}</td>
+                <td class="source" data-label={COLUMNS[5]}>
+                  {SOURCE_LABEL[licence.source] ?? licence.source}
+                </td>
+                <td class="mono" data-label={COLUMNS[6]}>
+                  {licence.id.slice(0, 8)}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function licenceTerms(licence: LicenceRow): LicenceTerms {
+  return { status: licence.status as LicenceStatus, startsAt: licence.starts_at, endsAt: licence.ends_at };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyTransition, displayStatus, type LicenceCommand, type LicenceStatus, type LicenceTerms } from './licence.lifecycle.js';
+import { applyTransition, displayStatus, nextDisplayChange, type LicenceCommand, type LicenceStatus, type LicenceTerms } from './licence.lifecycle.js';
 
 const now = new Date('2026-06-01T00:00:00Z');
 const days = (n: number) => new Date(now.getTime() + n * 86_400_000);
@@ -78,4 +78,17 @@ test('display status: pending, expiring within 30 days, expired past the end dat
   assert.equal(displayStatus(terms('active', days(-1)), now), 'expired');
   assert.equal(displayStatus(terms('suspended'), now), 'suspended');
   assert.equal(displayStatus(terms('revoked'), now), 'revoked');
+});
+
+test('the next moment a displayed status changes: 30 days before an end date, then at it', () => {
+  assert.equal(nextDisplayChange([terms('active', null), terms('suspended', days(5)), terms('revoked', days(5))], now), null);
+  assert.deepEqual(nextDisplayChange([terms('active', days(100)), terms('active', days(40))], now), days(10));
+  assert.deepEqual(nextDisplayChange([terms('active', days(10))], now), days(10), 'already expiring: the next change is the end');
+  assert.equal(nextDisplayChange([terms('active', days(-1))], now), null, 'already expired');
+  for (const t of [terms('active', days(100)), terms('active', days(40)), terms('active', days(10))]) {
+    const change = nextDisplayChange([t], now);
+    assert.ok(change);
+    assert.equal(displayStatus(t, new Date(change.getTime() - 1)), displayStatus(t, now), 'nothing changes before it');
+    assert.notEqual(displayStatus(t, change), displayStatus(t, now), 'something changes at it');
+  }
 });

@@ -92,3 +92,18 @@ export function displayStatus(terms: LicenceTerms, now: Date): DisplayStatus {
       return terms.status;
   }
 }
+
+/**
+ * The first moment after `now` at which any of these licences would show a different display status
+ * (active → expiring 30 days before the end, expiring → expired at the end), or null if none ever will.
+ */
+export function nextDisplayChange(licences: readonly LicenceTerms[], now: Date): Date | null {
+  let next: number | null = null;
+  for (const { status, endsAt } of licences) {
+    if (status !== 'active' || endsAt === null) continue;
+    for (const boundary of [endsAt.getTime() - EXPIRING_WITHIN_MS, endsAt.getTime()]) {
+      if (boundary > now.getTime() && (next === null || boundary < next)) next = boundary;
+    }
+  }
+  return next === null ? null : new Date(next);
+}

@@ -70,3 +70,41 @@ test('every licence transition is recorded with actor, reason and time', async (
   );
   assert.ok(history.every((h) => h.at instanceof Date));
 });
+
+test('the page is never stale: a licence change shows at once, whoever makes it', async () => {
+  const agent = await registeredAccount(portal, '888800000005');
+  const statusOf = async (plan: string) => rows((await agent.get('/portal/entitlements')).body).find((r) => r[0] === plan)?.[1];
+  assert.equal(await statusOf('standard'), 'Active');
+  await agent.get('/portal/entitlements'); // served from the rendered-list cache now
+
+  // Through the service (as the CLI and the admin panel do)…
+  const extra = await issueLicence(portal, '888800000005', { plan: 'addon' });
+  assert.equal(await statusOf('addon'), 'Active');
+  await portal.services.licences.transition(extra.id, { action: 'suspend' }, { actor: 'test', reason: 'test' });
+  assert.equal(await statusOf('addon'), 'Suspended');
+
+  // …or by another process writing straight to the shared database (the trigger bumps the version).
+  await portal.services.db.updateTable('licences').set({ status: 'revoked' }).where('id', '=', extra.id).execute();
+  assert.equal(await statusOf('addon'), 'Revoked');
+  await portal.services.db.deleteFrom('licences').where('id', '=', extra.id).execute();
+  assert.equal(await statusOf('addon'), undefined);
+});
+
+test('a displayed status that changes with time alone is not served stale from the cache', async () => {
+  await registeredAccount(portal, '888800000006');
+  await portal.services.db.deleteFrom('licences').where('aws_account_id', '=', '888800000006').execute();
+  await issueLicence(portal, '888800000006', { plan: 'timed', days: 31 });
+  await portal.services.settings.setSessionDuration(90 * 86_400, portal.clock.now());
+  try {
+    const { agent } = await signIn(portal, '888800000006', GOOD_PASSWORD);
+    const status = async () => rows((await agent.get('/portal/entitlements')).body)[0]?.[1];
+    assert.equal(await status(), 'Active');
+    assert.equal(await status(), 'Active');
+    portal.clock.advance(2 * 86_400_000);
+    assert.equal(await status(), 'Expiring');
+    portal.clock.advance(30 * 86_400_000);
+    assert.equal(await status(), 'Expired');
+  } finally {
+    await portal.services.settings.setSessionDuration(8 * 3600, portal.clock.now());
+  }
+});

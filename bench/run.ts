@@ -1,0 +1,360 @@
+/**
+ * `npm run bench`: throughput of the portal's two hot pages, each as a ratio to a baseline measured in
+ * the same run (the machines are noisy, absolute numbers are not comparable between runs).
+ *
+ *   1. POST /portal/sign-in (valid account, password, CSRF token, Origin) vs bare argon2id verifications
+ *      (services.hasher.verify) at the same concurrency, in the same process. Target >= 90%.
+ *   2. GET /portal/entitlements (signed in, 50 licences) vs a hello-world route on the same Fastify
+ *      instance. Target >= 25%.
+ *
+ * Starts its own embedded PostgreSQL under a temporary directory (or, with BENCH_DATABASE_URL, creates a
+ * scratch database there), serves on 127.0.0.1:<random port>, and removes everything at the end.
+ * Prints a table, writes bench/results/latest.json, and exits 0 whether or not targets are met.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { loadConfig } from '../src/config/config.js';
+import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
+import { buildApp, type App } from '../src/http/app.js';
+import { createServices, type Services } from '../src/services.js';
+import { compare, cpuMeter, httpWorkload, LoadGenerator, loopWorkload, type Aggregate, type Comparison } from './measure.js';
+
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const ACCOUNTS = 8;
+const LICENCES_ON_PAGE = 50;
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 2.5);
+/** A-B-B-A cycles per comparison: 2 cycles of 2.5 s rounds = 10 s measured per side. */
+const CYCLES = Number(process.env.BENCH_CYCLES ?? 2);
+/** BENCH_ONLY=sign-in or BENCH_ONLY=entitlements runs one comparison (e.g. under --cpu-prof). */
+const ONLY = process.env.BENCH_ONLY;
+const PASSWORD = 'Bench-Lantern-Orchard-42!';
+const SECRET_KEY = 'bench-secret-key-with-at-least-32-characters!!';
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+interface MemorySnapshot {
+  phase: string;
+  rssMiB: number;
+  heapUsedMiB: number;
+  /** Heap still in use after a full collection (needs --expose-gc): what the phase left behind. */
+  heapAfterGcMiB: number | undefined;
+  heapTotalMiB: number;
+  externalMiB: number;
+}
+
+const memory: MemorySnapshot[] = [];
+function snapshotMemory(phase: string): void {
+  const m = process.memoryUsage();
+  const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const heapAfterGcMiB = gc === undefined ? undefined : mib(process.memoryUsage().heapUsed);
+  memory.push({ phase, rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), heapAfterGcMiB, heapTotalMiB: mib(m.heapTotal), externalMiB: mib(m.external) });
+}
+
+/** Everything started is pushed here and undone in reverse order, on success, failure or Ctrl-C. */
+const cleanups: { name: string; run: () => Promise<void> }[] = [];
+let cleaningUp: Promise<void> | undefined;
+function cleanUp(): Promise<void> {
+  cleaningUp ??= (async () => {
+    for (const { name, run } of cleanups.reverse()) {
+      try {
+        await run();
+      } catch (error) {
+        process.stderr.write(`bench: cleanup "${name}" failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+    }
+  })();
+  return cleaningUp;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\nbench: ${signal}, cleaning up…\n`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+/** A PostgreSQL URL for a database this run owns: a fresh embedded server, or a scratch database on BENCH_DATABASE_URL. */
+async function startDatabase(scratch: string): Promise<{ url: string; kind: string; postmasterPid: () => number | undefined }> {
+  const baseUrl = process.env.BENCH_DATABASE_URL;
+  if (baseUrl === undefined || baseUrl === '') {
+    const dataDir = path.join(scratch, 'postgres');
+    const server = await startEmbeddedPostgres({ dataDir, log: (m) => log(`  ${m}`) });
+    cleanups.push({ name: 'stop embedded PostgreSQL', run: () => server.stop() });
+    // First line of postmaster.pid: the server's PID (its backends are its children).
+    const pidText = await fs.readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').catch(() => '');
+    const pid = Number(pidText.split('\n')[0]);
+    return { url: server.url, kind: 'embedded PostgreSQL (temporary data directory)', postmasterPid: () => (Number.isInteger(pid) && pid > 0 ? pid : undefined) };
+  }
+  const name = `wsp_bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  cleanups.push({
+    name: `drop database ${name}`,
+    run: async () => {
+      const client = new pg.Client({ connectionString: baseUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  });
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), kind: 'BENCH_DATABASE_URL (scratch database)', postmasterPid: () => undefined };
+}
+
+function awsAccountId(n: number): string {
+  return `9${String(n).padStart(11, '0')}`;
+}
+
+async function createAccount(services: Services, id: string, licences: number): Promise<void> {
+  for (let i = 0; i < licences; i++) {
+    await services.licences.create({ awsAccountId: id, plan: i === 0 ? 'standard' : `plan-${i}`, seats: 5 + i, source: 'direct', endsAt: null }, 'issue', { actor: 'bench', reason: 'bench' });
+  }
+  await services.registration.register({ accountId: id, email: `bench-${id}@example.com`, password: PASSWORD, passwordConfirm: PASSWORD }, { ip: '127.0.0.1', userAgent: 'bench' });
+}
+
+function cookieValue(response: Response, name: string): string {
+  for (const cookie of response.headers.getSetCookie()) {
+    const [pair] = cookie.split(';');
+    const eq = pair?.indexOf('=') ?? -1;
+    if (pair !== undefined && eq > 0 && pair.slice(0, eq) === name) return pair.slice(eq + 1);
+  }
+  throw new Error(`The response set no ${name} cookie.`);
+}
+
+/** What a browser holds after loading the sign-in page: the CSRF cookie and the form's token. */
+async function fetchCsrf(baseUrl: string): Promise<{ cookie: string; token: string }> {
+  const response = await fetch(`${baseUrl}/portal/sign-in`);
+  if (response.status !== 200) throw new Error(`GET /portal/sign-in answered ${response.status}`);
+  const html = await response.text();
+  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+  if (token === undefined) throw new Error('The sign-in page has no CSRF token.');
+  return { cookie: `ws_csrf=${cookieValue(response, 'ws_csrf')}`, token };
+}
+
+function signInRequest(baseUrl: string, csrf: { cookie: string; token: string }, accountId: string) {
+  return {
+    method: 'POST' as const,
+    path: '/portal/sign-in',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: csrf.cookie, origin: baseUrl },
+    body: new URLSearchParams({ _csrf: csrf.token, accountId, password: PASSWORD }).toString(),
+  };
+}
+
+interface Row {
+  metric: string;
+  subject: Aggregate;
+  baselineName: string;
+  baseline: Aggregate;
+  ratio: number;
+  cycleRatios: number[];
+  otherCpuShare: number | undefined;
+  target: number;
+  pass: boolean;
+}
+
+function row(metric: string, baselineName: string, result: Comparison, target: number): Row {
+  const ratio = result.baseline.perSecond === 0 ? 0 : result.subject.perSecond / result.baseline.perSecond;
+  return {
+    metric,
+    subject: result.subject,
+    baselineName,
+    baseline: result.baseline,
+    ratio,
+    cycleRatios: result.cycleRatios,
+    otherCpuShare: result.otherCpuShare,
+    target,
+    pass: ratio >= target && result.subject.errors === 0,
+  };
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const num = (x: number) => x.toFixed(x >= 1000 ? 0 : 1);
+const ms = (x: number) => `${x.toFixed(x >= 100 ? 0 : 1)}ms`;
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  log(`WebStream portal benchmark · node ${process.version} · ${os.cpus().length} CPU(s) · concurrency ${CONCURRENCY} · ${CYCLES} A-B-B-A cycles of ${ROUND_SECONDS}s rounds`);
+  const loadAtStart = os.loadavg();
+  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'wsp-bench-'));
+  cleanups.push({ name: 'remove temp directory', run: () => fs.rm(scratch, { recursive: true, force: true }) });
+  // As root the embedded server runs as the `postgres` user, which must be able to reach its data directory.
+  await fs.chmod(scratch, 0o711);
+
+  log('Starting the database…');
+  const database = await startDatabase(scratch);
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    SECRET_KEY,
+    LOG_LEVEL: 'silent',
+    DATA_DIR: path.join(scratch, 'data'),
+    PUBLIC_URL: 'http://127.0.0.1',
+    HOST: '127.0.0.1',
+    PORT: '0',
+  });
+  const services = await createServices(config);
+  cleanups.push({ name: 'close services', run: () => services.close() });
+  const app: App = await buildApp(services);
+  // Baseline only: the cheapest route the same server (same plugins and hooks) can answer.
+  app.get('/bench/hello', () => 'hello');
+  cleanups.push({ name: 'close server', run: () => app.close() });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('The server has no TCP address.');
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  log(`Portal listening on ${baseUrl} (${database.kind})`);
+
+  log(`Creating ${ACCOUNTS} accounts for sign-in and one with ${LICENCES_ON_PAGE} licences…`);
+  const signInIds = Array.from({ length: ACCOUNTS }, (_, i) => awsAccountId(i + 1));
+  for (const id of signInIds) await createAccount(services, id, 1);
+  const pageId = awsAccountId(ACCOUNTS + 1);
+  await createAccount(services, pageId, LICENCES_ON_PAGE);
+
+  const csrf = await fetchCsrf(baseUrl);
+  const signInRequests = signInIds.map((id) => signInRequest(baseUrl, csrf, id));
+  // Sanity: every account signs in over HTTP before we measure.
+  for (const request of signInRequests) {
+    const response = await fetch(`${baseUrl}${request.path}`, { method: 'POST', headers: request.headers, body: request.body, redirect: 'manual' });
+    if (response.status !== 303) throw new Error(`Sign-in check answered ${response.status}, not 303: ${(await response.text()).slice(0, 300)}`);
+  }
+  const pageSignIn = signInRequest(baseUrl, csrf, pageId);
+  const signedIn = await fetch(`${baseUrl}/portal/sign-in`, { method: 'POST', headers: pageSignIn.headers, body: pageSignIn.body, redirect: 'manual' });
+  if (signedIn.status !== 303) throw new Error(`Sign-in for the entitlements account answered ${signedIn.status}`);
+  const pageCookies = `${csrf.cookie}; ws_session=${cookieValue(signedIn, 'ws_session')}`;
+  const page = await fetch(`${baseUrl}/portal/entitlements`, { headers: { cookie: pageCookies }, redirect: 'manual' });
+  const pageHtml = await page.text();
+  const tbody = /<tbody[^>]*>([\s\S]*?)<\/tbody>/.exec(pageHtml)?.[1] ?? '';
+  const licenceRows = (tbody.match(/<tr[\s>]/g) ?? []).length;
+  if (page.status !== 200 || licenceRows !== LICENCES_ON_PAGE) throw new Error(`The entitlements page answered ${page.status} with ${licenceRows} licence rows (expected 200 and ${LICENCES_ON_PAGE}):\n${pageHtml.slice(0, 1000)}`);
+  const hello = await fetch(`${baseUrl}/bench/hello`);
+  if (hello.status !== 200 || (await hello.text()) !== 'hello') throw new Error('The hello route does not answer.');
+  log(`  entitlements page: ${pageHtml.length} bytes, ${licenceRows} licences`);
+  snapshotMemory('after setup');
+
+  const timing = { warmupSeconds: WARMUP_SECONDS, roundSeconds: ROUND_SECONDS, cycles: CYCLES };
+  const meter = cpuMeter(database.postmasterPid);
+  const load = new LoadGenerator();
+  cleanups.push({ name: 'stop the load generator', run: () => load.close() });
+  const hashToCheck = await services.hasher.hash(PASSWORD);
+
+  const rows: Row[] = [];
+  if (ONLY === undefined || ONLY === 'sign-in') {
+    log(`\n[sign-in] POST /portal/sign-in vs bare argon2id verification (concurrency ${CONCURRENCY})`);
+    const bareVerify = loopWorkload('bare hasher.verify', { concurrency: CONCURRENCY, operation: () => services.hasher.verify(hashToCheck, PASSWORD) });
+    const signIn = httpWorkload('POST /portal/sign-in', load, { baseUrl, connections: CONCURRENCY, requests: signInRequests, expectStatus: 303, pinned: true });
+    rows.push(row('Sign-in (POST /portal/sign-in)', 'argon2id verify', await compare(bareVerify, signIn, timing, log, meter), 0.9));
+    snapshotMemory('after sign-in phase');
+  }
+  if (ONLY === undefined || ONLY === 'entitlements') {
+    log(`\n[entitlements] GET /portal/entitlements (${LICENCES_ON_PAGE} licences) vs hello-world on the same server (concurrency ${CONCURRENCY})`);
+    const helloWorld = httpWorkload('GET /bench/hello', load, { baseUrl, connections: CONCURRENCY, requests: [{ method: 'GET', path: '/bench/hello' }], expectStatus: 200 });
+    const entitlements = httpWorkload('GET /portal/entitlements', load, { baseUrl, connections: CONCURRENCY, requests: [{ method: 'GET', path: '/portal/entitlements', headers: { cookie: pageCookies } }], expectStatus: 200 });
+    rows.push(row('My Entitlements (50 licences)', 'hello-world route', await compare(helloWorld, entitlements, timing, log, meter), 0.25));
+    snapshotMemory('after entitlements phase');
+  }
+
+  log('\nResults (ratio = subject req/s ÷ baseline req/s, measured interleaved in this run)\n');
+  log(
+    table(
+      ['metric', 'req/s', 'p50', 'p99', 'errors', 'SQL/req', 'baseline', 'baseline/s', 'b.p50', 'b.p99', 'ratio', 'per cycle', 'target', 'result'],
+      rows.map((r) => [
+        r.metric,
+        num(r.subject.perSecond),
+        ms(r.subject.p50Ms),
+        ms(r.subject.p99Ms),
+        String(r.subject.errors),
+        r.subject.queriesPerOp.toFixed(1),
+        r.baselineName,
+        num(r.baseline.perSecond),
+        ms(r.baseline.p50Ms),
+        ms(r.baseline.p99Ms),
+        pct(r.ratio),
+        r.cycleRatios.map((x) => pct(x)).join(' '),
+        `>= ${pct(r.target)}`,
+        r.pass ? 'PASS' : 'FAIL',
+      ]),
+    ),
+  );
+  for (const r of rows) {
+    if (r.subject.errors > 0) log(`\n  ${r.metric}: ${r.subject.errors} errors; status codes ${JSON.stringify(r.subject.statusCodes)}`);
+  }
+  const busy = rows.filter((r) => r.otherCpuShare !== undefined && r.otherCpuShare > 0.1);
+  log(`\nOther processes on this machine used ${rows.map((r) => `${r.otherCpuShare === undefined ? 'n/a' : pct(r.otherCpuShare)} of the CPU during ${r.metric}`).join(', ')}; load average ${loadAtStart.map((x) => x.toFixed(1)).join(' ')} at start.`);
+  if (busy.length > 0) log('  NOTE: the machine was shared with other work: absolute req/s are depressed; the interleaved ratios are what to compare, and the per-cycle spread shows how much to trust them.');
+  log('\nMemory of this Node process (server and load generators; PostgreSQL runs separately), taken after each phase\n');
+  log(
+    table(
+      ['phase', 'RSS', 'heap used', 'heap after GC', 'heap total', 'external'],
+      memory.map((m) => [m.phase, `${m.rssMiB} MiB`, `${m.heapUsedMiB} MiB`, m.heapAfterGcMiB === undefined ? 'n/a' : `${m.heapAfterGcMiB} MiB`, `${m.heapTotalMiB} MiB`, `${m.externalMiB} MiB`]),
+    ),
+  );
+  const failed = rows.filter((r) => !r.pass);
+  log(failed.length === 0 ? '\nAll targets met.' : `\nTARGET MISSED: ${failed.map((r) => `${r.metric} at ${pct(r.ratio)} (target ${pct(r.target)}${r.subject.errors > 0 ? `, ${r.subject.errors} errors` : ''})`).join('; ')}`);
+
+  const report = {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    loadAverageAtStart: loadAtStart,
+    loadAverageAtEnd: os.loadavg(),
+    cycles: CYCLES,
+    database: database.kind,
+    concurrency: CONCURRENCY,
+    warmupSeconds: WARMUP_SECONDS,
+    roundSeconds: ROUND_SECONDS,
+    results: rows.map((r) => ({
+      metric: r.metric,
+      requestsPerSecond: r.subject.perSecond,
+      p50Ms: r.subject.p50Ms,
+      p99Ms: r.subject.p99Ms,
+      errors: r.subject.errors,
+      sqlStatementsPerRequest: r.subject.queriesPerOp,
+      statusCodes: r.subject.statusCodes,
+      rounds: r.subject.rounds,
+      baseline: r.baselineName,
+      baselinePerSecond: r.baseline.perSecond,
+      baselineP50Ms: r.baseline.p50Ms,
+      baselineP99Ms: r.baseline.p99Ms,
+      baselineRounds: r.baseline.rounds,
+      ratio: r.ratio,
+      cycleRatios: r.cycleRatios,
+      otherCpuShare: r.otherCpuShare,
+      target: r.target,
+      pass: r.pass,
+    })),
+    memory,
+    elapsedSeconds: (Date.now() - started) / 1000,
+  };
+  const resultsDir = path.join(benchDir, 'results');
+  await fs.mkdir(resultsDir, { recursive: true });
+  await fs.writeFile(path.join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  log(`\nWrote ${path.relative(process.cwd(), path.join(resultsDir, 'latest.json'))} · ${report.elapsedSeconds.toFixed(0)}s in all`);
+}
+
+let exitCode = 0;
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  exitCode = 1;
+} finally {
+  await cleanUp();
+}
+process.exit(exitCode);

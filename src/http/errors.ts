@@ -13,9 +13,3 @@ export class AppError extends Error {
     this.name = 'AppError';
   }
 }
-
-export const notFound = (what = 'Page'): AppError => new AppError('not_found', `${what} not found.`, 404);
-export const forbidden = (message = 'You do not have access to this page.'): AppError =>
-  new AppError('forbidden', message, 403);
-export const badRequest = (message: string, fields: Record<string, string[]> = {}): AppError =>
-  new AppError('bad_request', message, 400, fields);

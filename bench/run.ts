@@ -7,9 +7,17 @@
  *   2. GET /portal/entitlements (signed in, 50 licences) vs a hello-world route on the same Fastify
  *      instance. Target >= 25%.
  *
+ * Each comparison warms both sides up, then alternates them in A-B-B-A cycles of short rounds, so that
+ * other work on the machine weighs on both sides alike; the table shows the ratio for each cycle too.
+ * HTTP load comes from autocannon in one worker thread (bench/load-worker.ts), on loopback.
+ *
  * Starts its own embedded PostgreSQL under a temporary directory (or, with BENCH_DATABASE_URL, creates a
- * scratch database there), serves on 127.0.0.1:<random port>, and removes everything at the end.
- * Prints a table, writes bench/results/latest.json, and exits 0 whether or not targets are met.
+ * scratch database there), serves on 127.0.0.1:<random port>, and removes everything at the end, also on
+ * failure or Ctrl-C. Prints a table, writes bench/results/latest.json, and exits 0 whether or not targets
+ * are met (1 only when the benchmark itself could not run).
+ *
+ * Knobs: BENCH_CONCURRENCY (8), BENCH_ROUND_SECONDS (2.5), BENCH_CYCLES (2), BENCH_WARMUP_SECONDS (2),
+ * BENCH_ONLY (sign-in | entitlements), BENCH_DATABASE_URL.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -21,15 +29,25 @@ import { loadConfig } from '../src/config/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { buildApp, type App } from '../src/http/app.js';
 import { createServices, type Services } from '../src/services.js';
+import { sessionCookieName } from '../src/sessions/session.plugin.js';
 import { compare, cpuMeter, httpWorkload, LoadGenerator, loopWorkload, type Aggregate, type Comparison } from './measure.js';
 
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+function numberFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return value;
+}
+
+const CONCURRENCY = Math.round(numberFromEnv('BENCH_CONCURRENCY', 8));
+/** Sign-in accounts, one per connection: the per-account throttle locks after 5 attempts in flight. */
 const ACCOUNTS = 8;
 const LICENCES_ON_PAGE = 50;
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
-const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 2.5);
+const WARMUP_SECONDS = numberFromEnv('BENCH_WARMUP_SECONDS', 2);
+const ROUND_SECONDS = numberFromEnv('BENCH_ROUND_SECONDS', 2.5);
 /** A-B-B-A cycles per comparison: 2 cycles of 2.5 s rounds = 10 s measured per side. */
-const CYCLES = Number(process.env.BENCH_CYCLES ?? 2);
+const CYCLES = Math.round(numberFromEnv('BENCH_CYCLES', 2));
 /** BENCH_ONLY=sign-in or BENCH_ONLY=entitlements runs one comparison (e.g. under --cpu-prof). */
 const ONLY = process.env.BENCH_ONLY;
 const PASSWORD = 'Bench-Lantern-Orchard-42!';
@@ -131,6 +149,9 @@ function cookieValue(response: Response, name: string): string {
   throw new Error(`The response set no ${name} cookie.`);
 }
 
+/** The CSRF cookie's name over plain http (app.ts: `__Host-ws_csrf` only behind https). */
+const CSRF_COOKIE = 'ws_csrf';
+
 /** What a browser holds after loading the sign-in page: the CSRF cookie and the form's token. */
 async function fetchCsrf(baseUrl: string): Promise<{ cookie: string; token: string }> {
   const response = await fetch(`${baseUrl}/portal/sign-in`);
@@ -138,7 +159,7 @@ async function fetchCsrf(baseUrl: string): Promise<{ cookie: string; token: stri
   const html = await response.text();
   const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
   if (token === undefined) throw new Error('The sign-in page has no CSRF token.');
-  return { cookie: `ws_csrf=${cookieValue(response, 'ws_csrf')}`, token };
+  return { cookie: `${CSRF_COOKIE}=${cookieValue(response, CSRF_COOKIE)}`, token };
 }
 
 function signInRequest(baseUrl: string, csrf: { cookie: string; token: string }, accountId: string) {
@@ -185,7 +206,8 @@ function table(headers: string[], rows: string[][]): string {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const num = (x: number) => x.toFixed(x >= 1000 ? 0 : 1);
-const ms = (x: number) => `${x.toFixed(x >= 100 ? 0 : 1)}ms`;
+/** autocannon measures in whole milliseconds: 0 means under 1 ms. */
+const ms = (x: number) => (x === 0 ? '<1ms' : `${x.toFixed(x >= 100 ? 0 : 1)}ms`);
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -235,7 +257,9 @@ async function main(): Promise<void> {
   const pageSignIn = signInRequest(baseUrl, csrf, pageId);
   const signedIn = await fetch(`${baseUrl}/portal/sign-in`, { method: 'POST', headers: pageSignIn.headers, body: pageSignIn.body, redirect: 'manual' });
   if (signedIn.status !== 303) throw new Error(`Sign-in for the entitlements account answered ${signedIn.status}`);
-  const pageCookies = `${csrf.cookie}; ws_session=${cookieValue(signedIn, 'ws_session')}`;
+  const sessionCookie = sessionCookieName(config);
+  // What the browser sends: the CSRF cookie from the sign-in page and the session cookie.
+  const pageCookies = `${csrf.cookie}; ${sessionCookie}=${cookieValue(signedIn, sessionCookie)}`;
   const page = await fetch(`${baseUrl}/portal/entitlements`, { headers: { cookie: pageCookies }, redirect: 'manual' });
   const pageHtml = await page.text();
   const tbody = /<tbody[^>]*>([\s\S]*?)<\/tbody>/.exec(pageHtml)?.[1] ?? '';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { registeredAccount, signIn } from '../support/accounts.js';
+import { FormAgent } from '../support/form-agent.js';
 import { createTestPortal, GOOD_PASSWORD, type TestPortal } from '../support/test-portal.js';
 
 let portal: TestPortal;
@@ -98,4 +99,15 @@ test('concurrent sign-ins to one account from one address never deadlock or fail
   const statuses = results.map((r) => r.response.status);
   assert.ok(statuses.every((s) => s === 303 || s === 429), JSON.stringify(statuses));
   assert.ok(statuses.includes(303));
+});
+
+test('a forged X-Forwarded-For does not dodge the per-address limit (TRUST_PROXY is off by default)', async () => {
+  const agent = new FormAgent(portal.app, portal.config.publicUrl.origin, '10.5.5.5');
+  await agent.get('/portal/sign-in');
+  for (let i = 0; i < 20; i++) {
+    const response = await agent.post('/portal/sign-in', { accountId: `77770000${String(i).padStart(4, '0')}`, password: 'Wrong-Password-9' }, { 'x-forwarded-for': `203.0.113.${i}` });
+    assert.equal(response.status, 401);
+  }
+  const blocked = await agent.post('/portal/sign-in', { accountId: '777700009999', password: 'Wrong-Password-9' }, { 'x-forwarded-for': '198.51.100.7' });
+  assert.equal(blocked.status, 429);
 });

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../http/errors.js';
 import { viewContext } from '../http/page.js';
 import type { Services } from '../services.js';
-import { clearSessionCookie, setSessionCookie } from '../sessions/session.plugin.js';
+import { clearSessionCookie, startBrowserSession } from '../sessions/session.plugin.js';
 import { ForgotPasswordPage, InvalidLinkPage, RegisterPage, ResetPasswordPage, VerifyEmailPage } from './account.pages.js';
 import type { ClientInfo } from './registration.service.js';
 
@@ -43,8 +43,7 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
         const { accountId, email } = req.body;
         try {
           const result = await services.registration.register(req.body, client(req));
-          if (req.portalSessionToken !== undefined) await services.sessions.invalidate(req.portalSessionToken);
-          setSessionCookie(reply, config, result.token, result.expiresAt);
+          await startBrowserSession(req, reply, services, result);
           return await reply.redirect('/portal/entitlements?notice=welcome', 303);
         } catch (error) {
           if (!(error instanceof AppError)) throw error;

@@ -16,7 +16,7 @@ export function sessionCookieName(config: Config): string {
   return config.secureCookies ? '__Host-ws_session' : 'ws_session';
 }
 
-export function setSessionCookie(reply: FastifyReply, config: Config, token: string, expiresAt: Date): void {
+function setSessionCookie(reply: FastifyReply, config: Config, token: string, expiresAt: Date): void {
   reply.setCookie(sessionCookieName(config), token, {
     path: '/',
     httpOnly: true,
@@ -24,6 +24,15 @@ export function setSessionCookie(reply: FastifyReply, config: Config, token: str
     secure: config.secureCookies,
     expires: expiresAt,
   });
+}
+
+/**
+ * Hands the browser its new session after sign-in or registration. Any session the browser held before
+ * ends: a token never carries across a sign-in.
+ */
+export async function startBrowserSession(req: FastifyRequest, reply: FastifyReply, services: Pick<Services, 'config' | 'sessions'>, session: { token: string; expiresAt: Date }): Promise<void> {
+  if (req.portalSessionToken !== undefined) await services.sessions.invalidate(req.portalSessionToken);
+  setSessionCookie(reply, services.config, session.token, session.expiresAt);
 }
 
 export function clearSessionCookie(reply: FastifyReply, config: Config): void {

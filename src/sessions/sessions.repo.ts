@@ -5,7 +5,6 @@ export interface SessionWithAccount {
   accountId: string;
   awsAccountId: string;
   email: string;
-  mustChangePassword: boolean;
   /** Changes whenever the account's licences change (a cache key for pages listing them). */
   licencesVersion: number;
   createdAt: Date;
@@ -34,7 +33,7 @@ export function createSessionsRepo(db: Db) {
       const row = await db
         .selectFrom('portal_sessions as s')
         .innerJoin('portal_accounts as a', 'a.id', 's.account_id')
-        .select(['s.token_hash', 's.account_id', 's.created_at', 's.expires_at', 's.last_seen_at', 'a.aws_account_id', 'a.email', 'a.must_change_password', 'a.disabled_at', 'a.licences_version'])
+        .select(['s.token_hash', 's.account_id', 's.created_at', 's.expires_at', 's.last_seen_at', 'a.aws_account_id', 'a.email', 'a.disabled_at', 'a.licences_version'])
         .where('s.token_hash', '=', tokenHash)
         .executeTakeFirst();
       if (row === undefined || row.disabled_at !== null) return undefined;
@@ -43,7 +42,6 @@ export function createSessionsRepo(db: Db) {
         accountId: row.account_id,
         awsAccountId: row.aws_account_id,
         email: row.email,
-        mustChangePassword: row.must_change_password,
         licencesVersion: row.licences_version,
         createdAt: row.created_at,
         expiresAt: row.expires_at,

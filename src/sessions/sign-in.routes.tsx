@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { AppError } from '../http/errors.js';
 import { safeReturnPath, viewContext } from '../http/page.js';
 import type { Services } from '../services.js';
-import { clearSessionCookie, setSessionCookie } from './session.plugin.js';
+import { clearSessionCookie, startBrowserSession } from './session.plugin.js';
 import { SignInPage } from './sign-in.page.js';
 
 const SignInBody = Type.Object({
@@ -25,9 +25,7 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
       const { accountId, password, next } = req.body;
       try {
         const result = await services.signIn.signIn({ accountId, password }, { ip: req.ip, userAgent: req.headers['user-agent'] ?? '' });
-        // A stale session cookie from before is replaced: the token always rotates at sign-in.
-        if (req.portalSessionToken !== undefined) await services.sessions.invalidate(req.portalSessionToken);
-        setSessionCookie(reply, config, result.token, result.expiresAt);
+        await startBrowserSession(req, reply, services, result);
         return await reply.redirect(safeReturnPath(next), 303);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;

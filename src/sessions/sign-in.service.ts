@@ -23,7 +23,7 @@ export function createSignInService(deps: { db: Db; clock: Clock; hasher: Passwo
   const accounts = createAccountsRepo(deps.db);
 
   return {
-    async signIn(input: { accountId: string; password: string }, client: ClientInfo): Promise<{ token: string; expiresAt: Date; awsAccountId: string; mustChangePassword: boolean }> {
+    async signIn(input: { accountId: string; password: string }, client: ClientInfo): Promise<{ token: string; expiresAt: Date; awsAccountId: string }> {
       const id = normaliseAccountId(input.accountId);
       if (!id.ok) throw new AppError('validation_failed', 'Please correct the highlighted field.', 400, { accountId: [id.message] });
       const awsAccountId = id.accountId;
@@ -51,7 +51,7 @@ export function createSignInService(deps: { db: Db; clock: Clock; hasher: Passwo
       await settleSuccessfulAttempt(deps.db, accountKey, addressKey);
       const session = await deps.sessions.create(account.id, client);
       await deps.audit.record({ event: 'sign_in.succeeded', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip });
-      return { token: session.token, expiresAt: session.expiresAt, awsAccountId, mustChangePassword: account.must_change_password };
+      return { token: session.token, expiresAt: session.expiresAt, awsAccountId };
     },
 
     async signOut(token: string, awsAccountId: string, client: ClientInfo): Promise<void> {

@@ -13,6 +13,7 @@ import { openDatabaseServer } from './db/database-server.js';
 import { createLicencesRepo } from './licences/licences.repo.js';
 import { createLicenceService } from './licences/licences.service.js';
 import { createMailer } from './mail/mailer.js';
+import { createMfaRepo } from './mfa/mfa.repo.js';
 import { createSessionService } from './sessions/sessions.service.js';
 import { createSignInService } from './sessions/sign-in.service.js';
 import { createSettingsRepo } from './settings/settings.repo.js';
@@ -69,6 +70,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     sessions,
     accounts: createAccountsRepo(db),
     licences,
+    mfa: createMfaRepo(db),
     registration: createRegistrationService({ db, clock, hasher, sessions, licences: licencesRepo, mailer, audit, publicUrl }),
     signIn: createSignInService({ db, clock, hasher, sessions, audit }),
     passwordReset: createPasswordResetService({ db, clock, hasher, sessions, mailer, audit, publicUrl }),

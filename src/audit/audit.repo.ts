@@ -9,7 +9,19 @@ export type AuditEvent =
   | 'sign_out'
   | 'password_reset.requested'
   | 'password_reset.completed'
-  | 'licence.transition';
+  | 'licence.transition'
+  | 'account.created_by_staff'
+  | 'account.password_changed'
+  | 'account.email_change_requested'
+  | 'account.email_changed'
+  | 'mfa.enabled'
+  | 'mfa.disabled'
+  | 'mfa.challenge_failed'
+  | 'mfa.recovery_code_used'
+  | 'mfa.recovery_codes_regenerated'
+  | 'new_device.verified'
+  | 'session.ended'
+  | 'session.ended_others';
 
 export interface AuditEntry {
   event: AuditEvent;

@@ -13,6 +13,10 @@ export interface Database {
   audit_events: AuditEventsTable;
   mail_outbox: MailOutboxTable;
   portal_settings: PortalSettingsTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
+  email_codes: EmailCodesTable;
+  sign_in_challenges: SignInChallengesTable;
+  known_devices: KnownDevicesTable;
 }
 
 type Identity = ColumnType<string, never, never>;
@@ -29,6 +33,14 @@ export interface PortalAccountsTable {
   created_at: Date;
   /** Bumped by a trigger on every change to the account's licences (migration 0002). */
   licences_version: ColumnType<number, never, never>;
+  mfa_method: ColumnType<MfaMethod | null, MfaMethod | null | undefined, MfaMethod | null>;
+  mfa_enabled_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  totp_secret_enc: ColumnType<string | null, string | null | undefined, string | null>;
+  /** pg returns bigint as a string. */
+  totp_last_step: ColumnType<string | null, number | null | undefined, number | null>;
+  pending_totp_secret_enc: ColumnType<string | null, string | null | undefined, string | null>;
+  pending_totp_created_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  one_time_password_expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 export type PortalAccountRow = Selectable<PortalAccountsTable>;
 
@@ -39,7 +51,10 @@ export interface PasswordHistoryTable {
   created_at: Date;
 }
 
+export type MfaMethod = 'totp' | 'email';
+
 export interface PortalSessionsTable {
+  id: Generated<string>;
   token_hash: string;
   account_id: string;
   created_at: Date;
@@ -127,4 +142,43 @@ export interface PortalSettingsTable {
   key: string;
   value: ColumnType<unknown, string, string>;
   updated_at: Date;
+}
+
+export interface MfaRecoveryCodesTable {
+  id: Identity;
+  account_id: string;
+  code_hash: string;
+  created_at: Date;
+  used_at: Date | null;
+}
+
+export type EmailCodePurpose = 'sign_in' | 'enable_mfa' | 'disable_mfa';
+
+export interface EmailCodesTable {
+  id: Identity;
+  account_id: string;
+  purpose: EmailCodePurpose;
+  code_hash: string;
+  created_at: Date;
+  expires_at: Date;
+  failed_attempts: Generated<number>;
+  used_at: Date | null;
+}
+
+export type ChallengeReason = 'mfa' | 'new_device';
+
+export interface SignInChallengesTable {
+  token_hash: string;
+  account_id: string;
+  reason: ChallengeReason;
+  return_path: string | null;
+  created_at: Date;
+  expires_at: Date;
+}
+
+export interface KnownDevicesTable {
+  account_id: string;
+  device_hash: string;
+  created_at: Date;
+  last_used_at: Date;
 }

@@ -1,10 +1,14 @@
 import type { Db } from '../db/database.js';
 
 export interface SessionWithAccount {
+  /** A stable public id (the token hash never leaves the server). */
+  id: string;
   tokenHash: string;
   accountId: string;
   awsAccountId: string;
   email: string;
+  /** Signed in with a one-time password from staff: nothing but choosing a new password is allowed. */
+  mustChangePassword: boolean;
   /** Changes whenever the account's licences change (a cache key for pages listing them). */
   licencesVersion: number;
   createdAt: Date;
@@ -33,15 +37,17 @@ export function createSessionsRepo(db: Db) {
       const row = await db
         .selectFrom('portal_sessions as s')
         .innerJoin('portal_accounts as a', 'a.id', 's.account_id')
-        .select(['s.token_hash', 's.account_id', 's.created_at', 's.expires_at', 's.last_seen_at', 'a.aws_account_id', 'a.email', 'a.disabled_at', 'a.licences_version'])
+        .select(['s.id', 's.token_hash', 'a.must_change_password', 's.account_id', 's.created_at', 's.expires_at', 's.last_seen_at', 'a.aws_account_id', 'a.email', 'a.disabled_at', 'a.licences_version'])
         .where('s.token_hash', '=', tokenHash)
         .executeTakeFirst();
       if (row === undefined || row.disabled_at !== null) return undefined;
       return {
+        id: row.id,
         tokenHash: row.token_hash,
         accountId: row.account_id,
         awsAccountId: row.aws_account_id,
         email: row.email,
+        mustChangePassword: row.must_change_password,
         licencesVersion: row.licences_version,
         createdAt: row.created_at,
         expiresAt: row.expires_at,
@@ -59,6 +65,29 @@ export function createSessionsRepo(db: Db) {
 
     async deleteAllForAccount(accountId: string, trx: Db = db) {
       await trx.deleteFrom('portal_sessions').where('account_id', '=', accountId).execute();
+    },
+
+    /** The account's unexpired sessions, most recently used first. */
+    listForAccount(accountId: string, now: Date) {
+      return db
+        .selectFrom('portal_sessions')
+        .select(['id', 'token_hash', 'created_at', 'last_seen_at', 'expires_at', 'ip', 'user_agent'])
+        .where('account_id', '=', accountId)
+        .where('expires_at', '>', now)
+        .orderBy('last_seen_at', 'desc')
+        .execute();
+    },
+
+    /** Ends one of the account's sessions by its public id; false when there was none (e.g. already ended). */
+    async deleteById(accountId: string, id: string): Promise<boolean> {
+      const result = await db.deleteFrom('portal_sessions').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+
+    /** Ends every session of the account except the one given (the browser making the change). */
+    async deleteOthers(accountId: string, keepTokenHash: string, trx: Db = db): Promise<number> {
+      const result = await trx.deleteFrom('portal_sessions').where('account_id', '=', accountId).where('token_hash', '<>', keepTokenHash).executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
 
     async deleteExpired(now: Date) {

@@ -2,7 +2,7 @@ import type { Clock } from '../config/clock.js';
 import type { Db } from '../db/database.js';
 import { generateToken, hashToken } from '../http/tokens.js';
 import type { SettingsRepo } from '../settings/settings.repo.js';
-import { createSessionsRepo, type SessionWithAccount } from './sessions.repo.js';
+import { createSessionsRepo, type SessionsRepo, type SessionWithAccount } from './sessions.repo.js';
 
 /** Last-seen is written at most this often, so browsing costs no write per request. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -13,6 +13,11 @@ export interface SessionService {
   validate(token: string, client: { ip: string }): Promise<SessionWithAccount | undefined>;
   invalidate(token: string): Promise<void>;
   invalidateAllForAccount(accountId: string, trx?: Db): Promise<void>;
+  /** Ends every other session of the account: after a password or MFA change, and "sign out other sessions". */
+  invalidateOthers(accountId: string, keepToken: string, trx?: Db): Promise<number>;
+  listForAccount(accountId: string): ReturnType<SessionsRepo['listForAccount']>;
+  /** Ends one session of the account by its public id. */
+  endById(accountId: string, id: string): Promise<boolean>;
   deleteExpired(): Promise<number>;
 }
 
@@ -42,6 +47,9 @@ export function createSessionService(deps: { db: Db; clock: Clock; settings: Set
 
     invalidate: (token) => repo.delete(hashToken(token)),
     invalidateAllForAccount: (accountId, trx) => repo.deleteAllForAccount(accountId, trx),
+    invalidateOthers: (accountId, keepToken, trx) => repo.deleteOthers(accountId, hashToken(keepToken), trx),
+    listForAccount: (accountId) => repo.listForAccount(accountId, deps.clock.now()),
+    endById: (accountId, id) => repo.deleteById(accountId, id),
     deleteExpired: () => repo.deleteExpired(deps.clock.now()),
   };
 }

@@ -4,15 +4,18 @@ import type { Db } from '../db/database.js';
 /** Portal-wide settings the admin panel changes; stored in the database so every process sees them. */
 export interface PortalSettings {
   sessionDurationSeconds: number;
+  /** A sign-in without MFA from a browser the account has not used before must confirm an emailed code. */
+  verifyNewDevices: boolean;
 }
 
 export const SESSION_DURATION_MIN_SECONDS = 15 * 60;
 export const SESSION_DURATION_MAX_SECONDS = 90 * 24 * 60 * 60;
-export const DEFAULTS: PortalSettings = { sessionDurationSeconds: 8 * 60 * 60 };
+export const DEFAULTS: PortalSettings = { sessionDurationSeconds: 8 * 60 * 60, verifyNewDevices: false };
 
 export interface SettingsRepo {
   get(): Promise<PortalSettings>;
   setSessionDuration(seconds: number, now: Date): Promise<void>;
+  setVerifyNewDevices(on: boolean, now: Date): Promise<void>;
 }
 
 /**
@@ -23,6 +26,15 @@ const CACHE_MS = 5_000;
 
 export function createSettingsRepo(db: Db, clock: Clock): SettingsRepo {
   let cached: { settings: PortalSettings; until: number } | undefined;
+  async function put(key: string, value: unknown, now: Date): Promise<void> {
+    const json = JSON.stringify(value);
+    await db
+      .insertInto('portal_settings')
+      .values({ key, value: json, updated_at: now })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: json, updated_at: now }))
+      .execute();
+    cached = undefined;
+  }
   return {
     async get() {
       const now = clock.now().getTime();
@@ -31,6 +43,7 @@ export function createSettingsRepo(db: Db, clock: Clock): SettingsRepo {
       const settings = { ...DEFAULTS };
       for (const row of rows) {
         if (row.key === 'session_duration_seconds' && typeof row.value === 'number') settings.sessionDurationSeconds = row.value;
+        if (row.key === 'verify_new_devices' && typeof row.value === 'boolean') settings.verifyNewDevices = row.value;
       }
       cached = { settings, until: now + CACHE_MS };
       return settings;
@@ -39,12 +52,10 @@ export function createSettingsRepo(db: Db, clock: Clock): SettingsRepo {
       if (!Number.isInteger(seconds) || seconds < SESSION_DURATION_MIN_SECONDS || seconds > SESSION_DURATION_MAX_SECONDS) {
         throw new RangeError('The session duration must be between 15 minutes and 90 days.');
       }
-      await db
-        .insertInto('portal_settings')
-        .values({ key: 'session_duration_seconds', value: JSON.stringify(seconds), updated_at: now })
-        .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(seconds), updated_at: now }))
-        .execute();
-      cached = undefined;
+      await put('session_duration_seconds', seconds, now);
+    },
+    async setVerifyNewDevices(on, now) {
+      await put('verify_new_devices', on, now);
     },
   };
 }

@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-licences-version.js';
+import * as m0003 from './0003-mfa-and-settings.js';
 
 /** Every migration, in order. Listed statically so the compiled build needs no directory scan. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-licences-version': m0002,
+  '0003-mfa-and-settings': m0003,
 };

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import { createAccountSettingsService } from './account-settings/account-settings.service.js';
+import { createAccountProvisioningService } from './accounts/account-provisioning.service.js';
 import { createAccountsRepo } from './accounts/accounts.repo.js';
 import { createPasswordHasher, type PasswordHasher } from './accounts/password.hasher.js';
 import { createPasswordResetService } from './accounts/password-reset.service.js';
@@ -13,7 +15,8 @@ import { openDatabaseServer } from './db/database-server.js';
 import { createLicencesRepo } from './licences/licences.repo.js';
 import { createLicenceService } from './licences/licences.service.js';
 import { createMailer } from './mail/mailer.js';
-import { createMfaRepo } from './mfa/mfa.repo.js';
+import { createMfaService } from './mfa/mfa.service.js';
+import { createKnownDevices } from './sessions/known-devices.js';
 import { createSessionService } from './sessions/sessions.service.js';
 import { createSignInService } from './sessions/sign-in.service.js';
 import { createSettingsRepo } from './settings/settings.repo.js';
@@ -55,6 +58,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const licencesRepo = createLicencesRepo(db);
   const licences = createLicenceService({ db, clock, audit });
   const publicUrl = config.publicUrl;
+  const mfa = createMfaService({ db, clock, mailer, audit, sessions, secretKey, publicUrl });
+  const knownDevices = createKnownDevices({ db, secretKey });
 
   return {
     config,
@@ -70,10 +75,13 @@ export async function createServices(config: Config, options: ServiceOptions = {
     sessions,
     accounts: createAccountsRepo(db),
     licences,
-    mfa: createMfaRepo(db),
+    mfa,
+    knownDevices,
+    accountProvisioning: createAccountProvisioningService({ db, clock, hasher, licences: licencesRepo, mailer, audit, publicUrl }),
     registration: createRegistrationService({ db, clock, hasher, sessions, licences: licencesRepo, mailer, audit, publicUrl }),
-    signIn: createSignInService({ db, clock, hasher, sessions, audit }),
+    signIn: createSignInService({ db, clock, hasher, sessions, audit, settings, mfa, knownDevices }),
     passwordReset: createPasswordResetService({ db, clock, hasher, sessions, mailer, audit, publicUrl }),
+    accountSettings: createAccountSettingsService({ db, clock, hasher, sessions, mailer, audit, publicUrl }),
     close: release,
   };
 }

@@ -1,4 +1,5 @@
 import type { MailMessage } from '../mail/mailer.js';
+import { formatDate } from '../web/format.js';
 import { formatAccountId } from './account-id.js';
 
 const signature = '\n\n— WebStream Licence Portal\nIf you did not expect this email, you can ignore it or contact your WebStream account team.';
@@ -24,5 +25,14 @@ export function passwordChangedEmail(to: string, awsAccountId: string, signInUrl
     to,
     subject: 'Your WebStream Licence Portal password was changed',
     text: `The password of the portal account for AWS account ${formatAccountId(awsAccountId)} was just changed, and every session was signed out.\n\nSign in again: ${signInUrl}\n\nIf you did not do this, reset your password at once and contact your WebStream account team.${signature}`,
+  };
+}
+
+export function oneTimePasswordEmail(to: string, awsAccountId: string, oneTimePassword: string, signInUrl: string, expiresAt: Date): MailMessage {
+  const until = `${formatDate(expiresAt)} at ${expiresAt.toISOString().slice(11, 16)} UTC`;
+  return {
+    to,
+    subject: 'Your WebStream Licence Portal account — one-time password',
+    text: `WebStream has created a portal account for AWS account ${formatAccountId(awsAccountId)}. In the portal you can see your WebStream licences and entitlements.\n\nSign in at: ${signInUrl}\nAWS account ID: ${formatAccountId(awsAccountId)}\nOne-time password: ${oneTimePassword}\n\nThe one-time password works until ${until}. At your first sign-in you must choose a new password of your own before you can use the portal. If it has expired, ask your WebStream contact for a new one.${signature}`,
   };
 }

@@ -41,7 +41,7 @@ export function createRegistrationService(deps: {
 
   return {
     /** Creates the portal account and signs it in; every broken rule is reported at once, nothing is written. */
-    async register(input: RegistrationInput, client: ClientInfo): Promise<{ token: string; expiresAt: Date; awsAccountId: string }> {
+    async register(input: RegistrationInput, client: ClientInfo): Promise<{ token: string; expiresAt: Date; accountId: string; awsAccountId: string }> {
       const fields: Record<string, string[]> = {};
       const id = normaliseAccountId(input.accountId);
       if (!id.ok) fields.accountId = [id.message];
@@ -86,7 +86,7 @@ export function createRegistrationService(deps: {
           await deps.mailer.enqueue(welcomeEmail(email, awsAccountId, verifyUrl), trx);
           const session = await deps.sessions.create(account.id, client, trx);
           await deps.audit.record({ event: 'account.registered', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip }, trx);
-          return { token: session.token, expiresAt: session.expiresAt, awsAccountId };
+          return { token: session.token, expiresAt: session.expiresAt, accountId: account.id, awsAccountId };
         });
       } catch (error) {
         // The database enforces one portal account per AWS account ID, even when two registrations race.
@@ -114,8 +114,14 @@ export function createRegistrationService(deps: {
           .returning(['account_id', 'email'])
           .executeTakeFirst();
         if (used === undefined) return false;
-        await accounts.markEmailVerified(trx, used.account_id, used.email, now);
         const account = await accounts.findById(used.account_id, trx);
+        if (account !== undefined && account.email !== used.email) {
+          // A link for a new address from Settings (src/account-settings): it becomes the contact email only now.
+          await accounts.changeEmail(trx, account.id, used.email, now);
+          await deps.audit.record({ event: 'account.email_changed', actor: `account:${account.aws_account_id}`, awsAccountId: account.aws_account_id, ip: client.ip, details: { from: account.email, to: used.email } }, trx);
+          return true;
+        }
+        await accounts.markEmailVerified(trx, used.account_id, used.email, now);
         await deps.audit.record({ event: 'account.email_verified', actor: `account:${account?.aws_account_id ?? 'unknown'}`, awsAccountId: account?.aws_account_id ?? null, ip: client.ip, details: { email: used.email } }, trx);
         return true;
       });

@@ -14,6 +14,7 @@ export type AuditEvent =
   | 'account.password_changed'
   | 'account.email_change_requested'
   | 'account.email_changed'
+  | 'account.password_check_failed'
   | 'mfa.enabled'
   | 'mfa.disabled'
   | 'mfa.challenge_failed'

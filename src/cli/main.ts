@@ -5,6 +5,7 @@ import { createLogger } from '../config/logger.js';
 import { AppError } from '../http/errors.js';
 import type { startServer } from '../server.js';
 import type { Services } from '../services.js';
+import { accountCommand } from './account.commands.js';
 import { licenceCommand } from './licence.commands.js';
 
 /** Runs one CLI task against the portal's database (borrowing the embedded server if a portal is running). */
@@ -104,6 +105,7 @@ export function buildProgram(): Command {
     );
 
   program.addCommand(licenceCommand(runTask));
+  program.addCommand(accountCommand(runTask));
   return program;
 }
 

@@ -152,7 +152,8 @@ export interface MfaRecoveryCodesTable {
   used_at: Date | null;
 }
 
-export type EmailCodePurpose = 'sign_in' | 'enable_mfa' | 'disable_mfa';
+/** step_up: proving MFA again to turn it off or to replace the recovery codes. */
+export type EmailCodePurpose = 'sign_in' | 'enable_mfa' | 'step_up';
 
 export interface EmailCodesTable {
   id: Identity;

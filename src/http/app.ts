@@ -8,8 +8,10 @@ import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import { accountSettingsRoutes } from '../account-settings/settings.routes.js';
 import { accountRoutes } from '../accounts/account.routes.js';
 import { entitlementRoutes } from '../licences/entitlements.routes.js';
+import { mfaSettingsRoutes } from '../mfa/mfa-settings.routes.js';
 import type { Services } from '../services.js';
 import { signInRoutes } from '../sessions/sign-in.routes.js';
 import { installSessions } from '../sessions/session.plugin.js';
@@ -90,5 +92,7 @@ export async function buildApp(services: Services): Promise<App> {
   await app.register(signInRoutes(services));
   await app.register(accountRoutes(services));
   await app.register(entitlementRoutes(services));
+  await app.register(mfaSettingsRoutes(services));
+  await app.register(accountSettingsRoutes(services));
   return app;
 }

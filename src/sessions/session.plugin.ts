@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { Services } from '../services.js';
+import { DEVICE_COOKIE_MAX_AGE_SECONDS } from './known-devices.js';
 import type { SessionWithAccount } from './sessions.repo.js';
 
 declare module 'fastify' {
@@ -16,6 +17,16 @@ export function sessionCookieName(config: Config): string {
   return config.secureCookies ? '__Host-ws_session' : 'ws_session';
 }
 
+/** The remembered-browser cookie for the new-device check (src/sessions/known-devices.ts). */
+export function deviceCookieName(config: Config): string {
+  return config.secureCookies ? '__Host-ws_device' : 'ws_device';
+}
+
+/** The pending second sign-in step (src/sessions/sign-in-challenges.repo.ts). */
+export function challengeCookieName(config: Config): string {
+  return config.secureCookies ? '__Host-ws_signin' : 'ws_signin';
+}
+
 function setSessionCookie(reply: FastifyReply, config: Config, token: string, expiresAt: Date): void {
   reply.setCookie(sessionCookieName(config), token, {
     path: '/',
@@ -28,11 +39,30 @@ function setSessionCookie(reply: FastifyReply, config: Config, token: string, ex
 
 /**
  * Hands the browser its new session after sign-in or registration. Any session the browser held before
- * ends: a token never carries across a sign-in.
+ * ends: a token never carries across a sign-in. The browser is remembered as one this account uses.
  */
-export async function startBrowserSession(req: FastifyRequest, reply: FastifyReply, services: Pick<Services, 'config' | 'sessions'>, session: { token: string; expiresAt: Date }): Promise<void> {
+export async function startBrowserSession(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  services: Pick<Services, 'config' | 'sessions' | 'knownDevices' | 'clock'>,
+  session: { token: string; expiresAt: Date; accountId: string },
+): Promise<void> {
+  const { config } = services;
   if (req.portalSessionToken !== undefined) await services.sessions.invalidate(req.portalSessionToken);
-  setSessionCookie(reply, services.config, session.token, session.expiresAt);
+  setSessionCookie(reply, config, session.token, session.expiresAt);
+  reply.clearCookie(challengeCookieName(config), { path: '/portal/sign-in', httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
+  let deviceId = services.knownDevices.read(req.cookies[deviceCookieName(config)]);
+  if (deviceId === undefined) {
+    const cookie = services.knownDevices.newCookie();
+    deviceId = cookie.id;
+    reply.setCookie(deviceCookieName(config), cookie.value, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS });
+  }
+  await services.knownDevices.remember(session.accountId, deviceId, services.clock.now());
+}
+
+/** Starts the second sign-in step in this browser: a short-lived cookie scoped to the sign-in pages. */
+export function setChallengeCookie(reply: FastifyReply, config: Config, token: string, expiresAt: Date): void {
+  reply.setCookie(challengeCookieName(config), token, { path: '/portal/sign-in', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, expires: expiresAt });
 }
 
 export function clearSessionCookie(reply: FastifyReply, config: Config): void {
@@ -58,9 +88,18 @@ export function installSessions(app: FastifyInstance, services: Services): void 
   });
 }
 
-/** preHandler for pages that need a signed-in customer: others are sent to sign in, then brought back. */
+export const CHANGE_PASSWORD_PATH = '/portal/change-password';
+
+/**
+ * preHandler for pages that need a signed-in customer: others are sent to sign in, then brought back.
+ * A session opened with a one-time password gets nothing but the change-password page until a new
+ * password is chosen (sign-out needs no account, so it keeps working).
+ */
 export async function requireAccount(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (req.portalSession !== undefined) return;
+  if (req.portalSession !== undefined) {
+    if (req.portalSession.mustChangePassword && req.routeOptions.url !== CHANGE_PASSWORD_PATH) await reply.redirect(CHANGE_PASSWORD_PATH, 303);
+    return;
+  }
   const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.url)}` : '';
   await reply.redirect(`/portal/sign-in${next}`, 303);
 }

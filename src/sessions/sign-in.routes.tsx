@@ -1,9 +1,12 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../http/errors.js';
 import { safeReturnPath, viewContext } from '../http/page.js';
 import type { Services } from '../services.js';
-import { clearSessionCookie, startBrowserSession } from './session.plugin.js';
+import { challengeCookieName, clearSessionCookie, deviceCookieName, setChallengeCookie, startBrowserSession } from './session.plugin.js';
 import { SignInPage } from './sign-in.page.js';
+import { CHALLENGE_LAPSED } from './sign-in.service.js';
+import { codeSentMessage, VerifyPage } from './verify.page.js';
 
 const SignInBody = Type.Object({
   accountId: Type.String({ maxLength: 64 }),
@@ -14,6 +17,15 @@ const SignInBody = Type.Object({
 
 export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
   const { config } = services;
+  const client = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'] ?? '' });
+  const challengeToken = (req: FastifyRequest) => req.cookies[challengeCookieName(config)];
+
+  /** The second step has lapsed (or never began): back to the password, saying why. */
+  async function startOver(req: FastifyRequest, reply: FastifyReply) {
+    reply.clearCookie(challengeCookieName(config), { path: '/portal/sign-in', httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
+    return reply.code(401).page(<SignInPage ctx={viewContext(req, reply)} error={CHALLENGE_LAPSED} />, 401);
+  }
+
   return async (app) => {
     app.get('/portal/sign-in', { schema: { querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 1024 })), notice: Type.Optional(Type.String({ maxLength: 64 })) }) } }, async (req, reply) => {
       const next = req.query.next === undefined ? undefined : safeReturnPath(req.query.next);
@@ -24,9 +36,15 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
     app.post('/portal/sign-in', { schema: { body: SignInBody } }, async (req, reply) => {
       const { accountId, password, next } = req.body;
       try {
-        const result = await services.signIn.signIn({ accountId, password }, { ip: req.ip, userAgent: req.headers['user-agent'] ?? '' });
-        await startBrowserSession(req, reply, services, result);
-        return await reply.redirect(safeReturnPath(next), 303);
+        const returnPath = next === undefined ? null : safeReturnPath(next);
+        const deviceId = services.knownDevices.read(req.cookies[deviceCookieName(config)]);
+        const outcome = await services.signIn.signIn({ accountId, password, returnPath }, client(req), deviceId);
+        if (outcome.kind === 'challenge') {
+          setChallengeCookie(reply, config, outcome.token, outcome.expiresAt);
+          return await reply.redirect('/portal/sign-in/verify', 303);
+        }
+        await startBrowserSession(req, reply, services, outcome);
+        return await reply.redirect(returnPath ?? '/portal/entitlements', 303);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         const page = <SignInPage ctx={viewContext(req, reply)} accountId={accountId} next={next === undefined ? undefined : safeReturnPath(next)} error={error.message} fieldErrors={error.fields} />;
@@ -34,10 +52,38 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
       }
     });
 
+    app.get('/portal/sign-in/verify', async (req, reply) => {
+      const token = challengeToken(req);
+      const pending = token === undefined ? undefined : await services.signIn.pendingSignIn(token);
+      if (pending === undefined) return startOver(req, reply);
+      return reply.page(<VerifyPage ctx={viewContext(req, reply)} pending={pending} />);
+    });
+
+    app.post('/portal/sign-in/verify', { schema: { body: Type.Object({ code: Type.String({ maxLength: 64 }), _csrf: Type.String() }) } }, async (req, reply) => {
+      const token = challengeToken(req);
+      if (token === undefined) return startOver(req, reply);
+      const result = await services.signIn.completeSecondStep(token, req.body.code, client(req));
+      if (result.ok) {
+        await startBrowserSession(req, reply, services, result);
+        return reply.redirect(result.returnPath ?? '/portal/entitlements', 303);
+      }
+      const pending = result.startOver ? undefined : await services.signIn.pendingSignIn(token);
+      if (pending === undefined) return startOver(req, reply);
+      return reply.page(<VerifyPage ctx={viewContext(req, reply)} pending={pending} error={result.message} />, result.locked === true ? 429 : 401);
+    });
+
+    app.post('/portal/sign-in/verify/resend', { schema: { body: Type.Object({ _csrf: Type.String() }) } }, async (req, reply) => {
+      const token = challengeToken(req);
+      const pending = token === undefined ? undefined : await services.signIn.pendingSignIn(token);
+      if (token === undefined || pending === undefined) return startOver(req, reply);
+      const sent = await services.signIn.resendCode(token);
+      return reply.page(<VerifyPage ctx={viewContext(req, reply)} pending={pending} info={codeSentMessage(sent)} />, sent?.sent === false ? 429 : 200);
+    });
+
     app.post('/portal/sign-out', { schema: { body: Type.Object({ _csrf: Type.String() }) } }, async (req, reply) => {
       const session = req.portalSession;
       if (session !== undefined && req.portalSessionToken !== undefined) {
-        await services.signIn.signOut(req.portalSessionToken, session.awsAccountId, { ip: req.ip, userAgent: req.headers['user-agent'] ?? '' });
+        await services.signIn.signOut(req.portalSessionToken, session.awsAccountId, client(req));
       }
       clearSessionCookie(reply, config);
       return reply.redirect('/portal/sign-in?notice=signed-out', 303);

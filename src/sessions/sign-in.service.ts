@@ -5,8 +5,14 @@ import type { ClientInfo } from '../accounts/registration.service.js';
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../config/clock.js';
 import type { Db } from '../db/database.js';
+import type { PortalAccountRow } from '../db/schema.js';
 import { AppError } from '../http/errors.js';
+import type { ChallengeReason } from '../db/schema.js';
+import type { MfaService, SendResult } from '../mfa/mfa.service.js';
+import type { SettingsRepo } from '../settings/settings.repo.js';
+import type { KnownDevices } from './known-devices.js';
 import type { SessionService } from './sessions.service.js';
+import { createSignInChallengesRepo, type PendingSignIn } from './sign-in-challenges.repo.js';
 import { ACCOUNT_POLICY, ADDRESS_POLICY } from './throttle.policy.js';
 import { beginAttempt, settleSuccessfulAttempt } from './throttle.repo.js';
 
@@ -19,11 +25,61 @@ export function lockoutMessage(retryAt: Date, now: Date): string {
   return `Too many sign-in attempts. For your security, please wait ${wait} before trying again.`;
 }
 
-export function createSignInService(deps: { db: Db; clock: Clock; hasher: PasswordHasher; sessions: SessionService; audit: AuditLog }) {
+export const ONE_TIME_PASSWORD_EXPIRED = 'This one-time password has expired. Ask your WebStream contact for a new one.';
+
+/**
+ * A staff-issued one-time password stops working at its expiry. Saying so plainly is safe: only someone
+ * who typed the right password sees this message, so it tells a guesser nothing.
+ */
+async function refuseExpiredOneTimePassword(
+  account: Pick<PortalAccountRow, 'aws_account_id' | 'must_change_password' | 'one_time_password_expires_at'>,
+  client: ClientInfo,
+  deps: { clock: Clock; audit: AuditLog },
+): Promise<void> {
+  const expiresAt = account.one_time_password_expires_at;
+  // must_change_password too: once the customer has chosen a password of their own, the expiry no longer applies.
+  if (!account.must_change_password || expiresAt === null || expiresAt > deps.clock.now()) return;
+  await deps.audit.record({ event: 'sign_in.failed', actor: 'anonymous', awsAccountId: account.aws_account_id, ip: client.ip, details: { reason: 'one_time_password_expired' } });
+  throw new AppError('one_time_password_expired', ONE_TIME_PASSWORD_EXPIRED, 401);
+}
+
+export interface NewSession {
+  token: string;
+  expiresAt: Date;
+  accountId: string;
+  awsAccountId: string;
+}
+
+/** A right password either signs in at once or opens the second step (MFA, or a new browser's email check). */
+export type SignInOutcome =
+  | ({ kind: 'session' } & NewSession)
+  | { kind: 'challenge'; token: string; expiresAt: Date; reason: ChallengeReason; awsAccountId: string; codeSent: SendResult | undefined };
+
+export type SecondStepResult = ({ ok: true; returnPath: string | null } & NewSession) | { ok: false; message: string; startOver: boolean; locked?: boolean };
+
+export const CHALLENGE_LAPSED = 'This sign-in has timed out. Please sign in again.';
+
+export function createSignInService(deps: {
+  db: Db;
+  clock: Clock;
+  hasher: PasswordHasher;
+  sessions: SessionService;
+  audit: AuditLog;
+  settings: SettingsRepo;
+  mfa: MfaService;
+  knownDevices: KnownDevices;
+}) {
   const accounts = createAccountsRepo(deps.db);
+  const challenges = createSignInChallengesRepo(deps.db);
+
+  /** Emails a sign-in code when the second step is an emailed code (MFA by email, or a new browser). */
+  function needsEmailedCode(pending: Pick<PendingSignIn, 'reason' | 'mfaMethod'>): boolean {
+    return pending.reason === 'new_device' || pending.mfaMethod === 'email';
+  }
 
   return {
-    async signIn(input: { accountId: string; password: string }, client: ClientInfo): Promise<{ token: string; expiresAt: Date; awsAccountId: string }> {
+    /** `deviceId`: the browser's verified device cookie, if any; `returnPath`: a safe same-site path. */
+    async signIn(input: { accountId: string; password: string; returnPath?: string | null }, client: ClientInfo, deviceId?: string): Promise<SignInOutcome> {
       const id = normaliseAccountId(input.accountId);
       if (!id.ok) throw new AppError('validation_failed', 'Please correct the highlighted field.', 400, { accountId: [id.message] });
       const awsAccountId = id.accountId;
@@ -47,11 +103,49 @@ export function createSignInService(deps: { db: Db; clock: Clock; hasher: Passwo
         await deps.audit.record({ event: 'sign_in.failed', actor: 'anonymous', awsAccountId, ip: client.ip, details: { reason } });
         throw new AppError('sign_in_failed', SIGN_IN_FAILED, 401);
       }
+      await refuseExpiredOneTimePassword(account, client, deps);
 
       await settleSuccessfulAttempt(deps.db, accountKey, addressKey);
+
+      const reason: ChallengeReason | undefined =
+        account.mfa_method !== null ? 'mfa' : (await deps.settings.get()).verifyNewDevices && !(await deps.knownDevices.isKnown(account.id, deviceId)) ? 'new_device' : undefined;
+      if (reason !== undefined) {
+        const challenge = await challenges.create({ accountId: account.id, reason, returnPath: input.returnPath ?? null, now: deps.clock.now() });
+        const codeSent = needsEmailedCode({ reason, mfaMethod: account.mfa_method }) ? await deps.mfa.sendEmailCode(account.id, 'sign_in') : undefined;
+        return { kind: 'challenge', token: challenge.token, expiresAt: challenge.expiresAt, reason, awsAccountId, codeSent };
+      }
+
       const session = await deps.sessions.create(account.id, client);
       await deps.audit.record({ event: 'sign_in.succeeded', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip });
-      return { token: session.token, expiresAt: session.expiresAt, awsAccountId };
+      return { kind: 'session', token: session.token, expiresAt: session.expiresAt, accountId: account.id, awsAccountId };
+    },
+
+    /** The pending second step behind a challenge cookie, if it is still alive. */
+    pendingSignIn(challengeToken: string): Promise<PendingSignIn | undefined> {
+      return challenges.find(challengeToken, deps.clock.now());
+    },
+
+    /** Sends another emailed code for the pending sign-in (at most once a minute). */
+    async resendCode(challengeToken: string): Promise<SendResult | undefined> {
+      const pending = await challenges.find(challengeToken, deps.clock.now());
+      if (pending === undefined || !needsEmailedCode(pending)) return undefined;
+      return deps.mfa.sendEmailCode(pending.accountId, 'sign_in');
+    },
+
+    /** Checks the second step's code (throttled like passwords); success spends the challenge and opens a session. */
+    async completeSecondStep(challengeToken: string, code: string, client: ClientInfo): Promise<SecondStepResult> {
+      const pending = await challenges.find(challengeToken, deps.clock.now());
+      if (pending === undefined) return { ok: false, message: CHALLENGE_LAPSED, startOver: true };
+      const options = pending.reason === 'mfa' ? { emailPurpose: 'sign_in' as const, acceptTotp: true, acceptRecovery: true } : { emailPurpose: 'sign_in' as const, acceptTotp: false, acceptRecovery: false };
+      const check = await deps.mfa.verifyCode(pending.accountId, code, options, client);
+      if (!check.ok) return { ok: false, message: check.message, startOver: false, locked: check.locked === true };
+      // Spent exactly once: of two tabs posting good codes, one gets the session.
+      if (!(await challenges.consume(challengeToken))) return { ok: false, message: CHALLENGE_LAPSED, startOver: true };
+      const { awsAccountId } = pending;
+      const session = await deps.sessions.create(pending.accountId, client);
+      if (pending.reason === 'new_device') await deps.audit.record({ event: 'new_device.verified', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip });
+      await deps.audit.record({ event: 'sign_in.succeeded', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip, details: { secondStep: check.via } });
+      return { ok: true, token: session.token, expiresAt: session.expiresAt, accountId: pending.accountId, awsAccountId, returnPath: pending.returnPath };
     },
 
     async signOut(token: string, awsAccountId: string, client: ClientInfo): Promise<void> {

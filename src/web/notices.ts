@@ -8,7 +8,16 @@ const NOTICES: Record<string, string> = {
   'reset-requested': 'If a portal account exists for that AWS account ID, we have emailed a password reset link to its contact address. The link works once and expires in 45 minutes.',
   'email-verified': 'Thank you: your contact email address is verified.',
   'welcome': 'Welcome! Your portal account is ready. We have sent a link to verify your contact email address.',
+  'mfa-disabled': 'MFA is off. Every other session was signed out, and we emailed your contact address.',
+  'mfa-setup-expired': 'That set-up has expired or was already finished. Start again if MFA is still off.',
+  'mfa-already-on': 'MFA is already on. Turn it off first to switch to another method.',
   'session-expired': 'Your session has ended. Please sign in again.',
+  'password-changed': 'Your password has been changed. Every other session of your account was signed out; this one stays signed in.',
+  'password-set': 'Your new password is set. From now on, sign in with it.',
+  'email-change-sent': 'We have emailed a confirmation link to your new address. Your contact email changes once you open the link and confirm.',
+  'session-ended': 'That session has been signed out.',
+  'sessions-ended': 'Every other session of your account has been signed out.',
+  'session-not-found': 'That session had already ended.',
 };
 
 export function noticeText(code: string): string | undefined {

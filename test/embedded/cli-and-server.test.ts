@@ -231,6 +231,33 @@ void test('licence issue and licence list beside the running portal borrow its d
   assert.equal(serve.child.exitCode, null);
 });
 
+void test('account create beside the running portal creates the account, prints the expiry and never the password', { timeout: 60_000 }, async () => {
+  const serve = sharedServe();
+  const env = portalEnv(shared.dataDir, await freePort());
+
+  const created = await runCli(['account', 'create', '--account', '123456789012', '--email', ' ops@example.com '], env);
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stdout, /^Created the portal account for AWS account 1234-5678-9012\n/);
+  assert.match(created.stdout, /email\s+ops@example\.com\n/);
+  const expires = new Date(/one-time password expires\s+(\S+)/.exec(created.stdout)?.[1] ?? '');
+  const days = (expires.getTime() - Date.now()) / 86_400_000;
+  assert.ok(days > 6.9 && days <= 7, `expires about 7 days from now, got ${created.stdout}`);
+  assert.match(created.stdout, /emailed to ops@example\.com \(it is not shown here\)/);
+  assert.match(created.stdout, /No SMTP_URL is set: the email is not sent but kept in the outbox/);
+  assert.doesNotMatch(created.stdout + created.stderr, /One-time password:/, 'the password goes by email only');
+
+  const again = await runCli(['account', 'create', '--account', ACCOUNT, '--email', 'ops@example.com'], env);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /^Error: A portal account already exists for AWS account 1234-5678-9012\./);
+  assert.equal(again.stdout, '');
+
+  const unlicensed = await runCli(['account', 'create', '--account', '999900000001', '--email', 'ops@example.com'], env);
+  assert.equal(unlicensed.code, 1);
+  assert.match(unlicensed.stderr, /^Error: AWS account 9999-0000-0001 holds no WebStream licence/);
+  assert.equal(unlicensed.stdout, '');
+  assert.equal(serve.child.exitCode, null, 'the portal is still serving');
+});
+
 void test('a second serve on the same DATA_DIR exits non-zero naming the running portal', { timeout: 60_000 }, async () => {
   const serve = sharedServe();
   const second = await runCli(['serve'], portalEnv(shared.dataDir, await freePort()));
@@ -349,6 +376,9 @@ void test('bad arguments exit non-zero with a clear message on stderr', { timeou
     [['licence', 'issue', '--account', '12345'], /--account <id>.*'12345' is invalid\. An AWS account ID has exactly 12 digits/],
     [['licence', 'issue', '--account', ACCOUNT, '--seats', '0'], /--seats <n>.*'0' is invalid\. Expected a whole number from 1 to 100000/],
     [['licence', 'issue', '--account', ACCOUNT, '--days', 'abc'], /--days <n>.*'abc' is invalid\. Expected a whole number from 1 to 36500/],
+    [['account', 'create', '--account', '12345', '--email', 'ops@example.com'], /--account <id>.*'12345' is invalid\. An AWS account ID has exactly 12 digits/],
+    [['account', 'create', '--account', ACCOUNT, '--email', 'ops-at-example'], /--email <address>.*'ops-at-example' is invalid\. Enter an email address like name@example\.com/],
+    [['account', 'create', '--account', ACCOUNT], /required option '--email <address>' not specified/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['serve', 'extra'], /serve takes no arguments/],
   ];
@@ -366,12 +396,14 @@ void test('--help prints usage and exits 0 for the program and every command', {
   const dataDir = path.join(await freshDataDir(), 'never-created');
   const env = portalEnv(dataDir, await freePort());
   const cases: [string[], string, RegExp[]][] = [
-    [['--help'], 'webstream-portal [options] [command]', [/serve/, /migrate/, /licence/]],
+    [['--help'], 'webstream-portal [options] [command]', [/serve/, /migrate/, /licence/, /account/]],
     [['serve', '--help'], 'webstream-portal serve [options]', [/Start the portal/]],
     [['migrate', '--help'], 'webstream-portal migrate [options]', [/schema up to date/]],
     [['licence', '--help'], 'webstream-portal licence [options] [command]', [/issue/, /list/]],
     [['licence', 'issue', '--help'], 'webstream-portal licence issue [options]', [/--account <id>/, /--seats <n>/, /--days <n>/, /--plan <name>/]],
     [['licence', 'list', '--help'], 'webstream-portal licence list [options]', [/--account <id>/, /--json/]],
+    [['account', '--help'], 'webstream-portal account [options] [command]', [/create/]],
+    [['account', 'create', '--help'], 'webstream-portal account create [options]', [/--account <id>/, /--email <address>/, /one-time\s+password/]],
   ];
   const results = await Promise.all(cases.map(([args]) => runCli(args, env)));
   results.forEach((result, i) => {

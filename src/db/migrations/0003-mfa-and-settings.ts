@@ -35,7 +35,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create table email_codes (
       id bigint generated always as identity primary key,
       account_id uuid not null references portal_accounts(id) on delete cascade,
-      purpose text not null check (purpose in ('sign_in', 'enable_mfa', 'disable_mfa')),
+      purpose text not null check (purpose in ('sign_in', 'enable_mfa', 'step_up')),
       code_hash text not null,
       created_at timestamptz not null,
       expires_at timestamptz not null,

@@ -1,0 +1,209 @@
+import type { ClientInfo } from '../accounts/registration.service.js';
+import type { AuditLog } from '../audit/audit.repo.js';
+import type { Clock } from '../config/clock.js';
+import type { Db } from '../db/database.js';
+import type { EmailCodePurpose, MfaMethod } from '../db/schema.js';
+import { deriveKey } from '../http/keys.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { SessionService } from '../sessions/sessions.service.js';
+import { lockoutMessage } from '../sessions/sign-in.service.js';
+import { ACCOUNT_POLICY, ADDRESS_POLICY } from '../sessions/throttle.policy.js';
+import { beginAttempt, settleSuccessfulAttempt } from '../sessions/throttle.repo.js';
+import { hashCode, looksLikeRecoveryCode, newEmailCode, newRecoveryCodes, normaliseRecoveryCode } from './codes.js';
+import { createEmailCodesRepo, EMAIL_CODE_VALID_MINUTES, type EmailCodeCheck } from './email-codes.repo.js';
+import { mfaChangedEmail, recoveryCodesRegeneratedEmail, verificationCodeEmail } from './mfa.emails.js';
+import { createMfaRepo, type MfaAccount } from './mfa.repo.js';
+import { openSecret, sealSecret } from './secret-box.js';
+import { matchTotpStep, newTotpSecret, otpauthUri } from './totp.js';
+
+/** An authenticator app set-up not finished within this time starts over (the key shown is forgotten). */
+const PENDING_TOTP_MINUTES = 30;
+
+/** `locked`: too many wrong codes lately; the message says how long to wait. */
+export type CodeResult<T = object> = ({ ok: true } & T) | { ok: false; message: string; locked?: boolean };
+export type SendResult = { sent: true } | { sent: false; waitSeconds: number };
+/** What a code may be, where it is asked for. */
+export interface CodeOptions {
+  emailPurpose: EmailCodePurpose;
+  acceptTotp: boolean;
+  acceptRecovery: boolean;
+}
+
+const EMAIL_CODE_MESSAGES: Record<Exclude<EmailCodeCheck, { ok: true }>['reason'], string> = {
+  wrong: 'That code is not correct. Check the latest email from us and try again.',
+  expired: 'That code has expired. Ask for a new code.',
+  spent: 'That code can no longer be used (it was used, replaced by a newer one, or mistyped too often). Ask for a new code.',
+};
+
+export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; audit: AuditLog; sessions: SessionService; secretKey: string; publicUrl: URL }) {
+  const repo = createMfaRepo(deps.db);
+  const emailCodes = createEmailCodesRepo(deps.db);
+  const totpKey = deriveKey(deps.secretKey, 'totp-secret');
+  const codeKey = deriveKey(deps.secretKey, 'mfa-codes');
+  const settingsUrl = new URL('/portal/settings', deps.publicUrl).toString();
+  const emailCodeHash = (accountId: string, purpose: EmailCodePurpose, code: string) => hashCode(codeKey, `email:${accountId}:${purpose}`, code);
+  const recoveryHash = (accountId: string, normalised: string) => hashCode(codeKey, `recovery:${accountId}`, normalised);
+
+  async function loadAccount(accountId: string): Promise<MfaAccount> {
+    const account = await repo.account(accountId);
+    if (account === undefined) throw new Error(`No portal account ${accountId}`);
+    return account;
+  }
+
+  /** The key being set up, for the QR code and manual entry; undefined if none or expired. */
+  async function pendingTotp(accountId: string): Promise<{ secret: string; uri: string } | undefined> {
+    const account = await loadAccount(accountId);
+    if (account.method !== null || account.pendingTotpSealed === null || account.pendingTotpCreatedAt === null) return undefined;
+    if (deps.clock.now().getTime() - account.pendingTotpCreatedAt.getTime() > PENDING_TOTP_MINUTES * 60_000) return undefined;
+    const secret = openSecret(totpKey, account.pendingTotpSealed, account.id);
+    return { secret, uri: otpauthUri(secret, account.awsAccountId) };
+  }
+
+  /** Wrong codes count like wrong passwords: per account and per address, counted before the check. */
+  async function throttled<T>(accountId: string, client: ClientInfo, check: () => Promise<CodeResult<T>>): Promise<CodeResult<T>> {
+    const accountKey = `mfa:${accountId}`;
+    const addressKey = { key: `address:${client.ip}`, policy: ADDRESS_POLICY };
+    const now = deps.clock.now();
+    const attempt = await beginAttempt(deps.db, [{ key: accountKey, policy: ACCOUNT_POLICY }, addressKey], now);
+    if (!attempt.allowed) return { ok: false, message: lockoutMessage(attempt.retryAt, now), locked: true };
+    const result = await check();
+    if (result.ok) await settleSuccessfulAttempt(deps.db, accountKey, addressKey);
+    else await deps.audit.record({ event: 'mfa.challenge_failed', actor: 'anonymous', ip: client.ip, details: { accountId } });
+    return result;
+  }
+
+  async function checkCode(account: MfaAccount, input: string, options: CodeOptions, client: ClientInfo): Promise<CodeResult<{ via: 'totp' | 'email' | 'recovery' }>> {
+    const code = input.trim();
+    const now = deps.clock.now();
+    if (options.acceptRecovery && looksLikeRecoveryCode(code)) {
+      const normalised = normaliseRecoveryCode(code) ?? '';
+      if (!(await repo.spendRecoveryCode(account.id, recoveryHash(account.id, normalised), now))) return { ok: false, message: 'That recovery code is not valid, or it was already used.' };
+      await deps.audit.record({ event: 'mfa.recovery_code_used', actor: `account:${account.awsAccountId}`, awsAccountId: account.awsAccountId, ip: client.ip });
+      return { ok: true, via: 'recovery' };
+    }
+    const digits = code.replace(/\s+/g, '');
+    if (!/^\d{6}$/.test(digits)) return { ok: false, message: options.acceptRecovery ? 'Enter the 6-digit code, or one of your recovery codes.' : 'Enter the 6-digit code.' };
+    if (options.acceptTotp && account.method === 'totp' && account.totpSecretSealed !== null) {
+      const step = matchTotpStep(openSecret(totpKey, account.totpSecretSealed, account.id), digits, now);
+      if (step === undefined) return { ok: false, message: 'That code is not correct. Enter the current code from your authenticator app.' };
+      if (!(await repo.claimTotpStep(account.id, step))) return { ok: false, message: 'That code was already used. Wait for the next code from your authenticator app.' };
+      return { ok: true, via: 'totp' };
+    }
+    const check = await emailCodes.check(account.id, options.emailPurpose, emailCodeHash(account.id, options.emailPurpose, digits), now);
+    return check.ok ? { ok: true, via: 'email' } : { ok: false, message: EMAIL_CODE_MESSAGES[check.reason] };
+  }
+
+  /** Ends the other sessions, tells the user by email and audits: in the transaction that turned MFA on or off. */
+  async function recordMfaChange(trx: Db, account: MfaAccount, change: 'enabled' | 'disabled', method: MfaMethod, keepToken: string, client: ClientInfo): Promise<void> {
+    await deps.sessions.invalidateOthers(account.id, keepToken, trx);
+    await deps.mailer.enqueue(mfaChangedEmail(account.email, account.awsAccountId, change, method, settingsUrl), trx);
+    await deps.audit.record({ event: change === 'enabled' ? 'mfa.enabled' : 'mfa.disabled', actor: `account:${account.awsAccountId}`, awsAccountId: account.awsAccountId, ip: client.ip, details: { method } }, trx);
+  }
+
+  async function storeNewRecoveryCodes(trx: Db, accountId: string): Promise<string[]> {
+    const codes = newRecoveryCodes();
+    await repo.replaceRecoveryCodes(trx, accountId, codes.map((c) => recoveryHash(accountId, normaliseRecoveryCode(c) ?? c)), deps.clock.now());
+    return codes;
+  }
+
+  return {
+    status: (accountId: string) => repo.status(accountId),
+    account: loadAccount,
+
+    /** Emails a fresh code for the purpose, unless one was sent less than a minute ago. */
+    async sendEmailCode(accountId: string, purpose: EmailCodePurpose): Promise<SendResult> {
+      const now = deps.clock.now();
+      return deps.db.transaction().execute(async (trx) => {
+        // Serialises sends per account, so two clicks cannot both pass the once-a-minute check.
+        const account = await trx.selectFrom('portal_accounts').select(['id', 'aws_account_id', 'email']).where('id', '=', accountId).forUpdate().executeTakeFirstOrThrow();
+        const waitSeconds = await emailCodes.resendWaitSeconds(accountId, purpose, now, trx);
+        if (waitSeconds > 0) return { sent: false, waitSeconds };
+        const code = newEmailCode();
+        await emailCodes.replace(trx, accountId, purpose, emailCodeHash(accountId, purpose, code), now);
+        await deps.mailer.enqueue(verificationCodeEmail(account.email, account.aws_account_id, code, purpose, EMAIL_CODE_VALID_MINUTES), trx);
+        return { sent: true };
+      });
+    },
+
+    /** A code for a sign-in step, a step-up or turning email codes on; throttled like passwords. */
+    verifyCode(accountId: string, code: string, options: CodeOptions, client: ClientInfo): Promise<CodeResult<{ via: 'totp' | 'email' | 'recovery' }>> {
+      return throttled(accountId, client, async () => checkCode(await loadAccount(accountId), code, options, client));
+    },
+
+    /** Starts (or restarts) authenticator app set-up with a new key, kept encrypted until confirmed. */
+    async startTotp(accountId: string): Promise<void> {
+      await repo.setPendingTotp(accountId, sealSecret(totpKey, newTotpSecret(), accountId), deps.clock.now());
+    },
+
+    pendingTotp,
+
+    /** Turns the app on once a current code proves it is set up; returns the recovery codes to show once. */
+    confirmTotp(accountId: string, code: string, keepToken: string, client: ClientInfo): Promise<CodeResult<{ recoveryCodes: string[] }>> {
+      return throttled(accountId, client, async () => {
+        const account = await loadAccount(accountId);
+        if (account.method !== null) return { ok: false, message: 'MFA is already on for this account.' };
+        const pending = await pendingTotp(accountId);
+        if (pending === undefined || account.pendingTotpSealed === null) return { ok: false, message: 'This set-up has expired. Start again to get a new key.' };
+        const step = matchTotpStep(pending.secret, code, deps.clock.now());
+        if (step === undefined) return { ok: false, message: 'That code is not correct. Enter the current 6-digit code your app shows for WebStream.' };
+        const sealed = account.pendingTotpSealed;
+        return deps.db.transaction().execute(async (trx) => {
+          if (!(await repo.enable(trx, accountId, 'totp', deps.clock.now(), { sealed, step }))) return { ok: false as const, message: 'MFA is already on for this account.' };
+          const recoveryCodes = await storeNewRecoveryCodes(trx, accountId);
+          await recordMfaChange(trx, account, 'enabled', 'totp', keepToken, client);
+          return { ok: true as const, recoveryCodes };
+        });
+      });
+    },
+
+    /** Turns emailed codes on once the user typed the code sent to the contact address. */
+    confirmEmail(accountId: string, code: string, keepToken: string, client: ClientInfo): Promise<CodeResult<{ recoveryCodes: string[] }>> {
+      return throttled(accountId, client, async () => {
+        const account = await loadAccount(accountId);
+        if (account.method !== null) return { ok: false, message: 'MFA is already on for this account.' };
+        const check = await checkCode(account, code, { emailPurpose: 'enable_mfa', acceptTotp: false, acceptRecovery: false }, client);
+        if (!check.ok) return check;
+        return deps.db.transaction().execute(async (trx) => {
+          if (!(await repo.enable(trx, accountId, 'email', deps.clock.now()))) return { ok: false as const, message: 'MFA is already on for this account.' };
+          const recoveryCodes = await storeNewRecoveryCodes(trx, accountId);
+          await recordMfaChange(trx, account, 'enabled', 'email', keepToken, client);
+          return { ok: true as const, recoveryCodes };
+        });
+      });
+    },
+
+    /** Turns MFA off; needs a current code (app, emailed step-up code, or a recovery code). */
+    disable(accountId: string, code: string, keepToken: string, client: ClientInfo): Promise<CodeResult> {
+      return throttled(accountId, client, async () => {
+        const account = await loadAccount(accountId);
+        const method = account.method;
+        if (method === null) return { ok: true };
+        const check = await checkCode(account, code, { emailPurpose: 'step_up', acceptTotp: true, acceptRecovery: true }, client);
+        if (!check.ok) return check;
+        await deps.db.transaction().execute(async (trx) => {
+          await repo.disable(trx, accountId);
+          await recordMfaChange(trx, account, 'disabled', method, keepToken, client);
+        });
+        return { ok: true };
+      });
+    },
+
+    /** A new set of recovery codes (the old set stops working); needs a current code. */
+    regenerateRecoveryCodes(accountId: string, code: string, client: ClientInfo): Promise<CodeResult<{ recoveryCodes: string[] }>> {
+      return throttled(accountId, client, async () => {
+        const account = await loadAccount(accountId);
+        if (account.method === null) return { ok: false, message: 'Turn on MFA first: recovery codes belong to it.' };
+        const check = await checkCode(account, code, { emailPurpose: 'step_up', acceptTotp: true, acceptRecovery: true }, client);
+        if (!check.ok) return check;
+        return deps.db.transaction().execute(async (trx) => {
+          const recoveryCodes = await storeNewRecoveryCodes(trx, accountId);
+          await deps.mailer.enqueue(recoveryCodesRegeneratedEmail(account.email, account.awsAccountId, settingsUrl), trx);
+          await deps.audit.record({ event: 'mfa.recovery_codes_regenerated', actor: `account:${account.awsAccountId}`, awsAccountId: account.awsAccountId, ip: client.ip }, trx);
+          return { ok: true as const, recoveryCodes };
+        });
+      });
+    },
+  };
+}
+
+export type MfaService = ReturnType<typeof createMfaService>;

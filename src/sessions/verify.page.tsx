@@ -1,0 +1,76 @@
+import { ErrorSummary, Field, PostForm } from '../web/forms.js';
+import { Layout } from '../web/layout.js';
+import type { ViewContext } from '../web/view-context.js';
+import type { PendingSignIn } from './sign-in-challenges.repo.js';
+
+/** "j•••@example.com": enough to recognise the mailbox, not to learn it. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at < 1) return '•••';
+  return `${email.slice(0, 1)}•••${email.slice(at)}`;
+}
+
+export function codeSentMessage(result: { sent: true } | { sent: false; waitSeconds: number } | undefined): string | undefined {
+  if (result === undefined) return undefined;
+  return result.sent ? 'We have sent a new code. Only the newest code works.' : `We sent a code less than a minute ago. You can ask for another in ${result.waitSeconds} seconds.`;
+}
+
+interface VerifyPageProps {
+  ctx: ViewContext;
+  pending: Pick<PendingSignIn, 'reason' | 'mfaMethod' | 'email'>;
+  info?: string | undefined;
+  error?: string | undefined;
+}
+
+/** The second sign-in step: authenticator code, emailed code, or a recovery code. */
+export function VerifyPage({ ctx, pending, info, error }: VerifyPageProps) {
+  const emailed = pending.reason === 'new_device' || pending.mfaMethod === 'email';
+  const recoveryAllowed = pending.reason === 'mfa';
+  const lead =
+    pending.reason === 'new_device'
+      ? `You are signing in from a browser this account has not used before. To confirm it is you, we emailed a 6-digit verification code to ${maskEmail(pending.email)}.`
+      : pending.mfaMethod === 'totp'
+        ? 'Enter the 6-digit code your authenticator app shows for WebStream.'
+        : `We emailed a 6-digit verification code to ${maskEmail(pending.email)}.`;
+  return (
+    <Layout title="Verify it’s you" ctx={ctx} narrow>
+      <div class="card">
+        <h1>Verify it’s you</h1>
+        <p class="lead">{lead}</p>
+        {emailed ? <p class="hint">The code expires in 10 minutes. If it has not arrived, check your spam folder or ask for a new one below.</p> : null}
+        {info ? (
+          <div class="notice" role="status">
+            {info}
+          </div>
+        ) : null}
+        <ErrorSummary message={error} />
+        <PostForm action="/portal/sign-in/verify" csrfToken={ctx.csrfToken}>
+          <Field
+            name="code"
+            label={recoveryAllowed ? (emailed ? 'Emailed code or recovery code' : 'Authentication code or recovery code') : 'Verification code'}
+            hint={recoveryAllowed ? 'Lost access? Enter one of the recovery codes you saved when you turned on MFA.' : undefined}
+            autocomplete="one-time-code"
+            inputmode={recoveryAllowed ? 'text' : 'numeric'}
+            autofocus
+            maxLength={32}
+          />
+          <button type="submit" class="block">
+            Verify
+          </button>
+        </PostForm>
+        <div class="form-footer">
+          {emailed ? (
+            <PostForm action="/portal/sign-in/verify/resend" csrfToken={ctx.csrfToken} class="inline-form">
+              <button type="submit" class="link-button">
+                Email me a new code
+              </button>
+            </PostForm>
+          ) : null}
+          <p>
+            <a href="/portal/sign-in">Cancel and start again</a>
+          </p>
+        </div>
+      </div>
+    </Layout>
+  );
+}

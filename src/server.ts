@@ -7,9 +7,11 @@ export async function startServer(config: Config): Promise<{ url: string; stop()
   const services = await createServices(config, { role: 'server' });
   const app = await buildApp(services);
   const stopDispatcher = services.mailer.startDispatcher();
-  // Expired sessions are refused on use anyway; this only keeps the table small.
+  // Expired sessions, sign-in challenges and codes are refused on use anyway; this only keeps the tables small.
   const sweeper = setInterval(() => {
-    services.sessions.deleteExpired().catch((error: unknown) => services.logger.warn({ err: error }, 'session sweep failed'));
+    Promise.all([services.sessions.deleteExpired(), services.signIn.deleteExpiredChallenges(), services.mfa.deleteOldEmailCodes()]).catch((error: unknown) =>
+      services.logger.warn({ err: error }, 'expiry sweep failed'),
+    );
   }, 10 * 60_000);
   sweeper.unref();
 

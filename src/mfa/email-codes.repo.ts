@@ -32,6 +32,11 @@ export function createEmailCodesRepo(db: Db) {
       return Math.max(0, Math.ceil(EMAIL_CODE_RESEND_SECONDS - elapsed));
     },
 
+    /** Codes older than a day are neither usable nor needed for the resend limit. */
+    async deleteOlderThan(cutoff: Date): Promise<void> {
+      await db.deleteFrom('email_codes').where('created_at', '<', cutoff).execute();
+    },
+
     /** Replaces any live code for the purpose with a new one (the caller queues the email in `trx`). */
     async replace(trx: Db, accountId: string, purpose: EmailCodePurpose, codeHash: string, now: Date): Promise<void> {
       await trx.updateTable('email_codes').set({ used_at: now }).where('account_id', '=', accountId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();

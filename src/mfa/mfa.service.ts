@@ -109,6 +109,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
   return {
     status: (accountId: string) => repo.status(accountId),
     account: loadAccount,
+    deleteOldEmailCodes: () => emailCodes.deleteOlderThan(new Date(deps.clock.now().getTime() - 86_400_000)),
 
     /** Emails a fresh code for the purpose, unless one was sent less than a minute ago. */
     async sendEmailCode(accountId: string, purpose: EmailCodePurpose): Promise<SendResult> {

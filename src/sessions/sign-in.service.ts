@@ -120,6 +120,8 @@ export function createSignInService(deps: {
       return { kind: 'session', token: session.token, expiresAt: session.expiresAt, accountId: account.id, awsAccountId };
     },
 
+    deleteExpiredChallenges: () => challenges.deleteExpired(deps.clock.now()),
+
     /** The pending second step behind a challenge cookie, if it is still alive. */
     pendingSignIn(challengeToken: string): Promise<PendingSignIn | undefined> {
       return challenges.find(challengeToken, deps.clock.now());

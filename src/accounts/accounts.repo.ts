@@ -35,6 +35,12 @@ export function createAccountsRepo(db: Db) {
     async markEmailVerified(trx: Db, accountId: string, email: string, now: Date): Promise<void> {
       await trx.updateTable('portal_accounts').set({ email_verified_at: now }).where('id', '=', accountId).where('email', '=', email).execute();
     },
+
+    /** A confirmed contact-email change: the new address is proven, and every other outstanding link stops working. */
+    async changeEmail(trx: Db, accountId: string, email: string, now: Date): Promise<void> {
+      await trx.updateTable('portal_accounts').set({ email, email_verified_at: now }).where('id', '=', accountId).execute();
+      await trx.updateTable('email_verification_tokens').set({ used_at: now }).where('account_id', '=', accountId).where('used_at', 'is', null).execute();
+    },
   };
 }
 

@@ -8,15 +8,14 @@ import type { SessionService } from '../sessions/sessions.service.js';
 import { normaliseAccountId } from './account-id.js';
 import { passwordChangedEmail, passwordResetEmail } from './account.emails.js';
 import { createAccountsRepo } from './accounts.repo.js';
+import { newPasswordProblems } from './new-password.js';
 import type { PasswordHasher } from './password.hasher.js';
-import { passwordProblems } from './password.policy.js';
 import type { ClientInfo } from './registration.service.js';
 
 export const RESET_LINK_MINUTES = 45;
 /** At most one reset email per account per minute, so the form cannot be used to flood an inbox. */
 const RESET_EMAIL_INTERVAL_MS = 60_000;
-/** A new password may not be any of the account's last 3. */
-export const PASSWORD_HISTORY_DEPTH = 3;
+export { PASSWORD_HISTORY_DEPTH } from './new-password.js';
 
 export function createPasswordResetService(deps: {
   db: Db;
@@ -81,18 +80,10 @@ export function createPasswordResetService(deps: {
       const account = await accounts.findById(row.account_id);
       if (account === undefined || account.disabled_at !== null) throw invalidLink();
 
-      const problems = passwordProblems(input.password, { accountId: account.aws_account_id, email: account.email });
-      if (problems.length === 0) {
-        for (const previous of await accounts.recentPasswordHashes(account.id, PASSWORD_HISTORY_DEPTH)) {
-          if (await deps.hasher.verify(previous, input.password)) {
-            problems.push(`Choose a password you have not used recently (not one of your last ${PASSWORD_HISTORY_DEPTH}).`);
-            break;
-          }
-        }
-      }
+      const problems = await newPasswordProblems({ hasher: deps.hasher, accounts }, account, input.password, input.passwordConfirm);
       const fields: Record<string, string[]> = {};
-      if (problems.length > 0) fields.password = problems;
-      if (input.password !== input.passwordConfirm) fields.passwordConfirm = ['The two passwords do not match.'];
+      if (problems.password.length > 0) fields.password = problems.password;
+      if (problems.confirm.length > 0) fields.passwordConfirm = problems.confirm;
       if (Object.keys(fields).length > 0) throw new AppError('validation_failed', 'Please correct the highlighted fields.', 400, fields);
 
       const passwordHash = await deps.hasher.hash(input.password);

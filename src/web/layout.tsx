@@ -34,6 +34,7 @@ export function Layout({ title, ctx, children, narrow = false }: LayoutProps) {
           {ctx.account ? (
             <nav class="topnav" aria-label="Account">
               <a href="/portal/entitlements">My Entitlements</a>
+              <a href="/portal/settings">Settings</a>
               <span class="account-chip" title="Signed in AWS account">
                 {formatAccountId(ctx.account.awsAccountId)}
               </span>

@@ -1,0 +1,59 @@
+import type { Db } from '../db/database.js';
+
+/**
+ * Queries of the Settings page. A contact-email change is an email_verification_tokens row whose address
+ * differs from the account's: at most one is ever unused (a new request spends the previous one, and a
+ * confirmed change spends them all), so confirming the link (registration.service) knows it is a change.
+ */
+export function createAccountSettingsRepo(db: Db) {
+  return {
+    /** The address a change is waiting to be confirmed for, if any. */
+    async pendingEmail(accountId: string, now: Date): Promise<string | undefined> {
+      const row = await db
+        .selectFrom('email_verification_tokens as t')
+        .innerJoin('portal_accounts as a', 'a.id', 't.account_id')
+        .select('t.email')
+        .where('t.account_id', '=', accountId)
+        .where('t.used_at', 'is', null)
+        .where('t.expires_at', '>', now)
+        .whereRef('t.email', '<>', 'a.email')
+        .orderBy('t.created_at', 'desc')
+        .executeTakeFirst();
+      return row?.email;
+    },
+
+    /** Whether a change link was sent since `since` (to any address other than the current one). */
+    async changeRequestedSince(accountId: string, currentEmail: string, since: Date): Promise<boolean> {
+      const row = await db
+        .selectFrom('email_verification_tokens')
+        .select('created_at')
+        .where('account_id', '=', accountId)
+        .where('email', '<>', currentEmail)
+        .where('created_at', '>', since)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    /** Starts a change: an earlier pending change stops working, the new link is stored (hashed). */
+    async replacePendingEmailChange(trx: Db, values: { accountId: string; currentEmail: string; email: string; tokenHash: string; now: Date; expiresAt: Date }): Promise<void> {
+      await trx
+        .updateTable('email_verification_tokens')
+        .set({ used_at: values.now })
+        .where('account_id', '=', values.accountId)
+        .where('used_at', 'is', null)
+        .where('email', '<>', values.currentEmail)
+        .execute();
+      await trx
+        .insertInto('email_verification_tokens')
+        .values({ token_hash: values.tokenHash, account_id: values.accountId, email: values.email, created_at: values.now, expires_at: values.expiresAt, used_at: null })
+        .execute();
+    },
+
+    /** The one-time password from staff is replaced: it must never work again. */
+    async clearOneTimePassword(trx: Db, accountId: string): Promise<void> {
+      await trx.updateTable('portal_accounts').set({ one_time_password_expires_at: null }).where('id', '=', accountId).execute();
+    },
+  };
+}
+
+export type AccountSettingsRepo = ReturnType<typeof createAccountSettingsRepo>;

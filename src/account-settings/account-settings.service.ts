@@ -1,0 +1,156 @@
+import { createAccountsRepo } from '../accounts/accounts.repo.js';
+import { emailProblem } from '../accounts/email.js';
+import { newPasswordProblems } from '../accounts/new-password.js';
+import type { PasswordHasher } from '../accounts/password.hasher.js';
+import type { ClientInfo } from '../accounts/registration.service.js';
+import type { AuditLog } from '../audit/audit.repo.js';
+import type { Clock } from '../config/clock.js';
+import type { Db } from '../db/database.js';
+import type { PortalAccountRow } from '../db/schema.js';
+import { AppError } from '../http/errors.js';
+import { generateToken, hashToken } from '../http/tokens.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { SessionService } from '../sessions/sessions.service.js';
+import { confirmNewEmailEmail, emailChangeRequestedEmail, passwordChangedInSettingsEmail } from './account-settings.emails.js';
+import { createAccountSettingsRepo } from './account-settings.repo.js';
+import { createCurrentPasswordCheck } from './current-password.check.js';
+import { describeDevice } from './device.js';
+
+/** A link to confirm a new contact email works for a day. */
+export const EMAIL_CHANGE_LINK_HOURS = 24;
+/** At most one confirmation email per account per minute, so the form cannot flood someone's inbox. */
+const EMAIL_CHANGE_INTERVAL_MS = 60_000;
+
+/** The browser making the change: its own session always stays. */
+export interface CurrentSession {
+  id: string;
+  accountId: string;
+  token: string;
+}
+
+export interface SessionListItem {
+  id: string;
+  device: string;
+  ip: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  current: boolean;
+}
+
+type FieldErrors = Record<string, string[]>;
+
+function refuse(fields: FieldErrors, status = 400): never {
+  throw new AppError('validation_failed', 'Please correct the highlighted fields.', status, fields);
+}
+
+export function createAccountSettingsService(deps: { db: Db; clock: Clock; hasher: PasswordHasher; sessions: SessionService; mailer: Mailer; audit: AuditLog; publicUrl: URL }) {
+  const accounts = createAccountsRepo(deps.db);
+  const repo = createAccountSettingsRepo(deps.db);
+  const checkCurrentPassword = createCurrentPasswordCheck(deps);
+  const forgotPasswordUrl = new URL('/portal/forgot-password', deps.publicUrl).toString();
+  const actor = (account: PortalAccountRow) => `account:${account.aws_account_id}`;
+
+  async function signedInAccount(accountId: string): Promise<PortalAccountRow> {
+    const account = await accounts.findById(accountId);
+    if (account === undefined || account.disabled_at !== null) throw new AppError('not_signed_in', 'Your session has ended. Please sign in again.', 401);
+    return account;
+  }
+
+  /** Stores a new password, ends every other session, emails the owner and audits it, all in one transaction. */
+  async function storeNewPassword(account: PortalAccountRow, password: string, session: CurrentSession, client: ClientInfo, forced: boolean): Promise<void> {
+    const passwordHash = await deps.hasher.hash(password);
+    const now = deps.clock.now();
+    await deps.db.transaction().execute(async (trx) => {
+      await accounts.setPassword(trx, account.id, passwordHash, now);
+      await repo.clearOneTimePassword(trx, account.id);
+      const otherSessionsEnded = await deps.sessions.invalidateOthers(account.id, session.token, trx);
+      await deps.mailer.enqueue(passwordChangedInSettingsEmail(account.email, account.aws_account_id, forgotPasswordUrl), trx);
+      await deps.audit.record({ event: 'account.password_changed', actor: actor(account), awsAccountId: account.aws_account_id, ip: client.ip, details: { forced, otherSessionsEnded } }, trx);
+    });
+  }
+
+  return {
+    async contactEmail(accountId: string): Promise<{ email: string; verified: boolean; pending: string | undefined }> {
+      const account = await signedInAccount(accountId);
+      return { email: account.email, verified: account.email_verified_at !== null, pending: await repo.pendingEmail(accountId, deps.clock.now()) };
+    },
+
+    /** Needs the current password (throttled); the new one follows the rules and is not one of the last 3. */
+    async changePassword(session: CurrentSession, input: { currentPassword: string; newPassword: string; newPasswordConfirm: string }, client: ClientInfo): Promise<void> {
+      const account = await signedInAccount(session.accountId);
+      const current = await checkCurrentPassword(account, input.currentPassword, client, 'change_password');
+      // The history check says whether a password was used before: only for someone who proved the current one.
+      const problems = await newPasswordProblems({ hasher: deps.hasher, accounts }, account, input.newPassword, input.newPasswordConfirm, current.ok);
+      const fields: FieldErrors = {};
+      if (!current.ok) fields.currentPassword = [current.message];
+      if (problems.password.length > 0) fields.newPassword = problems.password;
+      if (problems.confirm.length > 0) fields.newPasswordConfirm = problems.confirm;
+      if (Object.keys(fields).length > 0) refuse(fields, !current.ok && current.locked ? 429 : 400);
+      await storeNewPassword(account, input.newPassword, session, client, false);
+    },
+
+    /** After signing in with a one-time password from staff: no current password (it was just used). */
+    async setRequiredPassword(session: CurrentSession, input: { newPassword: string; newPasswordConfirm: string }, client: ClientInfo): Promise<void> {
+      const account = await signedInAccount(session.accountId);
+      if (!account.must_change_password) throw new AppError('no_change_needed', 'Your password has already been set.', 409);
+      const problems = await newPasswordProblems({ hasher: deps.hasher, accounts }, account, input.newPassword, input.newPasswordConfirm);
+      const fields: FieldErrors = {};
+      if (problems.password.length > 0) fields.newPassword = problems.password;
+      if (problems.confirm.length > 0) fields.newPasswordConfirm = problems.confirm;
+      if (Object.keys(fields).length > 0) refuse(fields);
+      await storeNewPassword(account, input.newPassword, session, client, true);
+    },
+
+    /**
+     * Needs the current password (throttled). Emails a single-use link to the NEW address and a notice to
+     * the OLD one; the address changes only when the link is confirmed (registration.service).
+     */
+    async requestEmailChange(session: CurrentSession, input: { newEmail: string; emailPassword: string }, client: ClientInfo): Promise<void> {
+      const account = await signedInAccount(session.accountId);
+      const email = input.newEmail.trim();
+      const now = deps.clock.now();
+      const fields: FieldErrors = {};
+      const emailError = emailProblem(email) ?? (email.toLowerCase() === account.email.toLowerCase() ? 'This is already your contact email address.' : undefined);
+      if (emailError !== undefined) fields.newEmail = [emailError];
+      const current = await checkCurrentPassword(account, input.emailPassword, client, 'change_email');
+      if (!current.ok) fields.emailPassword = [current.message];
+      if (Object.keys(fields).length > 0) refuse(fields, !current.ok && current.locked ? 429 : 400);
+      if (await repo.changeRequestedSince(account.id, account.email, new Date(now.getTime() - EMAIL_CHANGE_INTERVAL_MS))) {
+        throw new AppError('too_soon', 'We have just sent a confirmation link. Please wait a minute before asking for another one.', 429);
+      }
+
+      const token = generateToken();
+      const verifyUrl = new URL(`/portal/verify-email?token=${token}`, deps.publicUrl).toString();
+      await deps.db.transaction().execute(async (trx) => {
+        await repo.replacePendingEmailChange(trx, { accountId: account.id, currentEmail: account.email, email, tokenHash: hashToken(token), now, expiresAt: new Date(now.getTime() + EMAIL_CHANGE_LINK_HOURS * 3_600_000) });
+        await deps.mailer.enqueue(confirmNewEmailEmail(email, account.aws_account_id, verifyUrl, EMAIL_CHANGE_LINK_HOURS), trx);
+        await deps.mailer.enqueue(emailChangeRequestedEmail(account.email, account.aws_account_id, email, forgotPasswordUrl), trx);
+        await deps.audit.record({ event: 'account.email_change_requested', actor: actor(account), awsAccountId: account.aws_account_id, ip: client.ip, details: { from: account.email, to: email } }, trx);
+      });
+    },
+
+    async listSessions(session: Pick<CurrentSession, 'id' | 'accountId'>): Promise<SessionListItem[]> {
+      const rows = await deps.sessions.listForAccount(session.accountId);
+      return rows.map((row) => ({ id: row.id, device: describeDevice(row.user_agent), ip: row.ip, createdAt: row.created_at, lastSeenAt: row.last_seen_at, current: row.id === session.id }));
+    },
+
+    /** Ends one session of the account by its public id; 'not_found' for an unknown id or another account's. */
+    async endSession(session: CurrentSession, id: string, awsAccountId: string, client: ClientInfo): Promise<'ended' | 'ended_current' | 'not_found'> {
+      const ended = await deps.sessions.endById(session.accountId, id);
+      if (!ended) return 'not_found';
+      const current = id === session.id;
+      await deps.audit.record({ event: 'session.ended', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip, details: { sessionId: id, current } });
+      return current ? 'ended_current' : 'ended';
+    },
+
+    async endOtherSessions(session: CurrentSession, awsAccountId: string, client: ClientInfo): Promise<number> {
+      return deps.db.transaction().execute(async (trx) => {
+        const count = await deps.sessions.invalidateOthers(session.accountId, session.token, trx);
+        await deps.audit.record({ event: 'session.ended_others', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip, details: { count } }, trx);
+        return count;
+      });
+    },
+  };
+}
+
+export type AccountSettingsService = ReturnType<typeof createAccountSettingsService>;

@@ -1,0 +1,25 @@
+import { PasswordRules } from '../accounts/password-rules.js';
+import { ErrorSummary, Field, PostForm } from '../web/forms.js';
+import { Layout } from '../web/layout.js';
+import type { ViewContext } from '../web/view-context.js';
+
+/** After signing in with a one-time password from staff: the only page such a session may use. */
+export function ChangePasswordPage(props: { ctx: ViewContext; error?: string | undefined; fieldErrors?: Record<string, string[]> }) {
+  const { ctx, error, fieldErrors = {} } = props;
+  return (
+    <Layout title="Choose your password" ctx={ctx} narrow>
+      <div class="card">
+        <h1>Choose your password</h1>
+        <p class="lead">You signed in with a one-time password. Choose a password of your own to continue; the one-time password then stops working.</p>
+        <ErrorSummary message={error} />
+        <PostForm action="/portal/change-password" csrfToken={ctx.csrfToken}>
+          <Field name="newPassword" label="New password" type="password" hint={<PasswordRules />} autocomplete="new-password" errors={fieldErrors.newPassword} maxLength={1024} />
+          <Field name="newPasswordConfirm" label="Confirm new password" type="password" autocomplete="new-password" errors={fieldErrors.newPasswordConfirm} maxLength={1024} />
+          <button type="submit" class="block">
+            Set password
+          </button>
+        </PostForm>
+      </div>
+    </Layout>
+  );
+}

@@ -1,0 +1,78 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../http/errors.js';
+import { viewContext } from '../http/page.js';
+import type { Services } from '../services.js';
+import { clearSessionCookie, requireAccount } from '../sessions/session.plugin.js';
+import { changePasswordRoutes } from './change-password.routes.js';
+import { clientOf, currentSessionOf } from './request.js';
+import { SettingsPage, type FailedForm } from './settings.page.js';
+
+const Csrf = { _csrf: Type.String() };
+const PasswordBody = Type.Object({ currentPassword: Type.String({ maxLength: 1024 }), newPassword: Type.String({ maxLength: 1024 }), newPasswordConfirm: Type.String({ maxLength: 1024 }), ...Csrf });
+const EmailBody = Type.Object({ newEmail: Type.String({ maxLength: 320 }), emailPassword: Type.String({ maxLength: 1024 }), ...Csrf });
+/** The session's public id (a uuid); anything else is refused before it reaches the database. */
+const SessionParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' }) });
+
+/** `/portal/settings`: MFA, password, contact email and the account's sessions (DESIGN.md §2). */
+export function accountSettingsRoutes(services: Services): FastifyPluginAsyncTypebox {
+  const settings = services.accountSettings;
+
+  /** The whole page; after a refused form, that form's section shows why. */
+  async function settingsPage(req: FastifyRequest, reply: FastifyReply, failed?: FailedForm, status = 200) {
+    const session = req.portalSession;
+    if (session === undefined) throw new AppError('not_signed_in', 'Your session has ended. Please sign in again.', 401);
+    const [mfa, contact, sessions] = await Promise.all([services.mfa.status(session.accountId), settings.contactEmail(session.accountId), settings.listSessions(session)]);
+    const view = { awsAccountId: session.awsAccountId, mfa, contact, sessions };
+    return reply.page(<SettingsPage ctx={viewContext(req, reply)} view={view} failed={failed} />, status);
+  }
+
+  return async (app) => {
+    await app.register(changePasswordRoutes(services));
+
+    app.get('/portal/settings', { preHandler: requireAccount }, async (req, reply) => settingsPage(req, reply));
+
+    app.post('/portal/settings/password', { preHandler: requireAccount, schema: { body: PasswordBody } }, async (req, reply) => {
+      const session = currentSessionOf(req);
+      if (session === undefined) return reply;
+      try {
+        await settings.changePassword(session, req.body, clientOf(req));
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        return settingsPage(req, reply, { form: 'password', error: error.message, fieldErrors: error.fields }, error.status);
+      }
+      return reply.redirect('/portal/settings?notice=password-changed', 303);
+    });
+
+    app.post('/portal/settings/email', { preHandler: requireAccount, schema: { body: EmailBody } }, async (req, reply) => {
+      const session = currentSessionOf(req);
+      if (session === undefined) return reply;
+      try {
+        await settings.requestEmailChange(session, req.body, clientOf(req));
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        return settingsPage(req, reply, { form: 'email', error: error.message, fieldErrors: error.fields, newEmail: req.body.newEmail }, error.status);
+      }
+      return reply.redirect('/portal/settings?notice=email-change-sent', 303);
+    });
+
+    app.post('/portal/settings/sessions/end-others', { preHandler: requireAccount }, async (req, reply) => {
+      const session = currentSessionOf(req);
+      if (session === undefined || req.portalSession === undefined) return reply;
+      await settings.endOtherSessions(session, req.portalSession.awsAccountId, clientOf(req));
+      return reply.redirect('/portal/settings?notice=sessions-ended', 303);
+    });
+
+    app.post('/portal/settings/sessions/:id/end', { preHandler: requireAccount, schema: { params: SessionParams } }, async (req, reply) => {
+      const session = currentSessionOf(req);
+      if (session === undefined || req.portalSession === undefined) return reply;
+      // Only the account's own sessions match: another account's id is "not found", and reveals nothing.
+      const result = await settings.endSession(session, req.params.id.toLowerCase(), req.portalSession.awsAccountId, clientOf(req));
+      if (result === 'ended_current') {
+        clearSessionCookie(reply, services.config);
+        return reply.redirect('/portal/sign-in?notice=signed-out', 303);
+      }
+      return reply.redirect(`/portal/settings?notice=${result === 'ended' ? 'session-ended' : 'session-not-found'}`, 303);
+    });
+  };
+}

@@ -65,10 +65,18 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
     const addressKey = { key: `address:${client.ip}`, policy: ADDRESS_POLICY };
     const now = deps.clock.now();
     const attempt = await beginAttempt(deps.db, [{ key: accountKey, policy: ACCOUNT_POLICY }, addressKey], now);
-    if (!attempt.allowed) return { ok: false, message: lockoutMessage(attempt.retryAt, now), locked: true };
+    // The AWS account ID goes in the audit entries too, as for sign_in.failed: the audit log is searched by it.
+    const auditFailure = async (details: Record<string, unknown>) => {
+      const awsAccountId = (await repo.account(accountId))?.awsAccountId ?? null;
+      await deps.audit.record({ event: 'mfa.challenge_failed', actor: 'anonymous', awsAccountId, ip: client.ip, details: { accountId, ...details } });
+    };
+    if (!attempt.allowed) {
+      await auditFailure({ lockedUntil: attempt.retryAt.toISOString() });
+      return { ok: false, message: lockoutMessage(attempt.retryAt, now), locked: true };
+    }
     const result = await check();
     if (result.ok) await settleSuccessfulAttempt(deps.db, accountKey, addressKey);
-    else await deps.audit.record({ event: 'mfa.challenge_failed', actor: 'anonymous', ip: client.ip, details: { accountId } });
+    else await auditFailure({});
     return result;
   }
 

@@ -32,11 +32,13 @@ export function createSignInChallengesRepo(db: Db) {
       const row = await db
         .selectFrom('sign_in_challenges as c')
         .innerJoin('portal_accounts as a', 'a.id', 'c.account_id')
-        .select(['c.account_id', 'c.reason', 'c.return_path', 'c.expires_at', 'a.aws_account_id', 'a.email', 'a.mfa_method', 'a.disabled_at'])
+        .select(['c.account_id', 'c.reason', 'c.return_path', 'c.created_at', 'c.expires_at', 'a.aws_account_id', 'a.email', 'a.mfa_method', 'a.disabled_at', 'a.password_changed_at', 'a.mfa_enabled_at'])
         .where('c.token_hash', '=', hashToken(token))
         .where('c.expires_at', '>', now)
         .executeTakeFirst();
       if (row === undefined || row.disabled_at !== null) return undefined;
+      // A password step made before the password changed, or before MFA was turned on, no longer counts.
+      if (row.created_at < row.password_changed_at || (row.mfa_enabled_at !== null && row.created_at < row.mfa_enabled_at)) return undefined;
       return { accountId: row.account_id, awsAccountId: row.aws_account_id, email: row.email, reason: row.reason, mfaMethod: row.mfa_method, returnPath: row.return_path, expiresAt: row.expires_at };
     },
 

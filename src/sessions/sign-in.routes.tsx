@@ -41,7 +41,8 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
         const outcome = await services.signIn.signIn({ accountId, password, returnPath }, client(req), deviceId);
         if (outcome.kind === 'challenge') {
           setChallengeCookie(reply, config, outcome.token, outcome.expiresAt);
-          return await reply.redirect('/portal/sign-in/verify', 303);
+          // A code emailed under a minute ago is not replaced: it is still the one to use.
+          return await reply.redirect(outcome.codeSent?.sent === false ? '/portal/sign-in/verify?notice=code-recent' : '/portal/sign-in/verify', 303);
         }
         await startBrowserSession(req, reply, services, outcome);
         return await reply.redirect(returnPath ?? '/portal/entitlements', 303);

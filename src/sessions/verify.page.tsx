@@ -37,7 +37,7 @@ export function VerifyPage({ ctx, pending, info, error }: VerifyPageProps) {
       <div class="card">
         <h1>Verify it’s you</h1>
         <p class="lead">{lead}</p>
-        {emailed ? <p class="hint">The code expires in 10 minutes. If it has not arrived, check your spam folder or ask for a new one below.</p> : null}
+        {emailed ? <p class="hint">Enter it within 5 minutes, while this page is open. If it has not arrived, check your spam folder or ask for a new one below.</p> : null}
         {info ? (
           <div class="notice" role="status">
             {info}

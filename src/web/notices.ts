@@ -8,6 +8,7 @@ const NOTICES: Record<string, string> = {
   'reset-requested': 'If a portal account exists for that AWS account ID, we have emailed a password reset link to its contact address. The link works once and expires in 45 minutes.',
   'email-verified': 'Thank you: your contact email address is verified.',
   'welcome': 'Welcome! Your portal account is ready. We have sent a link to verify your contact email address.',
+  'code-recent': 'We emailed you a code less than a minute ago: use the code from that email.',
   'mfa-disabled': 'MFA is off. Every other session was signed out, and we emailed your contact address.',
   'mfa-setup-expired': 'That set-up has expired or was already finished. Start again if MFA is still off.',
   'mfa-already-on': 'MFA is already on. Turn it off first to switch to another method.',
@@ -18,6 +19,7 @@ const NOTICES: Record<string, string> = {
   'session-ended': 'That session has been signed out.',
   'sessions-ended': 'Every other session of your account has been signed out.',
   'session-not-found': 'That session had already ended.',
+  'marketplace-provisioned': 'Your AWS Marketplace subscription is linked and your licence is ready. It is listed below with the source AWS Marketplace.',
 };
 
 export function noticeText(code: string): string | undefined {

@@ -548,6 +548,24 @@ test('email codes: resending waits a minute, then sends a new code and the old o
   assert.ok(await signedIn(browser));
 });
 
+test('a second sign-in within a minute sends no new code and says the earlier one still works', async () => {
+  const account = '880000000027';
+  const email = 'email-recent@example.com';
+  await emailMfaAccount(account, email, '10.27.0.1');
+  portal.clock.advance(MINUTE + SECOND);
+
+  await challenged(account, { ip: '10.27.0.2' });
+  const code = await emailedCode(email);
+  portal.clock.advance(10 * SECOND);
+  const { agent: second, response } = await passwordStep(account, { ip: '10.27.0.3' });
+  assert.equal(response.location, '/portal/sign-in/verify?notice=code-recent');
+  const page = await second.get(response.location ?? '');
+  assert.match(page.body, /less than a minute ago: use the code from that email/);
+  await assertNoMail(email, CODE_EMAIL);
+  const ok = await verify(second, code);
+  assert.equal(ok.status, 303, errorOf(ok));
+});
+
 test('email codes expire after 10 minutes', async () => {
   const account = '880000000010';
   const email = 'email-expiry@example.com';

@@ -4,9 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { PASSWORD_RULES } from '../../src/accounts/password.policy.js';
-import { browserSuite, clickAndWait } from '../support/browser.js';
+import { browserSuite, clickAndWait, signInThroughForm } from '../support/browser.js';
 import { GOOD_PASSWORD, issueLicence } from '../support/test-portal.js';
 
 const SESSIONS_ACCOUNT = '888800000001';
@@ -24,20 +23,14 @@ const suite = browserSuite(async (portal) => {
 });
 const { skip } = suite;
 
-async function signIn(page: Page, accountId: string, password: string): Promise<void> {
-  await page.goto('/portal/sign-in');
-  await page.getByLabel('AWS account ID').fill(accountId);
-  await page.getByLabel('Password').fill(password);
-  await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
-}
 
 void test('"Sign out all other sessions" from one browser signs the other out at its next page', { skip }, async () => {
   const base = suite.portal().url;
   const first = await suite.open();
   const second = await suite.open();
   try {
-    await signIn(first.page, SESSIONS_ACCOUNT, GOOD_PASSWORD);
-    await signIn(second.page, SESSIONS_ACCOUNT, GOOD_PASSWORD);
+    await signInThroughForm(first.page, SESSIONS_ACCOUNT, GOOD_PASSWORD);
+    await signInThroughForm(second.page, SESSIONS_ACCOUNT, GOOD_PASSWORD);
     assert.equal(second.page.url(), `${base}/portal/entitlements`);
 
     const { page } = first;
@@ -75,7 +68,7 @@ void test('change the password through the form: rules shown first, a wrong curr
   const base = suite.portal().url;
   const { context, page, problems } = await suite.open();
   try {
-    await signIn(page, PASSWORD_ACCOUNT, GOOD_PASSWORD);
+    await signInThroughForm(page, PASSWORD_ACCOUNT, GOOD_PASSWORD);
     await page.goto('/portal/settings');
     const form = page.getByRole('region', { name: 'Change password' });
     assert.deepEqual(await form.locator('#field-newPassword-hint li').allTextContents(), [...PASSWORD_RULES]);
@@ -97,9 +90,9 @@ void test('change the password through the form: rules shown first, a wrong curr
     assert.match((await page.getByRole('status').textContent()) ?? '', /Your password has been changed/);
 
     await clickAndWait(page, page.getByRole('button', { name: 'Sign out' }));
-    await signIn(page, PASSWORD_ACCOUNT, GOOD_PASSWORD);
+    await signInThroughForm(page, PASSWORD_ACCOUNT, GOOD_PASSWORD);
     assert.equal(await page.getByRole('alert').textContent(), 'The AWS account ID or password is incorrect.');
-    await signIn(page, PASSWORD_ACCOUNT, NEW_PASSWORD);
+    await signInThroughForm(page, PASSWORD_ACCOUNT, NEW_PASSWORD);
     assert.equal(page.url(), `${base}/portal/entitlements`);
 
     assert.deepEqual(problems.errors, []);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { browserSuite, clickAndWait } from '../support/browser.js';
+import { browserSuite, clickAndWait, signInThroughForm } from '../support/browser.js';
 import { GOOD_PASSWORD, issueLicence } from '../support/test-portal.js';
 
 const STAFF_CREATED = '135700002468';
@@ -20,12 +20,6 @@ const { skip } = suite;
 
 const heading = (page: Page) => page.getByRole('heading', { level: 1 }).textContent();
 
-async function signInWith(page: Page, accountId: string, password: string): Promise<void> {
-  await page.goto('/portal/sign-in');
-  await page.getByLabel('AWS account ID').fill(accountId);
-  await page.getByLabel('Password').fill(password);
-  await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
-}
 
 void test('a staff-created account signs in with the emailed one-time password and must choose its own first', { skip }, async () => {
   const portal = suite.portal();
@@ -37,7 +31,7 @@ void test('a staff-created account signs in with the emailed one-time password a
 
   const { context, page, problems } = await suite.open();
   try {
-    await signInWith(page, STAFF_CREATED, oneTimePassword);
+    await signInThroughForm(page, STAFF_CREATED, oneTimePassword);
     assert.equal(new URL(page.url()).pathname, '/portal/change-password');
     // Nothing else opens until the password is changed.
     await page.goto('/portal/entitlements');
@@ -51,10 +45,10 @@ void test('a staff-created account signs in with the emailed one-time password a
 
     // The one-time password no longer works; the new one does.
     await clickAndWait(page, page.getByRole('button', { name: 'Sign out' }));
-    await signInWith(page, STAFF_CREATED, oneTimePassword);
+    await signInThroughForm(page, STAFF_CREATED, oneTimePassword);
     assert.equal(new URL(page.url()).pathname, '/portal/sign-in');
     assert.match(await page.locator('.error-summary').innerText(), /incorrect/);
-    await signInWith(page, STAFF_CREATED, NEW_PASSWORD);
+    await signInThroughForm(page, STAFF_CREATED, NEW_PASSWORD);
     assert.equal(await heading(page), 'My Entitlements');
     assert.deepEqual(problems.errors, []);
   } finally {
@@ -71,7 +65,7 @@ void test('with the new-device check on, an unknown browser confirms an emailed 
 
   const { context, page, problems } = await suite.open();
   try {
-    await signInWith(page, NEW_DEVICE, GOOD_PASSWORD);
+    await signInThroughForm(page, NEW_DEVICE, GOOD_PASSWORD);
     assert.equal(new URL(page.url()).pathname, '/portal/sign-in/verify');
     assert.match(await page.locator('main').innerText(), /browser this account has not used before/);
     await portal.deliverMail();
@@ -84,7 +78,7 @@ void test('with the new-device check on, an unknown browser confirms an emailed 
 
     // Same browser (its device cookie kept): straight in.
     await clickAndWait(page, page.getByRole('button', { name: 'Sign out' }));
-    await signInWith(page, NEW_DEVICE, GOOD_PASSWORD);
+    await signInThroughForm(page, NEW_DEVICE, GOOD_PASSWORD);
     assert.equal(await heading(page), 'My Entitlements');
     assert.deepEqual(problems.errors, []);
   } finally {

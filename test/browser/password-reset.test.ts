@@ -3,9 +3,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { PASSWORD_RULES } from '../../src/accounts/password.policy.js';
-import { browserSuite, clickAndWait } from '../support/browser.js';
+import { browserSuite, clickAndWait, signInThroughForm } from '../support/browser.js';
 import { linkIn } from '../support/smtp.js';
 import { GOOD_PASSWORD, issueLicence } from '../support/test-portal.js';
 
@@ -19,12 +18,6 @@ const suite = browserSuite(async (portal) => {
 });
 const { skip } = suite;
 
-async function signIn(page: Page, password: string): Promise<void> {
-  await page.goto('/portal/sign-in');
-  await page.getByLabel('AWS account ID').fill(ACCOUNT);
-  await page.getByLabel('Password').fill(password);
-  await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
-}
 
 void test('forgot password: emailed link, new password, old one refused, new one works, link used up', { skip }, async () => {
   const portal = suite.portal();
@@ -55,10 +48,10 @@ void test('forgot password: emailed link, new password, old one refused, new one
     await portal.inbox.waitFor(EMAIL, /password was changed/);
 
     // The old password no longer works; the new one does.
-    await signIn(page, GOOD_PASSWORD);
+    await signInThroughForm(page, ACCOUNT, GOOD_PASSWORD);
     assert.equal(new URL(page.url()).pathname, '/portal/sign-in');
     assert.equal(await page.getByRole('alert').textContent(), 'The AWS account ID or password is incorrect.');
-    await signIn(page, NEW_PASSWORD);
+    await signInThroughForm(page, ACCOUNT, NEW_PASSWORD);
     assert.equal(page.url(), `${portal.url}/portal/entitlements`);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'My Entitlements');
 

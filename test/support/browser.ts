@@ -135,3 +135,11 @@ export function browserSuite(setup?: (portal: TestPortal) => Promise<void>): Bro
     },
   };
 }
+
+/** Signs in through the sign-in form, as a person would, and waits for the next page. */
+export async function signInThroughForm(page: Page, accountId: string, password: string): Promise<void> {
+  await page.goto('/portal/sign-in');
+  await page.getByLabel('AWS account ID').fill(accountId);
+  await page.getByLabel('Password').fill(password);
+  await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
+}

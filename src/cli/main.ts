@@ -6,6 +6,7 @@ import { AppError } from '../http/errors.js';
 import type { startServer } from '../server.js';
 import type { Services } from '../services.js';
 import { accountCommand } from './account.commands.js';
+import { emulatorCommand } from './emulator.command.js';
 import { licenceCommand } from './licence.commands.js';
 
 /** Runs one CLI task against the portal's database (borrowing the embedded server if a portal is running). */
@@ -106,6 +107,7 @@ export function buildProgram(): Command {
 
   program.addCommand(licenceCommand(runTask));
   program.addCommand(accountCommand(runTask));
+  program.addCommand(emulatorCommand());
   return program;
 }
 

@@ -1,0 +1,100 @@
+import { Command, InvalidArgumentError } from 'commander';
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65_535) throw new InvalidArgumentError('Expected a port number from 0 to 65535 (0: any free port).');
+  return n;
+}
+
+function parseUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
+    return value.replace(/\/+$/, '');
+  } catch {
+    throw new InvalidArgumentError('Expected an http:// or https:// URL.');
+  }
+}
+
+function parseProductCode(value: string): string {
+  if (!/^[-a-zA-Z0-9/=:_.@]{1,255}$/.test(value)) throw new InvalidArgumentError('A product code is 1 to 255 letters, digits and -/=:_.@');
+  return value;
+}
+
+function parseNotifications(value: string): 'sns' | 'eventbridge' | 'both' | 'none' {
+  if (value !== 'sns' && value !== 'eventbridge' && value !== 'both' && value !== 'none') throw new InvalidArgumentError('Expected sns, eventbridge, both or none.');
+  return value;
+}
+
+interface EmulatorCommandOptions {
+  port: number;
+  httpsPort?: number;
+  host: string;
+  portalUrl: string;
+  productCode?: string;
+  queueName?: string;
+  snsEndpoint?: string;
+  notifications: 'sns' | 'eventbridge' | 'both' | 'none';
+}
+
+/** `webstream-portal emulator`: the local AWS emulator. It needs no database, so it does not use the services runner. */
+export function emulatorCommand(): Command {
+  return new Command('emulator')
+    .description('Start the local AWS emulator (Marketplace Metering and Entitlement, SQS, signed SNS notifications) with a buyer page; no database needed')
+    .option('--port <n>', 'HTTP port of the emulator (0: any free port)', parsePort, 4566)
+    .option('--https-port <n>', 'https port (same routes; serves the SNS signing certificate over https); default: --port + 1', parsePort)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--portal-url <url>', 'the portal the buyer is sent to: the form posts to <url>/marketplace/landing', parseUrl, 'http://localhost:3000')
+    .option('--product-code <code>', 'the Marketplace product code of WebStream (default: webstreamemulatorproduct1)', parseProductCode)
+    .option('--queue-name <name>', 'name of the notification queue created at start (default: webstream-marketplace-notifications)')
+    .option('--sns-endpoint <url>', 'also deliver signed SNS messages over HTTP to this URL, e.g. http://localhost:3000/marketplace/sns', parseUrl)
+    .option('--notifications <style>', 'how new subscriptions and entitlement changes are announced: sns, eventbridge, both or none', parseNotifications, 'sns')
+    .action(async (options: EmulatorCommandOptions) => {
+      const { startEmulator } = await import('../emulator/emulator.server.js');
+      const log = (line: string) => process.stderr.write(`[emulator] ${line}\n`);
+      const emulator = await startEmulator({
+        port: options.port,
+        httpsPort: options.httpsPort ?? (options.port === 0 ? 0 : options.port + 1),
+        host: options.host,
+        portalUrl: options.portalUrl,
+        notifications: options.notifications,
+        log,
+        ...(options.productCode === undefined ? {} : { productCode: options.productCode }),
+        ...(options.queueName === undefined ? {} : { queueName: options.queueName }),
+        ...(options.snsEndpoint === undefined ? {} : { snsEndpoint: options.snsEndpoint }),
+      });
+      const lines = [
+        '',
+        `  Local AWS emulator running at ${emulator.url}${emulator.httpsUrl === undefined ? '' : ` (and ${emulator.httpsUrl})`}`,
+        `  Buyer page (subscribe as an AWS customer):  ${emulator.buyerUrl}`,
+        `  Controls (subscriptions, notifications, faults): ${emulator.controlUrl}`,
+        `  Notification queue:  ${emulator.queueUrl}`,
+        `  The buyer's "Set up your account" posts to ${emulator.landingUrl}`,
+        '',
+        '  Start the portal with:',
+        ...Object.entries(emulator.portalEnv).map(([name, value]) => `    export ${name}=${value}`),
+        '',
+        `  SNS messages are signed with the certificate at ${emulator.sns.signingCertUrl}`,
+        '',
+      ];
+      if (!['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
+        lines.push('  Warning: the controls have no authentication; listen on a loopback address unless this network is private.', '');
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          process.stderr.write(`\nReceived ${signal}: stopping the emulator…\n`);
+          const forced = setTimeout(() => process.exit(1), 10_000);
+          forced.unref();
+          emulator.stop().then(resolve, (error: unknown) => {
+            process.stderr.write(`Stopping failed: ${String(error)}\n`);
+            process.exitCode = 1;
+            resolve();
+          });
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+}

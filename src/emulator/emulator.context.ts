@@ -1,0 +1,44 @@
+/** What the emulator's routes share: its state, its settings and the URLs it learns once listening. */
+import type { Clock } from '../config/clock.js';
+import type { FaultInjector } from './faults.js';
+import type { Marketplace } from './marketplace.state.js';
+import type { MeteringRecord } from './metering.handlers.js';
+import type { NotificationStyle } from './notifications.js';
+import type { Notifier } from './notifier.js';
+import type { SnsSigner } from './sns.signer.js';
+import type { SqsQueues } from './sqs.queues.js';
+
+export interface EmulatorContext {
+  clock: Clock;
+  marketplace: Marketplace;
+  queues: SqsQueues;
+  faults: FaultInjector;
+  notifier: Notifier;
+  usage: MeteringRecord[];
+  settings: {
+    productCode: string;
+    queueName: string;
+    plans: readonly string[];
+    notifications: NotificationStyle;
+    portalUrl: string;
+    landingUrl: string;
+  };
+  urls: () => { url: string; httpsUrl: string | undefined; queueUrl: string };
+  signer: () => SnsSigner;
+  operations: ReadonlyMap<string, string>;
+  log: (line: string) => void;
+  /** Aborted when the emulator stops: ends long polls. */
+  stopping: AbortSignal;
+}
+
+/** The environment the portal needs to use this emulator. */
+export function portalEnvironment(context: EmulatorContext): string[] {
+  const { url, queueUrl } = context.urls();
+  return [
+    `export AWS_ENDPOINT_URL=${url}`,
+    'export AWS_REGION=us-east-1',
+    'export AWS_ACCESS_KEY_ID=emulator AWS_SECRET_ACCESS_KEY=emulator',
+    `export MARKETPLACE_QUEUE_URL=${queueUrl}`,
+    `export MARKETPLACE_PRODUCT_CODE=${context.settings.productCode}`,
+  ];
+}

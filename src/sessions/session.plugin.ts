@@ -22,9 +22,18 @@ export function deviceCookieName(config: Config): string {
   return config.secureCookies ? '__Host-ws_device' : 'ws_device';
 }
 
-/** The pending second sign-in step (src/sessions/sign-in-challenges.repo.ts). */
+/**
+ * The pending second sign-in step (src/sessions/sign-in-challenges.repo.ts). Scoped to the sign-in pages,
+ * so `__Secure-` rather than `__Host-` (which browsers accept only with Path=/).
+ */
 export function challengeCookieName(config: Config): string {
-  return config.secureCookies ? '__Host-ws_signin' : 'ws_signin';
+  return config.secureCookies ? '__Secure-ws_signin' : 'ws_signin';
+}
+
+const CHALLENGE_COOKIE_PATH = '/portal/sign-in';
+
+export function clearChallengeCookie(reply: FastifyReply, config: Config): void {
+  reply.clearCookie(challengeCookieName(config), { path: CHALLENGE_COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
 }
 
 function setSessionCookie(reply: FastifyReply, config: Config, token: string, expiresAt: Date): void {
@@ -50,7 +59,7 @@ export async function startBrowserSession(
   const { config } = services;
   if (req.portalSessionToken !== undefined) await services.sessions.invalidate(req.portalSessionToken);
   setSessionCookie(reply, config, session.token, session.expiresAt);
-  reply.clearCookie(challengeCookieName(config), { path: '/portal/sign-in', httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
+  clearChallengeCookie(reply, config);
   let deviceId = services.knownDevices.read(req.cookies[deviceCookieName(config)]);
   if (deviceId === undefined) {
     const cookie = services.knownDevices.newCookie();
@@ -62,7 +71,7 @@ export async function startBrowserSession(
 
 /** Starts the second sign-in step in this browser: a short-lived cookie scoped to the sign-in pages. */
 export function setChallengeCookie(reply: FastifyReply, config: Config, token: string, expiresAt: Date): void {
-  reply.setCookie(challengeCookieName(config), token, { path: '/portal/sign-in', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, expires: expiresAt });
+  reply.setCookie(challengeCookieName(config), token, { path: CHALLENGE_COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure: config.secureCookies, expires: expiresAt });
 }
 
 export function clearSessionCookie(reply: FastifyReply, config: Config): void {

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../http/errors.js';
 import { safeReturnPath, viewContext } from '../http/page.js';
 import type { Services } from '../services.js';
-import { challengeCookieName, clearSessionCookie, deviceCookieName, setChallengeCookie, startBrowserSession } from './session.plugin.js';
+import { challengeCookieName, clearChallengeCookie, clearSessionCookie, deviceCookieName, setChallengeCookie, startBrowserSession } from './session.plugin.js';
 import { SignInPage } from './sign-in.page.js';
 import { CHALLENGE_LAPSED } from './sign-in.service.js';
 import { codeSentMessage, VerifyPage } from './verify.page.js';
@@ -22,7 +22,7 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
 
   /** The second step has lapsed (or never began): back to the password, saying why. */
   async function startOver(req: FastifyRequest, reply: FastifyReply) {
-    reply.clearCookie(challengeCookieName(config), { path: '/portal/sign-in', httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
+    clearChallengeCookie(reply, config);
     return reply.code(401).page(<SignInPage ctx={viewContext(req, reply)} error={CHALLENGE_LAPSED} />, 401);
   }
 

@@ -48,6 +48,44 @@ test('behind https: HSTS, and the session cookie is __Host- prefixed and Secure'
   assert.doesNotMatch(session, /Domain=/);
 });
 
+/** What browsers require of prefixed cookies (RFC 6265bis): both need Secure; __Host- also Path=/ and no Domain. */
+function assertPrefixRules(cookie: string): void {
+  if (cookie.startsWith('__Host-') || cookie.startsWith('__Secure-')) assert.match(cookie, /; Secure/, cookie);
+  if (cookie.startsWith('__Host-')) {
+    assert.match(cookie, /; Path=\/(;|$)/, cookie);
+    assert.doesNotMatch(cookie, /Domain=/i, cookie);
+  }
+}
+
+test('behind https every cookie the sign-in steps set obeys its prefix rules (second step and device cookie included)', async () => {
+  await registeredAccount(https, '777700000010');
+  await https.services.settings.setVerifyNewDevices(true, https.clock.now());
+  try {
+    const agent = new FormAgent(https.app, 'https://portal.example.com');
+    await agent.get('/portal/sign-in');
+    const first = await agent.post('/portal/sign-in', { accountId: '777700000010', password: GOOD_PASSWORD });
+    assert.equal(first.location, '/portal/sign-in/verify');
+    const challengeCookies = ([] as string[]).concat(first.headers['set-cookie'] ?? []);
+    const challenge = challengeCookies.find((c) => c.startsWith('__Secure-ws_signin='));
+    assert.ok(challenge, challengeCookies.join(' | '));
+    assert.match(challenge, /; Path=\/portal\/sign-in/);
+    for (const cookie of challengeCookies) assertPrefixRules(cookie);
+
+    await https.deliverMail();
+    const mail = await https.inbox.waitFor('777700000010@example.com', /verification code/);
+    const code = /^\s*(\d{6})\s*$/m.exec(mail.text)?.[1] ?? '';
+    await agent.get('/portal/sign-in/verify');
+    const done = await agent.post('/portal/sign-in/verify', { code });
+    assert.equal(done.status, 303);
+    const cookies = ([] as string[]).concat(done.headers['set-cookie'] ?? []);
+    assert.ok(cookies.some((c) => c.startsWith('__Host-ws_session=')), cookies.join(' | '));
+    assert.ok(cookies.some((c) => c.startsWith('__Host-ws_device=')), cookies.join(' | '));
+    for (const cookie of cookies) assertPrefixRules(cookie);
+  } finally {
+    await https.services.settings.setVerifyNewDevices(false, https.clock.now());
+  }
+});
+
 test('on plain http the cookie has no __Host- prefix (browsers would refuse it) but is HttpOnly and SameSite=Lax', async () => {
   await registeredAccount(portal, '777700000001');
   const agent = new FormAgent(portal.app);

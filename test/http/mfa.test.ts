@@ -559,7 +559,7 @@ test('a second sign-in within a minute sends no new code and says the earlier on
   portal.clock.advance(10 * SECOND);
   const { agent: second, response } = await passwordStep(account, { ip: '10.27.0.3' });
   assert.equal(response.location, '/portal/sign-in/verify?notice=code-recent');
-  const page = await second.get(response.location ?? '');
+  const page = await second.get(response.location);
   assert.match(page.body, /less than a minute ago: use the code from that email/);
   await assertNoMail(email, CODE_EMAIL);
   const ok = await verify(second, code);

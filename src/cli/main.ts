@@ -3,11 +3,12 @@ import pino from 'pino';
 import { loadConfig, ConfigError } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
 import { AppError } from '../http/errors.js';
-import type { startServer } from '../server.js';
 import type { Services } from '../services.js';
 import { accountCommand } from './account.commands.js';
 import { emulatorCommand } from './emulator.command.js';
+import { demoCommand } from './demo.command.js';
 import { licenceCommand } from './licence.commands.js';
+import { serve } from './serve.js';
 
 /** Runs one CLI task against the portal's database (borrowing the embedded server if a portal is running). */
 async function runTask(task: (services: Services) => Promise<void>, options: { migrate?: boolean } = {}): Promise<void> {
@@ -22,51 +23,6 @@ async function runTask(task: (services: Services) => Promise<void>, options: { m
   } finally {
     await services.close();
   }
-}
-
-async function serve(): Promise<void> {
-  const config = loadConfig();
-  // Signals are handled from the start: a stop asked for while the database starts (initdb can take seconds)
-  // is carried out once the portal is up, instead of killing the process and leaving the embedded server behind.
-  const state: { server?: Awaited<ReturnType<typeof startServer>>; stopRequested?: string } = {};
-  const shutdown = (signal: string) => {
-    const { server } = state;
-    if (server === undefined) {
-      state.stopRequested = signal;
-      process.stderr.write(`\nReceived ${signal} while starting: stopping as soon as the portal is up…\n`);
-      return;
-    }
-    process.stderr.write(`\nReceived ${signal}: finishing requests and stopping…\n`);
-    const forced = setTimeout(() => process.exit(1), 20_000);
-    forced.unref();
-    server.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`Shutdown failed: ${String(error)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-
-  const server = await (await import('../server.js')).startServer(config);
-  state.server = server;
-  if (state.stopRequested !== undefined) {
-    shutdown(state.stopRequested);
-    return;
-  }
-  const lines = [
-    '',
-    `  WebStream Licence Portal is running at ${server.url}/portal/sign-in`,
-    '',
-    '  To try it, issue a licence to an AWS account, then create a portal account for it:',
-    '    npx webstream-portal licence issue --account 1234-5678-9012 --plan standard --seats 5',
-    `    open ${server.url}/portal/register`,
-    config.smtpUrl === undefined ? '  No SMTP_URL is set: emails are kept in the outbox and printed in this log.' : '',
-    '',
-  ];
-  process.stderr.write(`${lines.filter((l, i, all) => l !== '' || all[i - 1] !== '').join('\n')}\n`);
 }
 
 export function buildProgram(): Command {
@@ -108,6 +64,7 @@ export function buildProgram(): Command {
   program.addCommand(licenceCommand(runTask));
   program.addCommand(accountCommand(runTask));
   program.addCommand(emulatorCommand());
+  program.addCommand(demoCommand());
   return program;
 }
 

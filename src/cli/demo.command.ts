@@ -1,0 +1,42 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { serve } from './serve.js';
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65_535) throw new InvalidArgumentError('Expected a port number from 1 to 65535.');
+  return n;
+}
+
+/**
+ * `webstream-portal demo`: the portal (embedded database, outbox mail) and the local AWS emulator in one
+ * process, wired together, to try the whole AWS Marketplace journey on one machine.
+ */
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description('Start the portal and the local AWS emulator wired together, to try the AWS Marketplace journey')
+    .option('--port <n>', 'the portal port', parsePort, 3000)
+    .option('--emulator-port <n>', 'the emulator port', parsePort, 4566)
+    .action(async (options: { port: number; emulatorPort: number }) => {
+      const portalUrl = process.env.PUBLIC_URL ?? `http://localhost:${options.port}`;
+      const { startEmulator } = await import('../emulator/emulator.server.js');
+      const emulator = await startEmulator({ port: options.emulatorPort, portalUrl, httpsPort: false, log: (line) => process.stderr.write(`[emulator] ${line}\n`) });
+      // The AWS SDK clients read these from the environment, as they would read real AWS settings.
+      const env: Record<string, string> = { PORT: String(options.port), PUBLIC_URL: portalUrl, ...emulator.portalEnv };
+      Object.assign(process.env, env);
+      await serve({
+        env,
+        afterStop: () => emulator.stop(),
+        banner: (url) => [
+          '',
+          `  WebStream Licence Portal   ${url}/portal/sign-in`,
+          `  AWS emulator: buyer page   ${emulator.buyerUrl}`,
+          `                controls     ${emulator.controlUrl}`,
+          '',
+          '  Try it: subscribe on the buyer page, press "Set up your account", create the portal account,',
+          '  and watch the licence arrive on My Entitlements. Send notifications from the controls page.',
+          '  Emails are kept in the outbox and printed in this log.',
+          '',
+        ],
+      });
+    });
+}

@@ -1,0 +1,67 @@
+import { loadConfig } from '../config/config.js';
+import type { startServer } from '../server.js';
+
+export interface ServeOptions {
+  /** Variables on top of process.env (the demo points the portal at its emulator). */
+  env?: Record<string, string>;
+  /** What to print once the portal is up, instead of the default how-to-start lines. */
+  banner?: (portalUrl: string) => string[];
+  /** Runs after the portal stopped (the demo stops its emulator). */
+  afterStop?: () => Promise<void>;
+}
+
+/** Starts the portal in this process and keeps it running until SIGINT or SIGTERM. */
+export async function serve(options: ServeOptions = {}): Promise<void> {
+  const config = loadConfig({ ...process.env, ...options.env });
+  // Signals are handled from the start: a stop asked for while the database starts (initdb can take seconds)
+  // is carried out once the portal is up, instead of killing the process and leaving the embedded server behind.
+  const state: { server?: Awaited<ReturnType<typeof startServer>>; stopRequested?: string } = {};
+  const stopAll = async (server: Awaited<ReturnType<typeof startServer>>) => {
+    await server.stop();
+    await options.afterStop?.();
+  };
+  const shutdown = (signal: string) => {
+    const { server } = state;
+    if (server === undefined) {
+      state.stopRequested = signal;
+      process.stderr.write(`\nReceived ${signal} while starting: stopping as soon as the portal is up…\n`);
+      return;
+    }
+    process.stderr.write(`\nReceived ${signal}: finishing requests and stopping…\n`);
+    const forced = setTimeout(() => process.exit(1), 20_000);
+    forced.unref();
+    stopAll(server).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`Shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await (await import('../server.js')).startServer(config);
+  } catch (error) {
+    await options.afterStop?.();
+    throw error;
+  }
+  state.server = server;
+  if (state.stopRequested !== undefined) {
+    shutdown(state.stopRequested);
+    return;
+  }
+  const lines = options.banner?.(server.url) ?? [
+    '',
+    `  WebStream Licence Portal is running at ${server.url}/portal/sign-in`,
+    '',
+    '  To try it, issue a licence to an AWS account, then create a portal account for it:',
+    '    npx webstream-portal licence issue --account 1234-5678-9012 --plan standard --seats 5',
+    `    open ${server.url}/portal/register`,
+    config.smtpUrl === undefined ? '  No SMTP_URL is set: emails are kept in the outbox and printed in this log.' : '',
+    '',
+  ];
+  process.stderr.write(`${lines.filter((l, i, all) => l !== '' || all[i - 1] !== '').join('\n')}\n`);
+}

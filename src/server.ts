@@ -1,5 +1,6 @@
 import type { Config } from './config/config.js';
 import { buildApp } from './http/app.js';
+import { createQueueWorker, createSqsClient } from './marketplace/queue.worker.js';
 import { createServices } from './services.js';
 
 /** Starts the portal: database (embedded or by URL), migrations, HTTP server, background jobs. */
@@ -7,9 +8,17 @@ export async function startServer(config: Config): Promise<{ url: string; stop()
   const services = await createServices(config, { role: 'server' });
   const app = await buildApp(services);
   const stopDispatcher = services.mailer.startDispatcher();
-  // Expired sessions, sign-in challenges and codes are refused on use anyway; this only keeps the tables small.
+  // Marketplace notifications from SQS, only when a queue is configured (the SNS HTTPS endpoint needs no worker).
+  const queueUrl = config.marketplaceQueueUrl;
+  const sqs = queueUrl === undefined ? undefined : createSqsClient(config);
+  const queueWorker = queueUrl === undefined || sqs === undefined ? undefined : createQueueWorker({ queueUrl, sqs, notifications: services.marketplaceNotifications, logger: services.logger });
+  const stopQueueWorker = async () => {
+    await queueWorker?.stop();
+    sqs?.destroy();
+  };
+  // Expired sessions, sign-in challenges, codes and Marketplace link handshakes are refused on use anyway; this only keeps the tables small.
   const sweeper = setInterval(() => {
-    Promise.all([services.sessions.deleteExpired(), services.signIn.deleteExpiredChallenges(), services.mfa.deleteOldEmailCodes()]).catch((error: unknown) =>
+    Promise.all([services.sessions.deleteExpired(), services.signIn.deleteExpiredChallenges(), services.mfa.deleteOldEmailCodes(), services.marketplace.link.deleteExpiredHandshakes()]).catch((error: unknown) =>
       services.logger.warn({ err: error }, 'expiry sweep failed'),
     );
   }, 10 * 60_000);
@@ -19,9 +28,11 @@ export async function startServer(config: Config): Promise<{ url: string; stop()
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await stopDispatcher();
+    await stopQueueWorker();
     await services.close();
     throw error;
   }
+  queueWorker?.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = config.port === 0 ? `http://${config.host}:${port}` : config.publicUrl.origin;
@@ -34,6 +45,7 @@ export async function startServer(config: Config): Promise<{ url: string; stop()
         clearInterval(sweeper);
         await app.close(); // stops accepting, lets in-flight requests finish
         await stopDispatcher();
+        await stopQueueWorker(); // aborts the long poll; the message in hand is finished first
         await services.close();
       })();
       return stopping;

@@ -15,6 +15,8 @@ import { openDatabaseServer } from './db/database-server.js';
 import { createLicencesRepo } from './licences/licences.repo.js';
 import { createLicenceService } from './licences/licences.service.js';
 import { createMailer } from './mail/mailer.js';
+import { createMarketplace } from './marketplace/marketplace.service.js';
+import { createNotificationService } from './marketplace/notification.service.js';
 import { createMfaService } from './mfa/mfa.service.js';
 import { createKnownDevices } from './sessions/known-devices.js';
 import { createSessionService } from './sessions/sessions.service.js';
@@ -60,6 +62,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const publicUrl = config.publicUrl;
   const mfa = createMfaService({ db, clock, mailer, audit, sessions, secretKey, publicUrl });
   const knownDevices = createKnownDevices({ db, secretKey });
+  const marketplace = createMarketplace({ db, clock, audit, logger, licences, config, secretKey });
+  const marketplaceNotifications = createNotificationService({ db, clock, audit, logger, licences, clients: marketplace.clients, productCode: config.marketplaceProductCode });
 
   return {
     config,
@@ -77,12 +81,17 @@ export async function createServices(config: Config, options: ServiceOptions = {
     licences,
     mfa,
     knownDevices,
+    marketplace,
+    marketplaceNotifications,
     accountProvisioning: createAccountProvisioningService({ db, clock, hasher, licences: licencesRepo, mailer, audit, publicUrl }),
     registration: createRegistrationService({ db, clock, hasher, sessions, licences: licencesRepo, mailer, audit, publicUrl }),
     signIn: createSignInService({ db, clock, hasher, sessions, audit, settings, mfa, knownDevices }),
     passwordReset: createPasswordResetService({ db, clock, hasher, sessions, mailer, audit, publicUrl }),
     accountSettings: createAccountSettingsService({ db, clock, hasher, sessions, mailer, audit, publicUrl }),
-    close: release,
+    close: async () => {
+      marketplace.close();
+      await release();
+    },
   };
 }
 

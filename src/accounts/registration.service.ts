@@ -27,6 +27,15 @@ export interface ClientInfo {
 
 const EMAIL_VERIFICATION_DAYS = 7;
 
+export interface RegistrationOptions {
+  /**
+   * The AWS Marketplace link flow: the AWS account ID is fixed to the subscription's, and the
+   * subscription takes the place of a prior licence. `claim` runs inside the registration's transaction
+   * (e.g. spending the single-use link handshake); if it throws, nothing is written.
+   */
+  entitledBy?: { awsAccountId: string; claim(trx: Db, account: { id: string; awsAccountId: string }): Promise<void> };
+}
+
 export function createRegistrationService(deps: {
   db: Db;
   clock: Clock;
@@ -41,10 +50,14 @@ export function createRegistrationService(deps: {
 
   return {
     /** Creates the portal account and signs it in; every broken rule is reported at once, nothing is written. */
-    async register(input: RegistrationInput, client: ClientInfo): Promise<{ token: string; expiresAt: Date; accountId: string; awsAccountId: string }> {
+    async register(input: RegistrationInput, client: ClientInfo, options: RegistrationOptions = {}): Promise<{ token: string; expiresAt: Date; accountId: string; awsAccountId: string }> {
       const fields: Record<string, string[]> = {};
+      const { entitledBy } = options;
       const id = normaliseAccountId(input.accountId);
       if (!id.ok) fields.accountId = [id.message];
+      else if (entitledBy !== undefined && id.accountId !== entitledBy.awsAccountId) {
+        fields.accountId = [`This subscription belongs to AWS account ${formatAccountId(entitledBy.awsAccountId)}; the portal account must use that ID.`];
+      }
       const emailError = emailProblem(input.email);
       if (emailError) fields.email = [emailError];
       const email = input.email.trim();
@@ -56,7 +69,7 @@ export function createRegistrationService(deps: {
       }
       const awsAccountId = id.accountId;
 
-      if (!(await deps.licences.hasNonRevokedLicence(awsAccountId))) {
+      if (entitledBy === undefined && !(await deps.licences.hasNonRevokedLicence(awsAccountId))) {
         throw new AppError(
           'no_licence',
           `We could not find a WebStream licence for AWS account ${formatAccountId(awsAccountId)}. A portal account needs one: subscribe to WebStream on AWS Marketplace, request a licence from your WebStream instance's admin panel, or contact WebStream sales.`,
@@ -77,6 +90,7 @@ export function createRegistrationService(deps: {
       try {
         return await deps.db.transaction().execute(async (trx) => {
           const account = await accounts.insert(trx, { awsAccountId, email, passwordHash, now });
+          await entitledBy?.claim(trx, { id: account.id, awsAccountId });
           const verifyToken = generateToken();
           await trx
             .insertInto('email_verification_tokens')
@@ -85,7 +99,7 @@ export function createRegistrationService(deps: {
           const verifyUrl = new URL(`/portal/verify-email?token=${verifyToken}`, deps.publicUrl).toString();
           await deps.mailer.enqueue(welcomeEmail(email, awsAccountId, verifyUrl), trx);
           const session = await deps.sessions.create(account.id, client, trx);
-          await deps.audit.record({ event: 'account.registered', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip }, trx);
+          await deps.audit.record({ event: 'account.registered', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip, ...(entitledBy === undefined ? {} : { details: { via: 'marketplace' } }) }, trx);
           return { token: session.token, expiresAt: session.expiresAt, accountId: account.id, awsAccountId };
         });
       } catch (error) {

@@ -22,7 +22,13 @@ export type AuditEvent =
   | 'mfa.recovery_codes_regenerated'
   | 'new_device.verified'
   | 'session.ended'
-  | 'session.ended_others';
+  | 'session.ended_others'
+  | 'marketplace.landed'
+  | 'marketplace.linked'
+  | 'marketplace.link_refused'
+  | 'marketplace.provisioned'
+  | 'marketplace.notification_processed'
+  | 'marketplace.sns_subscription_confirmed';
 
 export interface AuditEntry {
   event: AuditEvent;

@@ -160,3 +160,18 @@ void test('every problem is reported at once, in one ConfigError', () => {
     );
   }
 });
+
+void test('Marketplace notifications: the queue needs the product code; SNS checks are loosened only outside production', () => {
+  assert.match(problemsOf({ MARKETPLACE_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q' }).join('\n'), /MARKETPLACE_QUEUE_URL needs MARKETPLACE_PRODUCT_CODE/);
+  const defaults = loadConfig({}, CWD);
+  assert.ok(defaults.snsCertHostPattern.test('sns.us-east-1.amazonaws.com') && defaults.snsCertHostPattern.test('sns.cn-north-1.amazonaws.com.cn'));
+  assert.ok(!defaults.snsCertHostPattern.test('sns.us-east-1.amazonaws.com.evil.example') && !defaults.snsCertHostPattern.test('127.0.0.1:4443'));
+  assert.equal(defaults.snsCaFile, undefined);
+  const dev = loadConfig({ MARKETPLACE_SNS_HOST_PATTERN: '^127\\.0\\.0\\.1:\\d+$', MARKETPLACE_SNS_CA_FILE: 'emulator.pem' }, CWD);
+  assert.ok(dev.snsCertHostPattern.test('127.0.0.1:4443'));
+  assert.equal(dev.snsCaFile, path.join(CWD, 'emulator.pem'));
+  assert.match(problemsOf({ MARKETPLACE_SNS_HOST_PATTERN: '(' }).join('\n'), /MARKETPLACE_SNS_HOST_PATTERN must be a regular expression/);
+  const production = problemsOf({ NODE_ENV: 'production', MARKETPLACE_SNS_HOST_PATTERN: '.*', MARKETPLACE_SNS_CA_FILE: 'x.pem' });
+  assert.equal(production.length, 2, production.join('\n'));
+  assert.match(production.join('\n'), /MARKETPLACE_SNS_HOST_PATTERN is for development and tests only[\s\S]*MARKETPLACE_SNS_CA_FILE is for development and tests only/);
+});

@@ -17,6 +17,10 @@ export interface Config {
   awsEndpointUrl: string | undefined;
   marketplaceProductCode: string | undefined;
   marketplaceQueueUrl: string | undefined;
+  /** Hosts allowed for SNS SigningCertURL and SubscribeURL; only the real SNS hosts in production. */
+  snsCertHostPattern: RegExp;
+  /** A PEM file trusted (besides the public roots) when fetching them: the local emulator's certificate. Never in production. */
+  snsCaFile: string | undefined;
   trustProxy: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   development: boolean;
@@ -30,6 +34,9 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** The hosts SNS serves signing certificates and subscription links from (sns-validator's default). */
+export const SNS_HOST_PATTERN = /^sns\.[a-zA-Z0-9-]{3,}\.amazonaws\.com(\.cn)?$/;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -77,6 +84,21 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (awsEndpointUrl !== undefined && !isHttpUrl(awsEndpointUrl)) problems.push('AWS_ENDPOINT_URL must be an http:// or https:// URL (e.g. http://127.0.0.1:4566)');
   const marketplaceQueueUrl = value('MARKETPLACE_QUEUE_URL');
   if (marketplaceQueueUrl !== undefined && !isHttpUrl(marketplaceQueueUrl)) problems.push('MARKETPLACE_QUEUE_URL must be an http:// or https:// URL (the SQS queue URL)');
+  else if (marketplaceQueueUrl !== undefined && value('MARKETPLACE_PRODUCT_CODE') === undefined) problems.push('MARKETPLACE_QUEUE_URL needs MARKETPLACE_PRODUCT_CODE (notifications are matched to the product)');
+  const production = value('NODE_ENV') === 'production';
+  // Loosening SNS signature checks is for the local emulator only (sns-validator's own default pattern otherwise).
+  let snsCertHostPattern = SNS_HOST_PATTERN;
+  const snsHostText = value('MARKETPLACE_SNS_HOST_PATTERN');
+  if (snsHostText !== undefined) {
+    if (production) problems.push('MARKETPLACE_SNS_HOST_PATTERN is for development and tests only (unset it in production)');
+    try {
+      snsCertHostPattern = new RegExp(snsHostText);
+    } catch {
+      problems.push('MARKETPLACE_SNS_HOST_PATTERN must be a regular expression (e.g. ^127\\.0\\.0\\.1:\\d+$)');
+    }
+  }
+  const snsCaFile = value('MARKETPLACE_SNS_CA_FILE');
+  if (snsCaFile !== undefined && production) problems.push('MARKETPLACE_SNS_CA_FILE is for development and tests only (unset it in production)');
 
   const logLevel = (value('LOG_LEVEL') ?? 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
@@ -100,6 +122,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     awsEndpointUrl,
     marketplaceProductCode: value('MARKETPLACE_PRODUCT_CODE'),
     marketplaceQueueUrl,
+    snsCertHostPattern,
+    snsCaFile: snsCaFile === undefined ? undefined : path.resolve(cwd, snsCaFile),
     trustProxy: trustProxyText === 'true',
     logLevel,
     development: value('NODE_ENV') !== 'production',

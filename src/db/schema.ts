@@ -17,6 +17,9 @@ export interface Database {
   email_codes: EmailCodesTable;
   sign_in_challenges: SignInChallengesTable;
   known_devices: KnownDevicesTable;
+  marketplace_subscriptions: MarketplaceSubscriptionsTable;
+  marketplace_link_handshakes: MarketplaceLinkHandshakesTable;
+  marketplace_notifications: MarketplaceNotificationsTable;
 }
 
 type Identity = ColumnType<string, never, never>;
@@ -183,3 +186,60 @@ export interface KnownDevicesTable {
   created_at: Date;
   last_used_at: Date;
 }
+
+/** Driven by the landing (subscribed) and by Marketplace notifications (migration 0004). */
+export type MarketplaceSubscriptionStatus = 'subscribed' | 'subscribe_failed' | 'unsubscribe_pending' | 'unsubscribed';
+
+export interface MarketplaceSubscriptionsTable {
+  id: Generated<string>;
+  licence_arn: string;
+  aws_account_id: string;
+  product_code: string;
+  customer_identifier: string | null;
+  status: MarketplaceSubscriptionStatus;
+  licence_id: string | null;
+  linked_account_id: string | null;
+  linked_at: Date | null;
+  landed_at: Date | null;
+  provisioned_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+export type MarketplaceSubscriptionRow = Selectable<MarketplaceSubscriptionsTable>;
+
+export interface MarketplaceLinkHandshakesTable {
+  nonce_hash: string;
+  subscription_id: string;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+  used_by_account_id: string | null;
+}
+
+/** Every Marketplace notification received, by SQS or SNS HTTPS (migration 0005). */
+export type MarketplaceNotificationStatus = 'received' | 'processed' | 'failed' | 'ignored';
+export type MarketplaceNotificationSource = 'sqs' | 'sns-https';
+
+export interface MarketplaceNotificationsTable {
+  id: Generated<string>;
+  message_id: string;
+  source: MarketplaceNotificationSource;
+  kind: string | null;
+  action: string | null;
+  body: string;
+  licence_arn: string | null;
+  aws_account_id: string | null;
+  product_code: string | null;
+  customer_identifier: string | null;
+  event_at: Date | null;
+  subscription_id: string | null;
+  status_set: MarketplaceSubscriptionStatus | null;
+  status: MarketplaceNotificationStatus;
+  outcome: string | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  received_at: Date;
+  processed_at: Date | null;
+  updated_at: Date;
+}
+export type MarketplaceNotificationRow = Selectable<MarketplaceNotificationsTable>;

@@ -11,6 +11,8 @@ import { sql } from 'kysely';
 import { accountSettingsRoutes } from '../account-settings/settings.routes.js';
 import { accountRoutes } from '../accounts/account.routes.js';
 import { entitlementRoutes } from '../licences/entitlements.routes.js';
+import { marketplaceRoutes } from '../marketplace/marketplace.routes.js';
+import { snsEndpointRoutes } from '../marketplace/sns-endpoint.routes.js';
 import { mfaSettingsRoutes } from '../mfa/mfa-settings.routes.js';
 import type { Services } from '../services.js';
 import { signInRoutes } from '../sessions/sign-in.routes.js';
@@ -92,6 +94,8 @@ export async function buildApp(services: Services): Promise<App> {
   await app.register(signInRoutes(services));
   await app.register(accountRoutes(services));
   await app.register(entitlementRoutes(services));
+  await app.register(marketplaceRoutes(services));
+  await app.register(snsEndpointRoutes(services));
   await app.register(mfaSettingsRoutes(services));
   await app.register(accountSettingsRoutes(services));
   return app;

@@ -92,3 +92,14 @@ test('the next moment a displayed status changes: 30 days before an end date, th
     assert.notEqual(displayStatus(t, change), displayStatus(t, now), 'something changes at it');
   }
 });
+
+test('amend changes the end date (earlier or later) of an active or suspended licence and keeps its status', () => {
+  const later = applyTransition(terms('active'), { action: 'amend', endsAt: days(500) }, now);
+  assert.ok(later.ok && later.next.status === 'active' && later.next.endsAt?.getTime() === days(500).getTime());
+  const ended = applyTransition(terms('suspended'), { action: 'amend', endsAt: days(-1) }, now);
+  assert.ok(ended.ok && ended.next.status === 'suspended' && ended.next.endsAt?.getTime() === days(-1).getTime());
+  const unchanged = applyTransition(terms('active'), { action: 'amend' }, now);
+  assert.ok(unchanged.ok && unchanged.next.endsAt?.getTime() === days(100).getTime());
+  assert.equal(applyTransition(terms('active'), { action: 'amend', endsAt: days(-200) }, now).ok, false, 'not before the start');
+  for (const status of ['requested', 'expired', 'revoked'] as const) assert.equal(applyTransition(terms(status), { action: 'amend', endsAt: null }, now).ok, false, status);
+});

@@ -6,6 +6,7 @@
  *   (new) --issue----> active <--reinstate-- suspended <--suspend-- active
  *   active|expired --renew--> active (new end date)      active|suspended --expire--> expired (at end date)
  *   any but revoked --revoke--> revoked (final)
+ *   active|suspended --amend--> same status (changed terms: plan, seats, end date; e.g. a Marketplace upgrade)
  */
 export const LICENCE_STATUSES = ['requested', 'active', 'suspended', 'expired', 'revoked'] as const;
 export type LicenceStatus = (typeof LICENCE_STATUSES)[number];
@@ -26,7 +27,9 @@ export type LicenceCommand =
   | { action: 'reinstate' }
   | { action: 'renew'; endsAt: Date | null }
   | { action: 'expire' }
-  | { action: 'revoke' };
+  | { action: 'revoke' }
+  /** Changes the terms without changing the status; `endsAt` undefined keeps the end date (plan and seats live beside the terms). */
+  | { action: 'amend'; endsAt?: Date | null };
 
 export type TransitionResult =
   | { ok: true; from: LicenceStatus | null; next: LicenceTerms }
@@ -73,6 +76,13 @@ export function applyTransition(current: LicenceTerms | undefined, command: Lice
       return to('expired');
     case 'revoke':
       return to('revoked');
+    case 'amend': {
+      if (from !== 'active' && from !== 'suspended') return refuse(`Only an active or suspended licence can be amended; this one is ${from}.`);
+      const endsAt = command.endsAt === undefined ? current.endsAt : command.endsAt;
+      // A past end date is allowed (a contract that ended early): the licence then expires through "expire".
+      if (endsAt !== null && endsAt <= current.startsAt) return refuse('The end date must be after the start date.');
+      return to(from, { endsAt });
+    }
   }
 }
 

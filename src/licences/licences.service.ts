@@ -21,13 +21,25 @@ export interface Actor {
   reason: string;
 }
 
+export interface LicenceTermsChange {
+  plan?: string;
+  seats?: number;
+  /** undefined: keep the end date. */
+  endsAt?: Date | null;
+}
+
 export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditLog }) {
   const repo = createLicencesRepo(deps.db);
 
-  async function recordTransition(trx: Db, licenceId: string, action: string, from: LicenceStatus | null, to: LicenceStatus, by: Actor, awsAccountId: string) {
+  /** Runs in the caller's transaction when one is given (a change spanning features stays atomic), else in a new one. */
+  function inTransaction<T>(trx: Db | undefined, work: (trx: Db) => Promise<T>): Promise<T> {
+    return trx === undefined ? deps.db.transaction().execute(work) : work(trx);
+  }
+
+  async function recordTransition(trx: Db, licenceId: string, action: string, from: LicenceStatus | null, to: LicenceStatus, by: Actor, awsAccountId: string, extra: Record<string, unknown> = {}) {
     const at = deps.clock.now();
     await trx.insertInto('licence_transitions').values({ licence_id: licenceId, action, from_status: from, to_status: to, actor: by.actor, reason: by.reason, at }).execute();
-    await deps.audit.record({ event: 'licence.transition', actor: by.actor, awsAccountId, details: { licenceId, action, from, to, reason: by.reason } }, trx);
+    await deps.audit.record({ event: 'licence.transition', actor: by.actor, awsAccountId, details: { licenceId, action, from, to, reason: by.reason, ...extra } }, trx);
   }
 
   return {
@@ -36,12 +48,12 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
     hasNonRevokedLicence: (awsAccountId: string) => repo.hasNonRevokedLicence(awsAccountId),
 
     /** Creates a licence through the lifecycle ("issue" makes it active, "request" leaves it requested). */
-    async create(input: IssueLicenceInput, action: 'issue' | 'request', by: Actor): Promise<LicenceRow> {
+    async create(input: IssueLicenceInput, action: 'issue' | 'request', by: Actor, trx?: Db): Promise<LicenceRow> {
       const now = deps.clock.now();
       const startsAt = input.startsAt ?? now;
       const result = applyTransition(undefined, { action, startsAt, endsAt: input.endsAt }, now);
       if (!result.ok) throw new AppError('illegal_transition', result.message, 409);
-      return deps.db.transaction().execute(async (trx) => {
+      return inTransaction(trx, async (trx) => {
         const licence = await trx
           .insertInto('licences')
           .values({ aws_account_id: input.awsAccountId, plan: input.plan, seats: input.seats, source: input.source, status: result.next.status, starts_at: result.next.startsAt, ends_at: result.next.endsAt, created_at: now, updated_at: now })
@@ -53,8 +65,8 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
     },
 
     /** Applies one lifecycle command to an existing licence, under a row lock, and records it. */
-    async transition(licenceId: string, command: Exclude<LicenceCommand, { action: 'issue' | 'request' }>, by: Actor): Promise<LicenceRow> {
-      return deps.db.transaction().execute(async (trx) => {
+    async transition(licenceId: string, command: Exclude<LicenceCommand, { action: 'issue' | 'request' | 'amend' }>, by: Actor, trx?: Db): Promise<LicenceRow> {
+      return inTransaction(trx, async (trx) => {
         const row = await repo.findForUpdate(trx, licenceId);
         if (row === undefined) throw new AppError('not_found', 'Licence not found.', 404);
         const current: LicenceTerms = { status: row.status as LicenceStatus, startsAt: row.starts_at, endsAt: row.ends_at };
@@ -67,6 +79,28 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
           .returningAll()
           .executeTakeFirstOrThrow();
         await recordTransition(trx, licenceId, command.action, result.from, result.next.status, by, row.aws_account_id);
+        return updated;
+      });
+    },
+
+    /** Changes plan, seats and/or end date through the lifecycle's "amend" (active or suspended licences only). */
+    async amend(licenceId: string, change: LicenceTermsChange, by: Actor, trx?: Db): Promise<LicenceRow> {
+      return inTransaction(trx, async (trx) => {
+        const row = await repo.findForUpdate(trx, licenceId);
+        if (row === undefined) throw new AppError('not_found', 'Licence not found.', 404);
+        const current: LicenceTerms = { status: row.status as LicenceStatus, startsAt: row.starts_at, endsAt: row.ends_at };
+        const result = applyTransition(current, { action: 'amend', endsAt: change.endsAt }, deps.clock.now());
+        if (!result.ok) throw new AppError('illegal_transition', result.message, 409);
+        const plan = change.plan ?? row.plan;
+        const seats = change.seats ?? row.seats;
+        const updated = await trx
+          .updateTable('licences')
+          .set({ plan, seats, ends_at: result.next.endsAt, updated_at: deps.clock.now() })
+          .where('id', '=', licenceId)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        const changes = { plan: [row.plan, plan], seats: [row.seats, seats], endsAt: [row.ends_at?.toISOString() ?? null, result.next.endsAt?.toISOString() ?? null] };
+        await recordTransition(trx, licenceId, 'amend', result.from, result.next.status, by, row.aws_account_id, { changes });
         return updated;
       });
     },

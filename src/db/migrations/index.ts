@@ -2,10 +2,14 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-licences-version.js';
 import * as m0003 from './0003-mfa-and-settings.js';
+import * as m0004 from './0004-marketplace.js';
+import * as m0005 from './0005-marketplace-notifications.js';
 
 /** Every migration, in order. Listed statically so the compiled build needs no directory scan. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-licences-version': m0002,
   '0003-mfa-and-settings': m0003,
+  '0004-marketplace': m0004,
+  '0005-marketplace-notifications': m0005,
 };

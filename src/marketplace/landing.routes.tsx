@@ -1,0 +1,42 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { viewContext } from '../http/page.js';
+import type { Services } from '../services.js';
+import { setLinkCookie } from './link-cookie.js';
+import { MarketplaceError } from './marketplace.errors.js';
+import { LandingContinuePage, LandingInfoPage, LINK_PATH, MarketplaceProblemPage } from './marketplace.pages.js';
+
+export const LANDING_PATH = '/marketplace/landing';
+
+/**
+ * The fulfillment URL. AWS posts the buyer's browser here from an aws.amazon.com page: cross-site, so it
+ * is exempt from the origin check and CSRF token (no portal cookie comes with it; the registration token
+ * is the proof, redeemed at once server-side). Unknown form fields (e.g. an offer type) are ignored.
+ */
+export function landingRoutes(services: Services): FastifyPluginAsyncTypebox {
+  const { config } = services;
+  return async (app) => {
+    app.get(LANDING_PATH, async (req, reply) => reply.page(<LandingInfoPage ctx={viewContext(req, reply)} />));
+
+    app.post(
+      LANDING_PATH,
+      {
+        config: { crossSite: true },
+        // The length is checked by the service, so an odd token gets the friendly page, not a schema error.
+        schema: { body: Type.Object({ 'x-amzn-marketplace-token': Type.Optional(Type.String()) }) },
+      },
+      async (req, reply) => {
+        try {
+          const landing = await services.marketplace.landing.redeemRegistrationToken(req.body['x-amzn-marketplace-token'], { ip: req.ip, userAgent: req.headers['user-agent'] ?? '' });
+          setLinkCookie(reply, config, landing.handshake, landing.handshakeExpiresAt);
+          // 200 (AWS checks it), then on to the link page: the Refresh header needs no script, the button covers the rest.
+          reply.header('refresh', `1; url=${LINK_PATH}`);
+          return await reply.page(<LandingContinuePage ctx={viewContext(req, reply)} awsAccountId={landing.awsAccountId} />);
+        } catch (error) {
+          if (!(error instanceof MarketplaceError)) throw error;
+          if (error.status === 503) reply.header('retry-after', '60');
+          return reply.page(<MarketplaceProblemPage ctx={viewContext(req, reply)} title={error.title} message={error.message} />, error.status);
+        }
+      },
+    );
+  };
+}

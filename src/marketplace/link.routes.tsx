@@ -1,0 +1,139 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { formatAccountId, normaliseAccountId } from '../accounts/account-id.js';
+import { AppError } from '../http/errors.js';
+import { viewContext } from '../http/page.js';
+import type { Services } from '../services.js';
+import { clearSessionCookie, deviceCookieName, setChallengeCookie, startBrowserSession } from '../sessions/session.plugin.js';
+import type { OpenHandshake } from './link.service.js';
+import { clearLinkCookie, readLinkCookie } from './link-cookie.js';
+import { MarketplaceError } from './marketplace.errors.js';
+import { LINK_PATH, LinkPage, MarketplaceProblemPage, PROVISION_PATH, type LinkView } from './marketplace.pages.js';
+
+const Csrf = { _csrf: Type.String() };
+
+/**
+ * The link page and its steps. The handshake comes from the link cookie on every request and is spent
+ * only when the subscription is linked: by a signed-in account of the same AWS account ID, in the same
+ * transaction as a registration, or right after a sign-in without a second step. With MFA the second
+ * step returns here (returnPath) and the signed-in user confirms.
+ */
+export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
+  const { config } = services;
+  const link = services.marketplace.link;
+  const client = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'] ?? '' });
+
+  function problem(req: FastifyRequest, reply: FastifyReply, error: MarketplaceError) {
+    // A dead handshake is of no further use: drop the cookie (a mismatch keeps it, to sign in with the right account).
+    if (error.code !== 'marketplace_account_mismatch') clearLinkCookie(reply, config);
+    return reply.page(<MarketplaceProblemPage ctx={viewContext(req, reply)} title={error.title} message={error.message} />, error.status);
+  }
+
+  /** The open handshake behind the cookie, or the page saying why there is none (and undefined). */
+  async function openHandshake(req: FastifyRequest, reply: FastifyReply): Promise<OpenHandshake | undefined> {
+    const state = await link.checkHandshake(readLinkCookie(req, config));
+    if (state.ok) return state.handshake;
+    await problem(req, reply, state.error);
+    return undefined;
+  }
+
+  function page(req: FastifyRequest, reply: FastifyReply, handshake: OpenHandshake, view: LinkView, status = 200) {
+    return reply.page(<LinkPage ctx={viewContext(req, reply)} awsAccountId={handshake.subscription.aws_account_id} portalAccountExists={handshake.portalAccountExists} view={view} />, status);
+  }
+
+  /** Linked: the cookie has done its job; provisioning comes next. */
+  function toProvisioning(reply: FastifyReply, subscriptionId: string) {
+    clearLinkCookie(reply, config);
+    return reply.redirect(`${PROVISION_PATH}?subscription=${subscriptionId}`, 303);
+  }
+
+  return async (app) => {
+    app.get(LINK_PATH, { schema: { querystring: Type.Object({ step: Type.Optional(Type.Union([Type.Literal('sign-in'), Type.Literal('register')])) }) } }, async (req, reply) => {
+      const handshake = await openHandshake(req, reply);
+      if (handshake === undefined) return reply;
+      const session = req.portalSession;
+      if (session !== undefined) {
+        const view: LinkView = session.awsAccountId === handshake.subscription.aws_account_id ? { kind: 'confirm' } : { kind: 'mismatch', signedInAs: session.awsAccountId };
+        return page(req, reply, handshake, view);
+      }
+      const step = req.query.step ?? (handshake.portalAccountExists ? 'sign-in' : 'register');
+      return page(req, reply, handshake, { kind: step });
+    });
+
+    // A signed-in user of the subscription's AWS account links at once.
+    app.post(LINK_PATH, { schema: { body: Type.Object(Csrf) } }, async (req, reply) => {
+      const handshake = await openHandshake(req, reply);
+      if (handshake === undefined) return reply;
+      const session = req.portalSession;
+      if (session === undefined) return reply.redirect(LINK_PATH, 303);
+      try {
+        const { subscriptionId } = await link.linkAccount(handshake, { id: session.accountId, awsAccountId: session.awsAccountId }, client(req));
+        return await toProvisioning(reply, subscriptionId);
+      } catch (error) {
+        if (!(error instanceof MarketplaceError)) throw error;
+        if (error.code === 'marketplace_account_mismatch') await link.recordRefusal(handshake, session.awsAccountId, client(req));
+        return problem(req, reply, error);
+      }
+    });
+
+    app.post('/portal/marketplace/sign-in', { schema: { body: Type.Object({ accountId: Type.String({ maxLength: 64 }), password: Type.String({ maxLength: 1024 }), ...Csrf }) } }, async (req, reply) => {
+      const handshake = await openHandshake(req, reply);
+      if (handshake === undefined) return reply;
+      const { accountId, password } = req.body;
+      const subscriptionAccount = handshake.subscription.aws_account_id;
+      const typed = normaliseAccountId(accountId);
+      if (!typed.ok) return page(req, reply, handshake, { kind: 'sign-in', values: { accountId }, error: 'Please correct the highlighted field.', fieldErrors: { accountId: [typed.message] } }, 400);
+      // The subscription fixes the account: another ID is refused before any password is checked.
+      if (typed.accountId !== subscriptionAccount) {
+        await link.recordRefusal(handshake, typed.accountId, client(req));
+        const message = `This subscription belongs to AWS account ${formatAccountId(subscriptionAccount)}. Sign in with that account ID; a subscription cannot be linked to another AWS account's portal account.`;
+        return page(req, reply, handshake, { kind: 'sign-in', values: { accountId: formatAccountId(subscriptionAccount) }, error: message, fieldErrors: { accountId: [message] } }, 403);
+      }
+      try {
+        const deviceId = services.knownDevices.read(req.cookies[deviceCookieName(config)]);
+        const outcome = await services.signIn.signIn({ accountId: subscriptionAccount, password, returnPath: LINK_PATH }, client(req), deviceId);
+        if (outcome.kind === 'challenge') {
+          setChallengeCookie(reply, config, outcome.token, outcome.expiresAt);
+          return await reply.redirect('/portal/sign-in/verify', 303);
+        }
+        await startBrowserSession(req, reply, services, outcome);
+        const { subscriptionId } = await link.linkAccount(handshake, { id: outcome.accountId, awsAccountId: outcome.awsAccountId }, client(req));
+        return await toProvisioning(reply, subscriptionId);
+      } catch (error) {
+        if (error instanceof MarketplaceError) return problem(req, reply, error);
+        if (!(error instanceof AppError)) throw error;
+        return page(req, reply, handshake, { kind: 'sign-in', values: { accountId: formatAccountId(subscriptionAccount) }, error: error.message, fieldErrors: error.fields }, error.status);
+      }
+    });
+
+    app.post(
+      '/portal/marketplace/register',
+      { schema: { body: Type.Object({ accountId: Type.Optional(Type.String({ maxLength: 64 })), email: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 1024 }), passwordConfirm: Type.String({ maxLength: 1024 }), ...Csrf }) } },
+      async (req, reply) => {
+        const handshake = await openHandshake(req, reply);
+        if (handshake === undefined) return reply;
+        if (req.portalSession !== undefined) return reply.redirect(LINK_PATH, 303);
+        const { email, password, passwordConfirm } = req.body;
+        // The read-only field is only shown: the account ID is the subscription's, whatever was posted.
+        const input = { accountId: req.body.accountId ?? handshake.subscription.aws_account_id, email, password, passwordConfirm };
+        try {
+          const result = await services.registration.register(input, client(req), link.registrationOptions(handshake, client(req)));
+          await startBrowserSession(req, reply, services, result);
+          return await toProvisioning(reply, handshake.subscription.id);
+        } catch (error) {
+          if (error instanceof MarketplaceError) return problem(req, reply, error);
+          if (!(error instanceof AppError)) throw error;
+          return page(req, reply, handshake, { kind: 'register', values: { email }, error: error.message, fieldErrors: error.fields }, error.status);
+        }
+      },
+    );
+
+    // Signed in as another account: sign out here and come back to the link page (the link cookie stays).
+    app.post('/portal/marketplace/sign-out', { schema: { body: Type.Object(Csrf) } }, async (req, reply) => {
+      const session = req.portalSession;
+      if (session !== undefined && req.portalSessionToken !== undefined) await services.signIn.signOut(req.portalSessionToken, session.awsAccountId, client(req));
+      clearSessionCookie(reply, config);
+      return reply.redirect(LINK_PATH, 303);
+    });
+  };
+}

@@ -1,0 +1,86 @@
+import { formatAccountId } from '../accounts/account-id.js';
+import { createAccountsRepo } from '../accounts/accounts.repo.js';
+import type { ClientInfo, RegistrationOptions } from '../accounts/registration.service.js';
+import type { AuditLog } from '../audit/audit.repo.js';
+import type { Clock } from '../config/clock.js';
+import type { Db } from '../db/database.js';
+import type { MarketplaceSubscriptionRow } from '../db/schema.js';
+import { hashNonce, verifyHandshake } from './handshake.js';
+import { linkErrors, type MarketplaceError } from './marketplace.errors.js';
+import { createMarketplaceRepo } from './marketplace.repo.js';
+
+/** A handshake that may still link its subscription (valid signature, not expired, not used). */
+export interface OpenHandshake {
+  nonceHash: string;
+  expiresAt: Date;
+  subscription: MarketplaceSubscriptionRow;
+  /** Whether a portal account exists for the subscription's AWS account (the page offers sign-in first). */
+  portalAccountExists: boolean;
+}
+
+export type HandshakeState = { ok: true; handshake: OpenHandshake } | { ok: false; error: MarketplaceError };
+
+export function createLinkService(deps: { db: Db; clock: Clock; audit: AuditLog; handshakeKey: Buffer }) {
+  const repo = createMarketplaceRepo(deps.db);
+  const accounts = createAccountsRepo(deps.db);
+
+  /** Spends the handshake and links the subscription to the portal account, in the caller's transaction. */
+  async function claim(trx: Db, handshake: OpenHandshake, account: { id: string; awsAccountId: string }, client: ClientInfo): Promise<void> {
+    const { subscription } = handshake;
+    if (account.awsAccountId !== subscription.aws_account_id) throw linkErrors.mismatch(formatAccountId(subscription.aws_account_id), formatAccountId(account.awsAccountId));
+    const now = deps.clock.now();
+    if (!(await repo.spendHandshake(trx, handshake.nonceHash, subscription.id, account.id, now))) {
+      // Spent by a parallel request, or expired since it was checked.
+      throw handshake.expiresAt <= now ? linkErrors.expired() : linkErrors.used();
+    }
+    await repo.link(trx, subscription.id, account.id, now);
+    await deps.audit.record(
+      { event: 'marketplace.linked', actor: `account:${account.awsAccountId}`, awsAccountId: account.awsAccountId, ip: client.ip, details: { subscriptionId: subscription.id, licenceArn: subscription.licence_arn } },
+      trx,
+    );
+  }
+
+  return {
+    /** Validates a handshake (signature, expiry, single use, bound to its subscription) without spending it. */
+    async checkHandshake(value: string | undefined): Promise<HandshakeState> {
+      if (value === undefined || value === '') return { ok: false, error: linkErrors.missing() };
+      const now = deps.clock.now();
+      const verified = verifyHandshake(deps.handshakeKey, value, now);
+      if (!verified.ok) return { ok: false, error: verified.reason === 'expired' ? linkErrors.expired() : linkErrors.invalid() };
+      const nonceHash = hashNonce(verified.claims.nonce);
+      const row = await repo.findHandshake(nonceHash);
+      // A signed value whose row is gone or names another subscription is treated as forged.
+      if (row === undefined || row.subscriptionId !== verified.claims.subscriptionId) return { ok: false, error: linkErrors.invalid() };
+      if (row.usedAt !== null) return { ok: false, error: linkErrors.used() };
+      if (row.expiresAt <= now) return { ok: false, error: linkErrors.expired() };
+      const portalAccountExists = (await accounts.findByAwsAccountId(row.subscription.aws_account_id)) !== undefined;
+      return { ok: true, handshake: { nonceHash, expiresAt: row.expiresAt, subscription: row.subscription, portalAccountExists } };
+    },
+
+    /** Links the subscription to the signed-in portal account (it must have the subscription's AWS account ID). */
+    async linkAccount(handshake: OpenHandshake, account: { id: string; awsAccountId: string }, client: ClientInfo): Promise<{ subscriptionId: string }> {
+      await deps.db.transaction().execute((trx) => claim(trx, handshake, account, client));
+      return { subscriptionId: handshake.subscription.id };
+    },
+
+    /** For registration through the link page: the account ID is the subscription's and the link happens in the same transaction. */
+    registrationOptions(handshake: OpenHandshake, client: ClientInfo): RegistrationOptions {
+      return { entitledBy: { awsAccountId: handshake.subscription.aws_account_id, claim: (trx, account) => claim(trx, handshake, account, client) } };
+    },
+
+    /** Someone signed in (or tried to) with another AWS account ID than the subscription's: refused, and recorded. */
+    async recordRefusal(handshake: OpenHandshake, attemptedAwsAccountId: string, client: ClientInfo): Promise<void> {
+      await deps.audit.record({
+        event: 'marketplace.link_refused',
+        actor: `account:${attemptedAwsAccountId}`,
+        awsAccountId: handshake.subscription.aws_account_id,
+        ip: client.ip,
+        details: { subscriptionId: handshake.subscription.id, attemptedAwsAccountId },
+      });
+    },
+
+    deleteExpiredHandshakes: () => repo.deleteExpiredHandshakes(deps.clock.now()),
+  };
+}
+
+export type LinkService = ReturnType<typeof createLinkService>;

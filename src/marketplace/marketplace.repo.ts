@@ -1,0 +1,119 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.js';
+import type { MarketplaceSubscriptionRow } from '../db/schema.js';
+
+export interface ResolvedCustomer {
+  licenceArn: string;
+  awsAccountId: string;
+  productCode: string;
+  customerIdentifier: string | null;
+}
+
+export interface HandshakeWithSubscription {
+  subscriptionId: string;
+  expiresAt: Date;
+  usedAt: Date | null;
+  subscription: MarketplaceSubscriptionRow;
+}
+
+export function createMarketplaceRepo(db: Db) {
+  return {
+    /**
+     * Records a landing: a new subscription, or the same licence ARN landing again (updated, never
+     * duplicated). A status set by notifications is kept. Undefined when the ARN is on record for
+     * another AWS account: the row is left alone.
+     */
+    async upsertFromLanding(trx: Db, customer: ResolvedCustomer, now: Date): Promise<{ row: MarketplaceSubscriptionRow; inserted: boolean } | undefined> {
+      const result = await trx
+        .insertInto('marketplace_subscriptions')
+        .values({
+          licence_arn: customer.licenceArn,
+          aws_account_id: customer.awsAccountId,
+          product_code: customer.productCode,
+          customer_identifier: customer.customerIdentifier,
+          status: 'subscribed',
+          licence_id: null,
+          linked_account_id: null,
+          linked_at: null,
+          landed_at: now,
+          provisioned_at: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((oc) =>
+          oc
+            .column('licence_arn')
+            .doUpdateSet((eb) => ({
+              product_code: eb.ref('excluded.product_code'),
+              customer_identifier: sql<string | null>`coalesce(excluded.customer_identifier, marketplace_subscriptions.customer_identifier)`,
+              landed_at: eb.ref('excluded.landed_at'),
+              updated_at: eb.ref('excluded.updated_at'),
+            }))
+            .where('marketplace_subscriptions.aws_account_id', '=', (eb) => eb.ref('excluded.aws_account_id')),
+        )
+        .returningAll()
+        // xmax is 0 only on a row this statement inserted.
+        .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
+        .executeTakeFirst();
+      if (result === undefined) return undefined;
+      const { inserted, ...row } = result;
+      return { row, inserted };
+    },
+
+    async insertHandshake(trx: Db, values: { nonceHash: string; subscriptionId: string; now: Date; expiresAt: Date }): Promise<void> {
+      await trx
+        .insertInto('marketplace_link_handshakes')
+        .values({ nonce_hash: values.nonceHash, subscription_id: values.subscriptionId, created_at: values.now, expires_at: values.expiresAt, used_at: null, used_by_account_id: null })
+        .execute();
+    },
+
+    async findHandshake(nonceHash: string): Promise<HandshakeWithSubscription | undefined> {
+      const handshake = await db.selectFrom('marketplace_link_handshakes').selectAll().where('nonce_hash', '=', nonceHash).executeTakeFirst();
+      if (handshake === undefined) return undefined;
+      const subscription = await db.selectFrom('marketplace_subscriptions').selectAll().where('id', '=', handshake.subscription_id).executeTakeFirst();
+      if (subscription === undefined) return undefined;
+      return { subscriptionId: handshake.subscription_id, expiresAt: handshake.expires_at, usedAt: handshake.used_at, subscription };
+    },
+
+    /** Spends the handshake exactly once: of two requests racing, one gets true. */
+    async spendHandshake(trx: Db, nonceHash: string, subscriptionId: string, accountId: string, now: Date): Promise<boolean> {
+      const spent = await trx
+        .updateTable('marketplace_link_handshakes')
+        .set({ used_at: now, used_by_account_id: accountId })
+        .where('nonce_hash', '=', nonceHash)
+        .where('subscription_id', '=', subscriptionId)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returning('nonce_hash')
+        .executeTakeFirst();
+      return spent !== undefined;
+    },
+
+    async link(trx: Db, subscriptionId: string, accountId: string, now: Date): Promise<void> {
+      await trx
+        .updateTable('marketplace_subscriptions')
+        .set((eb) => ({ linked_account_id: accountId, linked_at: eb.fn.coalesce('linked_at', sql<Date>`${now}`), updated_at: now }))
+        .where('id', '=', subscriptionId)
+        .execute();
+    },
+
+    find(id: string): Promise<MarketplaceSubscriptionRow | undefined> {
+      return db.selectFrom('marketplace_subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    findForUpdate(trx: Db, id: string): Promise<MarketplaceSubscriptionRow | undefined> {
+      return trx.selectFrom('marketplace_subscriptions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    },
+
+    async recordProvisioned(trx: Db, id: string, licenceId: string, now: Date): Promise<void> {
+      await trx.updateTable('marketplace_subscriptions').set({ licence_id: licenceId, provisioned_at: now, updated_at: now }).where('id', '=', id).execute();
+    },
+
+    async deleteExpiredHandshakes(now: Date): Promise<number> {
+      const result = await db.deleteFrom('marketplace_link_handshakes').where('expires_at', '<', new Date(now.getTime() - 86_400_000)).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+export type MarketplaceRepo = ReturnType<typeof createMarketplaceRepo>;

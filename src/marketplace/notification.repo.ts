@@ -1,0 +1,206 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.js';
+import type { MarketplaceNotificationRow, MarketplaceNotificationSource, MarketplaceNotificationStatus, MarketplaceSubscriptionRow, MarketplaceSubscriptionStatus } from '../db/schema.js';
+
+export interface NewNotification {
+  messageId: string;
+  source: MarketplaceNotificationSource;
+  kind: string | null;
+  action: string | null;
+  body: string;
+  licenceArn: string | null;
+  awsAccountId: string | null;
+  productCode: string | null;
+  customerIdentifier: string | null;
+  eventAt: Date | null;
+  /** 'received' to be processed next; 'failed' for a message that cannot be processed at all. */
+  status: 'received' | 'failed';
+  outcome: string | null;
+}
+
+export interface FinishedNotification {
+  status: Exclude<MarketplaceNotificationStatus, 'received'>;
+  outcome: string;
+  subscriptionId: string | null;
+  statusSet: MarketplaceSubscriptionStatus | null;
+}
+
+export interface SubscriptionIdentity {
+  licenceArn: string;
+  awsAccountId: string;
+  productCode: string;
+  customerIdentifier: string | null;
+}
+
+/** How far along a subscription is: on a tie in time, a later stage wins. */
+const STATUS_ORDER: readonly MarketplaceSubscriptionStatus[] = ['subscribed', 'subscribe_failed', 'unsubscribe_pending', 'unsubscribed'];
+const MAX_TEXT = 2000;
+const clip = (text: string) => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text);
+
+/** Queries for marketplace_notifications, and the subscription lookups and writes that notifications make. */
+export function createNotificationRepo(db: Db) {
+  return {
+    /** Stores a notification once: a message id seen before inserts nothing (the caller then finds the existing row). */
+    async insert(values: NewNotification, now: Date): Promise<{ id: string; inserted: boolean }> {
+      const inserted = await db
+        .insertInto('marketplace_notifications')
+        .values({
+          message_id: values.messageId,
+          source: values.source,
+          kind: values.kind,
+          action: values.action,
+          body: values.body,
+          licence_arn: values.licenceArn,
+          aws_account_id: values.awsAccountId,
+          product_code: values.productCode,
+          customer_identifier: values.customerIdentifier,
+          event_at: values.eventAt,
+          subscription_id: null,
+          status_set: null,
+          status: values.status,
+          outcome: values.outcome === null ? null : clip(values.outcome),
+          last_error: null,
+          received_at: now,
+          processed_at: values.status === 'received' ? null : now,
+          updated_at: now,
+        })
+        .onConflict((oc) => oc.constraint('marketplace_notifications_message_id').doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (inserted !== undefined) return { id: inserted.id, inserted: true };
+      const existing = await db.selectFrom('marketplace_notifications').select('id').where('message_id', '=', values.messageId).executeTakeFirstOrThrow();
+      return { id: existing.id, inserted: false };
+    },
+
+    /** Locks the notification for processing; undefined while another process holds it (SKIP LOCKED: nobody waits). */
+    lockForProcessing(trx: Db, messageId: string): Promise<MarketplaceNotificationRow | undefined> {
+      return trx.selectFrom('marketplace_notifications').selectAll().where('message_id', '=', messageId).forUpdate().skipLocked().executeTakeFirst();
+    },
+
+    async finish(trx: Db, id: string, result: FinishedNotification, attempts: number, now: Date): Promise<void> {
+      await trx
+        .updateTable('marketplace_notifications')
+        .set({ status: result.status, outcome: clip(result.outcome), subscription_id: result.subscriptionId, status_set: result.statusSet, attempts, processed_at: now, updated_at: now })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    /** Counts a failed attempt (the row stays "received", to be tried again); returns the attempts so far. */
+    async recordFailedAttempt(messageId: string, error: string, now: Date): Promise<number | undefined> {
+      const row = await db
+        .updateTable('marketplace_notifications')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: clip(error), updated_at: now }))
+        .where('message_id', '=', messageId)
+        .where('status', '=', 'received')
+        .returning('attempts')
+        .executeTakeFirst();
+      return row?.attempts;
+    },
+
+    /** Gives up on a notification still waiting to be processed. */
+    async markFailed(messageId: string, reason: string, now: Date): Promise<void> {
+      await db
+        .updateTable('marketplace_notifications')
+        .set({ status: 'failed', outcome: clip(reason), processed_at: now, updated_at: now })
+        .where('message_id', '=', messageId)
+        .where('status', '=', 'received')
+        .execute();
+    },
+
+    find(messageId: string): Promise<MarketplaceNotificationRow | undefined> {
+      return db.selectFrom('marketplace_notifications').selectAll().where('message_id', '=', messageId).executeTakeFirst();
+    },
+
+    /**
+     * A processed notification about this subscription that set its status and outranks one sent at `at`
+     * setting `status`: sent later, or at the same time (EventBridge times are whole seconds) with a status
+     * further along (an end beats a start).
+     */
+    laterStatusNotification(trx: Db, subscriptionId: string, at: Date, status: MarketplaceSubscriptionStatus, exceptId: string): Promise<{ message_id: string; kind: string | null; event_at: Date | null } | undefined> {
+      const furtherAlong = STATUS_ORDER.slice(STATUS_ORDER.indexOf(status) + 1);
+      return trx
+        .selectFrom('marketplace_notifications')
+        .select(['message_id', 'kind', 'event_at'])
+        .where('subscription_id', '=', subscriptionId)
+        .where('status', '=', 'processed')
+        .where('status_set', 'is not', null)
+        .where((eb) => eb.or([eb('event_at', '>', at), ...(furtherAlong.length === 0 ? [] : [eb.and([eb('event_at', '=', at), eb('status_set', 'in', furtherAlong)])])]))
+        .where('id', '!=', exceptId)
+        .orderBy('event_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+    },
+
+    /** By licence: the exact ARN, or the same `l-<id>` (ARNs arrive with and without "arn:"). */
+    findSubscriptionByLicence(trx: Db, licenceArn: string, licenceId: string): Promise<MarketplaceSubscriptionRow | undefined> {
+      return trx
+        .selectFrom('marketplace_subscriptions')
+        .selectAll()
+        .where((eb) => eb.or([eb('licence_arn', '=', licenceArn), eb('licence_arn', 'like', `%:${licenceId}`), eb('licence_arn', 'like', `%/${licenceId}`)]))
+        .orderBy('created_at')
+        .limit(1)
+        .executeTakeFirst();
+    },
+
+    findSubscriptionByCustomer(trx: Db, productCode: string, customerIdentifier: string): Promise<MarketplaceSubscriptionRow[]> {
+      return trx.selectFrom('marketplace_subscriptions').selectAll().where('product_code', '=', productCode).where('customer_identifier', '=', customerIdentifier).execute();
+    },
+
+    findSubscriptionsByAccount(trx: Db, awsAccountId: string, productCode: string): Promise<MarketplaceSubscriptionRow[]> {
+      return trx.selectFrom('marketplace_subscriptions').selectAll().where('aws_account_id', '=', awsAccountId).where('product_code', '=', productCode).execute();
+    },
+
+    lockSubscription(trx: Db, id: string): Promise<MarketplaceSubscriptionRow | undefined> {
+      return trx.selectFrom('marketplace_subscriptions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    },
+
+    /**
+     * The subscription for this licence ARN, locked; created first (before the buyer ever lands) with
+     * `status` when there is none. `created` says which.
+     */
+    async lockOrCreateSubscription(trx: Db, identity: SubscriptionIdentity, status: MarketplaceSubscriptionStatus, now: Date): Promise<{ row: MarketplaceSubscriptionRow; created: boolean }> {
+      const inserted = await trx
+        .insertInto('marketplace_subscriptions')
+        .values({
+          licence_arn: identity.licenceArn,
+          aws_account_id: identity.awsAccountId,
+          product_code: identity.productCode,
+          customer_identifier: identity.customerIdentifier,
+          status,
+          licence_id: null,
+          linked_account_id: null,
+          linked_at: null,
+          landed_at: null,
+          provisioned_at: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((oc) => oc.constraint('marketplace_subscriptions_licence_arn').doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted !== undefined) return { row: inserted, created: true };
+      const row = await trx.selectFrom('marketplace_subscriptions').selectAll().where('licence_arn', '=', identity.licenceArn).forUpdate().executeTakeFirstOrThrow();
+      return { row, created: false };
+    },
+
+    async setSubscriptionStatus(trx: Db, id: string, status: MarketplaceSubscriptionStatus, now: Date): Promise<void> {
+      await trx.updateTable('marketplace_subscriptions').set({ status, updated_at: now }).where('id', '=', id).execute();
+    },
+
+    /** Records the customer identifier once learned (SNS messages name the customer by it). */
+    async rememberCustomerIdentifier(trx: Db, id: string, customerIdentifier: string, now: Date): Promise<void> {
+      await trx
+        .updateTable('marketplace_subscriptions')
+        .set({ customer_identifier: sql<string>`coalesce(customer_identifier, ${customerIdentifier})`, updated_at: now })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    /** The licence created for the subscription by a notification (before or without the buyer's provisioning). */
+    async linkLicence(trx: Db, id: string, licenceId: string, now: Date): Promise<void> {
+      await trx.updateTable('marketplace_subscriptions').set({ licence_id: licenceId, updated_at: now }).where('id', '=', id).execute();
+    },
+  };
+}
+
+export type NotificationRepo = ReturnType<typeof createNotificationRepo>;

@@ -1,0 +1,167 @@
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { isSettled, type NotificationResult, type NotificationService } from './notification.service.js';
+
+/**
+ * The SQS poller for Marketplace notifications: long polls the queue, hands each message to the
+ * notification service, and deletes it only once it is stored and done with (processed, ignored, a
+ * duplicate, or failed for good). A message whose processing failed for a transient reason is left alone,
+ * so SQS redelivers it after its visibility timeout; the service gives up after a few receives. Any number
+ * of portal processes may poll the same queue: the database, not this worker, makes each message count once.
+ */
+export interface QueueWorkerOptions {
+  queueUrl: string;
+  sqs: SQSClient;
+  notifications: Pick<NotificationService, 'receive'>;
+  logger: Logger;
+  /** Long-poll wait (0–20 s); 20 by default. Tests use less so that stopping is quick to observe. */
+  waitTimeSeconds?: number;
+  /** Visibility timeout asked for each receive; by default the queue's own. */
+  visibilityTimeoutSeconds?: number;
+  /** Backoff after a failed poll: doubles from `initialMs` up to `maxMs` (with jitter). */
+  backoff?: { initialMs: number; maxMs: number };
+  /** Called after each message is handled (tests, metrics). */
+  onHandled?: (result: NotificationResult, message: Message) => void;
+}
+
+export interface QueueWorker {
+  start(): void;
+  /** Stops polling: aborts the long poll, lets the message in hand finish, releases the rest of its batch. */
+  stop(): Promise<void>;
+  /** One receive and the handling of what it returned (the loop's step); how many messages came and how many failed. */
+  pollOnce(signal?: AbortSignal): Promise<{ received: number; errors: number }>;
+}
+
+const MAX_MESSAGES = 10;
+
+export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
+  const { sqs, queueUrl } = options;
+  const log = options.logger.child({ component: 'marketplace-queue' });
+  const backoff = options.backoff ?? { initialMs: 1_000, maxMs: 60_000 };
+  const stopping = new AbortController();
+  let loop: Promise<void> | undefined;
+  // A function, not a property read: the flag changes while the loop awaits.
+  const stopped = () => stopping.signal.aborted;
+
+  async function handle(message: Message): Promise<void> {
+    const receiptHandle = message.ReceiptHandle;
+    if (receiptHandle === undefined) return;
+    const sent = Number(message.Attributes?.SentTimestamp);
+    const receiveCount = Number(message.Attributes?.ApproximateReceiveCount);
+    const result = await options.notifications.receive({
+      source: 'sqs',
+      // An empty body cannot be a notification; it is stored as such and deleted.
+      body: message.Body ?? '',
+      ...(message.MessageId === undefined ? {} : { deliveryId: message.MessageId }),
+      ...(Number.isFinite(sent) ? { sentAt: new Date(sent) } : {}),
+      ...(Number.isFinite(receiveCount) ? { receiveCount } : {}),
+    });
+    if (isSettled(result)) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
+    options.onHandled?.(result, message);
+  }
+
+  /** Makes messages this process will not handle (it is stopping) visible to other consumers at once. */
+  async function release(messages: Message[]): Promise<void> {
+    for (const message of messages) {
+      if (message.ReceiptHandle === undefined) continue;
+      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 })).catch(() => undefined);
+    }
+  }
+
+  async function pollOnce(signal?: AbortSignal): Promise<{ received: number; errors: number }> {
+    const response = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: MAX_MESSAGES,
+        WaitTimeSeconds: options.waitTimeSeconds ?? 20,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+        ...(options.visibilityTimeoutSeconds === undefined ? {} : { VisibilityTimeout: options.visibilityTimeoutSeconds }),
+      }),
+      signal === undefined ? {} : { abortSignal: signal },
+    );
+    const messages = response.Messages ?? [];
+    let errors = 0;
+    for (const [index, message] of messages.entries()) {
+      if (stopped()) {
+        await release(messages.slice(index));
+        break;
+      }
+      try {
+        await handle(message);
+      } catch (error) {
+        // Not deleted: SQS delivers it again after its visibility timeout.
+        errors += 1;
+        log.error({ err: error, sqsMessageId: message.MessageId }, 'Marketplace queue message could not be handled; it will come back');
+      }
+    }
+    return { received: messages.length, errors };
+  }
+
+  async function run(): Promise<void> {
+    let failures = 0;
+    while (!stopped()) {
+      try {
+        const { errors } = await pollOnce(stopping.signal);
+        failures = errors > 0 ? failures + 1 : 0;
+      } catch (error) {
+        if (stopped()) break;
+        failures += 1;
+        log.warn({ err: error, failures }, 'Polling the Marketplace queue failed; backing off');
+      }
+      if (failures > 0) {
+        const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** (failures - 1));
+        await sleep(delay * (0.5 + Math.random() / 2), stopping.signal);
+      }
+    }
+  }
+
+  return {
+    start() {
+      if (loop !== undefined) return;
+      log.info({ queueUrl }, 'polling the Marketplace notification queue');
+      loop = run();
+    },
+    async stop() {
+      stopping.abort();
+      await loop;
+    },
+    pollOnce,
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
+}
+
+/**
+ * The SQS client: the endpoint from AWS_ENDPOINT_URL (the queue URL's own host otherwise), the region from
+ * AWS_REGION, credentials from the SDK's default chain. Its request timeout outlasts a 20-second long poll.
+ */
+export function createSqsClient(config: Pick<Config, 'awsRegion' | 'awsEndpointUrl'>): SQSClient {
+  const endpoint = config.awsEndpointUrl;
+  return new SQSClient({
+    region: config.awsRegion,
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 35_000 },
+    ...(endpoint === undefined ? {} : { endpoint }),
+    // A loopback endpoint is the local emulator: signed requests, no real keys (as in aws-clients.ts).
+    ...(endpoint !== undefined && isLoopback(endpoint) ? { credentials: { accessKeyId: 'local-emulator', secretAccessKey: 'local-emulator' } } : {}),
+  });
+}
+
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}

@@ -1,6 +1,7 @@
 import type { Config } from './config/config.js';
 import { buildApp } from './http/app.js';
-import { createQueueWorker, createSqsClient } from './marketplace/queue.worker.js';
+import { createSqsClient } from './marketplace/aws-clients.js';
+import { createQueueWorker } from './marketplace/queue.worker.js';
 import { createServices } from './services.js';
 
 /** Starts the portal: database (embedded or by URL), migrations, HTTP server, background jobs. */

@@ -1,5 +1,6 @@
 import { MarketplaceEntitlementServiceClient } from '@aws-sdk/client-marketplace-entitlement-service';
 import { MarketplaceMeteringClient } from '@aws-sdk/client-marketplace-metering';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from '../config/config.js';
 
 /**
@@ -24,10 +25,7 @@ export function createMarketplaceClients(config: Pick<Config, 'awsRegion' | 'aws
   const endpoint = config.awsEndpointUrl;
   const shared = {
     requestHandler,
-    ...(endpoint === undefined ? {} : { endpoint }),
-    // A loopback endpoint is the local emulator (or LocalStack): it needs signed requests but no real
-    // keys, and the default chain would otherwise end by probing the EC2 instance metadata service.
-    ...(endpoint !== undefined && isLoopback(endpoint) ? { credentials: { accessKeyId: 'local-emulator', secretAccessKey: 'local-emulator' } } : {}),
+    ...endpointSettings(endpoint),
   };
   // Built on first use: CLI commands and pages that never call AWS pay nothing for them (and the SDK's
   // start-up checks, such as its Node version notice, run only where AWS is used).
@@ -49,7 +47,21 @@ export function createMarketplaceClients(config: Pick<Config, 'awsRegion' | 'aws
   };
 }
 
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+/**
+ * AWS_ENDPOINT_URL when set. A loopback endpoint is the local emulator (or LocalStack): it needs signed
+ * requests but no real keys, and the default chain would otherwise end by probing the EC2 metadata service.
+ */
+function endpointSettings(endpoint: string | undefined) {
+  if (endpoint === undefined) return {};
+  const host = new URL(endpoint).hostname;
+  const loopback = host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+  return { endpoint, ...(loopback ? { credentials: { accessKeyId: 'local-emulator', secretAccessKey: 'local-emulator' } } : {}) };
+}
+
+/**
+ * The SQS client for the notification queue: the region from AWS_REGION, credentials from the SDK's
+ * default chain. Its request timeout outlasts a 20-second long poll.
+ */
+export function createSqsClient(config: Pick<Config, 'awsRegion' | 'awsEndpointUrl'>): SQSClient {
+  return new SQSClient({ region: config.awsRegion, requestHandler: { connectionTimeout: 3_000, requestTimeout: 35_000 }, ...endpointSettings(config.awsEndpointUrl) });
 }

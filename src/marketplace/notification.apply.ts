@@ -9,6 +9,7 @@ import type { MarketplaceClients } from './aws-clients.js';
 import { desiredLicence, planLicenceChanges, type LicenceChange } from './entitlements.mapping.js';
 import type { MarketplaceNotification, NotificationEffect } from './notification.parse.js';
 import type { FinishedNotification, NotificationRepo, SubscriptionIdentity } from './notification.repo.js';
+import { applyLicenceChanges } from './licence-changes.js';
 
 /** A failure worth trying again later (AWS throttling or unreachable); anything else fails the notification for good. */
 export class TransientNotificationError extends Error {
@@ -108,30 +109,9 @@ export function createNotificationApplier(deps: ApplyDeps) {
 
   /** `startsAt`: a licence made from a notification starts when AWS says the subscription did, not when it was processed. */
   async function changeLicence(trx: Db, subscription: MarketplaceSubscriptionRow, licence: LicenceRow | undefined, changes: LicenceChange[], by: Actor, startsAt: Date): Promise<LicenceRow | undefined> {
-    let current = licence;
-    const id = () => {
-      if (current === undefined) throw new Error('a lifecycle change needs a licence');
-      return current.id;
-    };
-    for (const change of changes) {
-      switch (change.op) {
-        case 'create':
-          current = await deps.licences.create({ awsAccountId: subscription.aws_account_id, plan: change.plan, seats: change.seats, source: 'marketplace', startsAt, endsAt: change.endsAt }, 'issue', by, trx);
-          await repo.linkLicence(trx, subscription.id, current.id, deps.clock.now());
-          break;
-        case 'approve':
-        case 'renew':
-          current = await deps.licences.transition(id(), { action: change.op, endsAt: change.endsAt }, by, trx);
-          break;
-        case 'expire':
-          current = await deps.licences.transition(id(), { action: 'expire' }, by, trx);
-          break;
-        case 'amend':
-          current = await deps.licences.amend(id(), change, by, trx);
-          break;
-      }
-    }
-    return current;
+    const result = await applyLicenceChanges(deps.licences, trx, { awsAccountId: subscription.aws_account_id, licence, startsAt }, changes, by);
+    if (result.created && result.licence !== undefined) await repo.linkLicence(trx, subscription.id, result.licence.id, deps.clock.now());
+    return result.licence;
   }
 
   /**

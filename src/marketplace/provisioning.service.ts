@@ -9,6 +9,7 @@ import type { LicenceStatus } from '../licences/licence.lifecycle.js';
 import type { Actor, LicenceService } from '../licences/licences.service.js';
 import type { MarketplaceClients } from './aws-clients.js';
 import { desiredLicence, planLicenceChanges, type LicenceChange } from './entitlements.mapping.js';
+import { applyLicenceChanges } from './licence-changes.js';
 import { awsProblem, linkErrors, MarketplaceError } from './marketplace.errors.js';
 import { createMarketplaceRepo } from './marketplace.repo.js';
 
@@ -56,28 +57,6 @@ export function createProvisioningService(deps: { db: Db; clock: Clock; audit: A
     }
   }
 
-  async function apply(trx: Db, subscription: MarketplaceSubscriptionRow, licence: LicenceRow | undefined, changes: LicenceChange[]): Promise<LicenceRow> {
-    let current = licence;
-    for (const change of changes) {
-      switch (change.op) {
-        case 'create':
-          current = await deps.licences.create({ awsAccountId: subscription.aws_account_id, plan: change.plan, seats: change.seats, source: 'marketplace', endsAt: change.endsAt }, 'issue', ACTOR, trx);
-          break;
-        case 'approve':
-        case 'renew':
-          current = await deps.licences.transition(requireLicence(current).id, { action: change.op, endsAt: change.endsAt }, ACTOR, trx);
-          break;
-        case 'expire':
-          current = await deps.licences.transition(requireLicence(current).id, { action: 'expire' }, ACTOR, trx);
-          break;
-        case 'amend':
-          current = await deps.licences.amend(requireLicence(current).id, change, ACTOR, trx);
-          break;
-      }
-    }
-    return requireLicence(current);
-  }
-
   return {
     /**
      * Reads the buyer's entitlements from AWS, then creates or updates the subscription's licence through
@@ -102,7 +81,7 @@ export function createProvisioningService(deps: { db: Db; clock: Clock; audit: A
         const current = licence === undefined ? undefined : { status: licence.status as LicenceStatus, plan: licence.plan, seats: licence.seats, startsAt: licence.starts_at, endsAt: licence.ends_at };
         const plan = planLicenceChanges(current, desired, now);
         if (!plan.ok) throw plan.reason === 'revoked' ? licenceRevoked() : contractEnded();
-        const result = await apply(trx, locked, licence, plan.changes);
+        const result = requireLicence((await applyLicenceChanges(deps.licences, trx, { awsAccountId: locked.aws_account_id, licence }, plan.changes, ACTOR)).licence);
         await repo.recordProvisioned(trx, locked.id, result.id, now);
         await deps.audit.record(
           {

@@ -1,6 +1,5 @@
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.js';
 import { isSettled, type NotificationResult, type NotificationService } from './notification.service.js';
 
 /**
@@ -144,24 +143,4 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done);
   });
-}
-
-/**
- * The SQS client: the endpoint from AWS_ENDPOINT_URL (the queue URL's own host otherwise), the region from
- * AWS_REGION, credentials from the SDK's default chain. Its request timeout outlasts a 20-second long poll.
- */
-export function createSqsClient(config: Pick<Config, 'awsRegion' | 'awsEndpointUrl'>): SQSClient {
-  const endpoint = config.awsEndpointUrl;
-  return new SQSClient({
-    region: config.awsRegion,
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 35_000 },
-    ...(endpoint === undefined ? {} : { endpoint }),
-    // A loopback endpoint is the local emulator: signed requests, no real keys (as in aws-clients.ts).
-    ...(endpoint !== undefined && isLoopback(endpoint) ? { credentials: { accessKeyId: 'local-emulator', secretAccessKey: 'local-emulator' } } : {}),
-  });
-}
-
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }

@@ -105,8 +105,18 @@ export function createMarketplaceRepo(db: Db) {
       return trx.selectFrom('marketplace_subscriptions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     },
 
-    async recordProvisioned(trx: Db, id: string, licenceId: string, now: Date): Promise<void> {
-      await trx.updateTable('marketplace_subscriptions').set({ licence_id: licenceId, provisioned_at: now, updated_at: now }).where('id', '=', id).execute();
+    /** `customerIdentifier` from the entitlements, if AWS gave one: SNS notifications name the customer only by it. */
+    async recordProvisioned(trx: Db, id: string, licenceId: string, now: Date, customerIdentifier?: string): Promise<void> {
+      await trx
+        .updateTable('marketplace_subscriptions')
+        .set({
+          licence_id: licenceId,
+          provisioned_at: now,
+          updated_at: now,
+          ...(customerIdentifier === undefined ? {} : { customer_identifier: sql<string>`coalesce(customer_identifier, ${customerIdentifier})` }),
+        })
+        .where('id', '=', id)
+        .execute();
     },
 
     async deleteExpiredHandshakes(now: Date): Promise<number> {

@@ -82,7 +82,8 @@ export function createProvisioningService(deps: { db: Db; clock: Clock; audit: A
         const plan = planLicenceChanges(current, desired, now);
         if (!plan.ok) throw plan.reason === 'revoked' ? licenceRevoked() : contractEnded();
         const result = requireLicence((await applyLicenceChanges(deps.licences, trx, { awsAccountId: locked.aws_account_id, licence }, plan.changes, ACTOR)).licence);
-        await repo.recordProvisioned(trx, locked.id, result.id, now);
+        const customerIdentifier = entitlements.find((e) => e.CustomerIdentifier !== undefined && e.CustomerIdentifier !== '')?.CustomerIdentifier;
+        await repo.recordProvisioned(trx, locked.id, result.id, now, customerIdentifier);
         await deps.audit.record(
           {
             event: 'marketplace.provisioned',

@@ -178,6 +178,28 @@ test('subscribe-success before the buyer arrives creates the subscription and li
   assert.ok(after?.provisioned_at !== null && after?.landed_at !== null && after?.licence_id === licence.id);
 });
 
+test('a buyer who provisions before any notification: the customer identifier is learned from the entitlements, so a later SNS unsubscribe finds the licence', async () => {
+  const account = '200000000031';
+  const { subscription, token } = subscribe(account, { dimension: 'standard', quantity: 3, days: 365 });
+  const agent = new FormAgent(portal.app, portal.config.publicUrl.origin);
+  const landed = await agent.post('/marketplace/landing', { 'x-amzn-marketplace-token': token.token }, FROM_AWS);
+  assert.equal(landed.status, 200, errorsOn(landed.body).join(' | '));
+  await agent.get('/portal/marketplace/link');
+  const registered = await agent.post('/portal/marketplace/register', { accountId: account, email: 'first-buyer@example.com', password: GOOD_PASSWORD, passwordConfirm: GOOD_PASSWORD });
+  assert.equal(registered.status, 303, errorsOn(registered.body).join(' | '));
+  const progress = await agent.get(registered.location ?? '');
+  const subscriptionId = /name="subscription" value="([^"]+)"/.exec(progress.body)?.[1] ?? '';
+  const provisioned = await agent.post('/portal/marketplace/provision', { subscription: subscriptionId });
+  assert.equal(provisioned.location, '/portal/entitlements?notice=marketplace-provisioned');
+  assert.equal((await subscriptionRow(subscription.licenseArn))?.customer_identifier, subscription.customerIdentifier);
+
+  await notify(subscription, 'unsubscribe-success');
+  assert.deepEqual((await drain()).map((r) => r.outcome), ['processed']);
+  const licence = await licenceOf(subscription.licenseArn);
+  assert.equal(licence.status, 'expired');
+  assert.equal((await subscriptionRow(subscription.licenseArn))?.status, 'unsubscribed');
+});
+
 test('SNS lifecycle: entitlement-updated renews and resizes, unsubscribe-pending marks it ending, unsubscribe-success ends the licence', async () => {
   const account = '200000000002';
   const { subscription } = subscribe(account, { dimension: 'standard', quantity: 3, days: 365 });

@@ -368,6 +368,41 @@ void test('CLI without a running portal: migrate and licence list work and leave
 // ---------------------------------------------------------------------------------------------------------
 // 5. Arguments. None of these may touch DATA_DIR.
 
+void test('demo starts the portal and the AWS emulator wired together: the buyer page posts to the portal, a subscription lands; SIGTERM stops both', { timeout: 90_000 }, async () => {
+  const dataDir = await freshDataDir();
+  const [port, emulatorPort] = [await freePort(), await freePort()];
+  const demo = startCli(['demo', '--port', String(port), '--emulator-port', String(emulatorPort)], portalEnv(dataDir, port));
+  await waitReady(demo, port);
+  await waitForOutput(demo, /AWS emulator: buyer page/);
+  assert.match(demo.stderr(), new RegExp(`http://localhost:${port}/portal/sign-in`));
+  assert.match(demo.stderr(), new RegExp(`http://127\\.0\\.0\\.1:${emulatorPort}/buyer`));
+
+  // A buyer subscribes on the emulator; the page's form posts the token to this portal's fulfillment URL.
+  const subscribed = await fetch(`http://127.0.0.1:${emulatorPort}/buyer/subscribe`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ awsAccountId: '3000-0000-0007', dimension: 'standard', quantity: '4', durationMonths: '12' }).toString(),
+  });
+  const page = await subscribed.text();
+  assert.equal(subscribed.status, 200, page.slice(0, 500));
+  const action = /<form[^>]*action="([^"]+)"/.exec(page)?.[1];
+  assert.equal(action, `http://localhost:${port}/marketplace/landing`);
+  const token = /name="x-amzn-marketplace-token" value="([^"]+)"/.exec(page)?.[1] ?? '';
+  const landed = await fetch(`http://127.0.0.1:${port}/marketplace/landing`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `http://127.0.0.1:${emulatorPort}`, 'sec-fetch-site': 'cross-site' },
+    body: new URLSearchParams({ 'x-amzn-marketplace-token': token }).toString(),
+    redirect: 'manual',
+  });
+  assert.equal(landed.status, 200, (await landed.text()).slice(0, 500));
+
+  demo.child.kill('SIGTERM');
+  const { code } = await within(demo.exited, 30_000, () => `demo did not exit after SIGTERM:\n${demo.stderr()}`);
+  assert.equal(code, 0, demo.stderr());
+  await assertPostgresStopped(dataDir);
+  await assert.rejects(fetch(`http://127.0.0.1:${emulatorPort}/buyer`), 'the emulator stopped too');
+});
+
 void test('bad arguments exit non-zero with a clear message on stderr', { timeout: 60_000 }, async () => {
   const dataDir = path.join(await freshDataDir(), 'never-created');
   const env = portalEnv(dataDir, await freePort());

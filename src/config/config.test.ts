@@ -175,3 +175,11 @@ void test('Marketplace notifications: the queue needs the product code; SNS chec
   assert.equal(production.length, 2, production.join('\n'));
   assert.match(production.join('\n'), /MARKETPLACE_SNS_HOST_PATTERN is for development and tests only[\s\S]*MARKETPLACE_SNS_CA_FILE is for development and tests only/);
 });
+
+test('MARKETPLACE_LANDINGS_PER_MINUTE defaults to 20 and must be a whole number from 1 to 10000', () => {
+  assert.equal(loadConfig({}).marketplaceLandingsPerMinute, 20);
+  assert.equal(loadConfig({ MARKETPLACE_LANDINGS_PER_MINUTE: '500' }).marketplaceLandingsPerMinute, 500);
+  for (const bad of ['0', '-1', '1.5', 'lots', '10001']) {
+    assert.ok(problemsOf({ MARKETPLACE_LANDINGS_PER_MINUTE: bad }).some((p) => p.startsWith('MARKETPLACE_LANDINGS_PER_MINUTE must be')), bad);
+  }
+});

@@ -16,6 +16,8 @@ export interface Config {
   awsRegion: string;
   awsEndpointUrl: string | undefined;
   marketplaceProductCode: string | undefined;
+  /** Fulfillment landings accepted per source address per minute (each costs a ResolveCustomer call). */
+  marketplaceLandingsPerMinute: number;
   marketplaceQueueUrl: string | undefined;
   /** Hosts allowed for SNS SigningCertURL and SubscribeURL; only the real SNS hosts in production. */
   snsCertHostPattern: RegExp;
@@ -100,6 +102,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const snsCaFile = value('MARKETPLACE_SNS_CA_FILE');
   if (snsCaFile !== undefined && production) problems.push('MARKETPLACE_SNS_CA_FILE is for development and tests only (unset it in production)');
 
+  const landingsText = value('MARKETPLACE_LANDINGS_PER_MINUTE') ?? '20';
+  const marketplaceLandingsPerMinute = /^\d{1,5}$/.test(landingsText) ? Number(landingsText) : NaN;
+  if (!(marketplaceLandingsPerMinute >= 1 && marketplaceLandingsPerMinute <= 10_000)) problems.push(`MARKETPLACE_LANDINGS_PER_MINUTE must be a whole number from 1 to 10000, got "${landingsText}"`);
+
   const logLevel = (value('LOG_LEVEL') ?? 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -122,6 +128,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     awsEndpointUrl,
     marketplaceProductCode: value('MARKETPLACE_PRODUCT_CODE'),
     marketplaceQueueUrl,
+    marketplaceLandingsPerMinute,
     snsCertHostPattern,
     snsCaFile: snsCaFile === undefined ? undefined : path.resolve(cwd, snsCaFile),
     trustProxy: trustProxyText === 'true',

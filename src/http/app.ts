@@ -4,6 +4,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -18,6 +19,7 @@ import type { Services } from '../services.js';
 import { signInRoutes } from '../sessions/sign-in.routes.js';
 import { installSessions } from '../sessions/session.plugin.js';
 import { installErrorPages } from './error-pages.js';
+import { AppError } from './errors.js';
 import { deriveKey } from './keys.js';
 import { installCsrfGuard } from './csrf-guard.js';
 import { originCheck } from './origin-check.js';
@@ -69,6 +71,13 @@ export async function buildApp(services: Services): Promise<App> {
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies },
     csrfOpts: { hmacKey: deriveKey(services.secretKey, 'csrf') },
     getToken: (req) => (req.body as { _csrf?: string } | undefined)?._csrf,
+  });
+  // Off by default; routes that cost a call to AWS per request opt in (the Marketplace landing). The count
+  // is kept per process: with N processes an address gets up to N times the limit, still bounded.
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, context) =>
+      new AppError('too_many_requests', `Too many attempts from your network. Please wait ${Math.ceil(context.ttl / 1000)} seconds, then go back to AWS Marketplace and press "Set up your account" again.`, 429),
   });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/assets/', maxAge: '1h', index: false });
 

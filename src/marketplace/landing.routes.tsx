@@ -7,6 +7,7 @@ import { LandingContinuePage, LandingInfoPage, LINK_PATH, MarketplaceProblemPage
 
 export const LANDING_PATH = '/marketplace/landing';
 
+
 /**
  * The fulfillment URL. AWS posts the buyer's browser here from an aws.amazon.com page: cross-site, so it
  * is exempt from the origin check and CSRF token (no portal cookie comes with it; the registration token
@@ -20,7 +21,8 @@ export function landingRoutes(services: Services): FastifyPluginAsyncTypebox {
     app.post(
       LANDING_PATH,
       {
-        config: { crossSite: true },
+        // Each landing costs a ResolveCustomer call: junk posts must not use up the seller's AWS quota.
+        config: { crossSite: true, rateLimit: { max: config.marketplaceLandingsPerMinute, timeWindow: 60_000 } },
         // The length is checked by the service, so an odd token gets the friendly page, not a schema error.
         schema: { body: Type.Object({ 'x-amzn-marketplace-token': Type.Optional(Type.String()) }) },
       },

@@ -32,7 +32,8 @@ before(async () => {
       done();
     },
   });
-  portal = await createTestPortal({ env: { AWS_ENDPOINT_URL: emulator.url, MARKETPLACE_PRODUCT_CODE: emulator.productCode, LOG_LEVEL: 'debug' }, logStream });
+  // The landing limit is tested on its own portal below; here many tests land from one address.
+  portal = await createTestPortal({ env: { AWS_ENDPOINT_URL: emulator.url, MARKETPLACE_PRODUCT_CODE: emulator.productCode, MARKETPLACE_LANDINGS_PER_MINUTE: '10000', LOG_LEVEL: 'debug' }, logStream });
 });
 after(async () => {
   await portal.close();
@@ -298,6 +299,22 @@ test('invalid, expired and missing registration tokens get a clear page and writ
   assert.match(missing.body, /no registration token came with the request/);
   for (const response of [invalid, expired, missing]) assert.equal(([] as string[]).concat(response.headers['set-cookie'] ?? []).filter((c) => c.startsWith(LINK_COOKIE)).length, 0);
   assert.deepEqual(await counts(), before);
+});
+
+test('landings are rate-limited per address (each costs a ResolveCustomer call): the next one gets a 429 page saying how long to wait', async () => {
+  const limited = await createTestPortal({ env: { AWS_ENDPOINT_URL: emulator.url, MARKETPLACE_PRODUCT_CODE: emulator.productCode, MARKETPLACE_LANDINGS_PER_MINUTE: '3' } });
+  try {
+    const junk = 'bm90LWEtcmVhbC10b2tlbg==';
+    for (let i = 0; i < 3; i++) assert.equal((await land(new FormAgent(limited.app, undefined, '10.9.9.9'), junk)).status, 400);
+    const refused = await land(new FormAgent(limited.app, undefined, '10.9.9.9'), junk);
+    assert.equal(refused.status, 429);
+    assert.match(refused.body, /Too many attempts from your network\. Please wait \d+ seconds/);
+    // Another address is not held up, and a real buyer from it lands.
+    const { token } = subscribe('100000000077');
+    assert.equal((await land(new FormAgent(limited.app, undefined, '10.9.9.10'), token)).status, 200);
+  } finally {
+    await limited.close();
+  }
 });
 
 test('a subscription to another product, or an unusable account ID from AWS, is refused and nothing is written', async () => {

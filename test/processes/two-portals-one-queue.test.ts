@@ -1,0 +1,145 @@
+/**
+ * Two portal processes (real `serve` processes from source) on one PostgreSQL, both polling the same
+ * Marketplace notification queue on the local AWS emulator: every notification is applied exactly once,
+ * duplicates included.
+ *
+ *   TEST_DATABASE_URL=… node --import tsx --test test/processes/two-portals-one-queue.test.ts
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from '../../src/db/schema.js';
+import { startEmulator, type Emulator } from '../../src/emulator/emulator.server.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SUBSCRIPTIONS = 6;
+
+let emulator: Emulator;
+let databaseUrl: string;
+let dropDatabase: () => Promise<void>;
+let db: Kysely<Database>;
+const portals: ChildProcess[] = [];
+const dirs: string[] = [];
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+async function startPortal(): Promise<{ child: ChildProcess; output: () => string }> {
+  const port = await freePort();
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wsp-two-portals-'));
+  dirs.push(dataDir);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...emulator.portalEnv,
+    DATABASE_URL: databaseUrl,
+    SECRET_KEY: 'two-portals-test-secret-key-0123456789abcdef',
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+  };
+  for (const name of ['PUBLIC_URL', 'HOST', 'SMTP_URL', 'NODE_TEST_CONTEXT']) Reflect.deleteProperty(env, name);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  portals.push(child);
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`a portal exited early:\n${output}`);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    if (ready) return { child, output: () => output };
+    if (Date.now() > deadline) throw new Error(`a portal was not ready in time:\n${output}`);
+    await sleep(200);
+  }
+}
+
+before(async () => {
+  const baseUrl = process.env.TEST_DATABASE_URL;
+  if (baseUrl === undefined) throw new Error('TEST_DATABASE_URL is not set: run the tests with `npm test`.');
+  const name = `wsp_two_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  databaseUrl = url.toString();
+  dropDatabase = async () => {
+    const client = new pg.Client({ connectionString: baseUrl });
+    await client.connect();
+    await client.query(`drop database if exists ${name} with (force)`);
+    await client.end();
+  };
+  emulator = await startEmulator({ httpsPort: false, notifications: 'none' });
+  db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 2 }) }) });
+});
+
+after(async () => {
+  for (const child of portals) if (child.exitCode === null) child.kill('SIGKILL');
+  await db.destroy();
+  await emulator.stop();
+  await dropDatabase();
+  for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
+});
+
+void test('two portal processes polling one queue apply every notification exactly once, duplicates included', { timeout: 120_000 }, async () => {
+  // The first portal migrates the database; the second starts once it is up.
+  const first = await startPortal();
+  const second = await startPortal();
+
+  const sqs = new SQSClient({ endpoint: emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const licenceArns: string[] = [];
+  try {
+    for (let i = 0; i < SUBSCRIPTIONS; i++) {
+      const { subscription } = emulator.state.marketplace.create({ awsAccountId: `40000000000${i}`, dimension: 'standard', quantity: 2 + i, expiresAt: new Date(Date.now() + 365 * 86_400_000), legacyListing: false });
+      licenceArns.push(subscription.licenseArn);
+      const sent = await emulator.state.notifier.send(subscription, 'subscribe-success');
+      // SQS delivers at least once: the same message again.
+      await sqs.send(new SendMessageCommand({ QueueUrl: emulator.queueUrl, MessageBody: sent.body }));
+    }
+  } finally {
+    sqs.destroy();
+  }
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const processed = await db.selectFrom('marketplace_notifications').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'processed').executeTakeFirstOrThrow();
+    if (Number(processed.n) === SUBSCRIPTIONS) break;
+    if (Date.now() > deadline) throw new Error(`only ${processed.n} of ${SUBSCRIPTIONS} notifications were processed:\n${first.output()}\n${second.output()}`);
+    await sleep(250);
+  }
+  // Let any duplicate still in flight settle before counting effects.
+  await sleep(1500);
+
+  const notifications = await db.selectFrom('marketplace_notifications').select(['message_id', 'status']).execute();
+  assert.equal(notifications.length, SUBSCRIPTIONS, 'one row per message id');
+  const subscriptions = await db.selectFrom('marketplace_subscriptions').select(['licence_arn', 'licence_id', 'status']).execute();
+  assert.deepEqual(subscriptions.map((s) => s.licence_arn).sort(), [...licenceArns].sort());
+  const licences = await db.selectFrom('licences').select(['id', 'status', 'source']).execute();
+  assert.equal(licences.length, SUBSCRIPTIONS, 'one licence per subscription');
+  const transitions = await db.selectFrom('licence_transitions').select(['licence_id']).execute();
+  assert.equal(transitions.length, SUBSCRIPTIONS, 'each licence issued once');
+  const queue = emulator.state.queues.attributesOf(emulator.state.queues.byUrl(emulator.queueUrl));
+  assert.equal(Number(queue.ApproximateNumberOfMessages) + Number(queue.ApproximateNumberOfMessagesNotVisible), 0, 'every copy deleted from the queue');
+
+  for (const portal of [first, second]) portal.child.kill('SIGTERM');
+  const exits = await Promise.all([first, second].map(async (p) => (p.child.exitCode ?? (await once(p.child, 'exit'))[0]) as number | null));
+  assert.deepEqual(exits, [0, 0], `${first.output()}\n${second.output()}`);
+});

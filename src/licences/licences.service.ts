@@ -42,7 +42,7 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
     await deps.audit.record({ event: 'licence.transition', actor: by.actor, awsAccountId, details: { licenceId, action, from, to, reason: by.reason, ...extra } }, trx);
   }
 
-  return {
+  const service = {
     listForAccount: (awsAccountId: string) => repo.listForAccount(awsAccountId),
     listAll: (limit: number) => repo.listAll(limit),
     hasNonRevokedLicence: (awsAccountId: string) => repo.hasNonRevokedLicence(awsAccountId),
@@ -105,10 +105,34 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
       });
     },
 
+    /**
+     * Moves licences whose end date has passed to "expired" through the lifecycle (recorded as the system's
+     * doing). Pages already show them as expired; this makes the stored status agree, for every reader.
+     * SKIP LOCKED: several portal processes can sweep at once, and a licence being changed is left for the next round.
+     */
+    async expireDue(limit = 200): Promise<number> {
+      const now = deps.clock.now();
+      return deps.db.transaction().execute(async (trx) => {
+        const due = await trx
+          .selectFrom('licences')
+          .select('id')
+          .where('status', 'in', ['active', 'suspended'])
+          .where('ends_at', '<=', now)
+          .orderBy('ends_at')
+          .limit(limit)
+          .forUpdate()
+          .skipLocked()
+          .execute();
+        for (const { id } of due) await service.transition(id, { action: 'expire' }, { actor: 'system', reason: 'The end date was reached.' }, trx);
+        return due.length;
+      });
+    },
+
     transitionsFor(licenceId: string) {
       return deps.db.selectFrom('licence_transitions').selectAll().where('licence_id', '=', licenceId).orderBy('id').execute();
     },
   };
+  return service;
 }
 
 export type LicenceService = ReturnType<typeof createLicenceService>;

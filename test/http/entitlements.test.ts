@@ -45,6 +45,28 @@ test('an expired licence shows as expired once its end date passes', async () =>
   assert.equal(rows(page.body)[0]?.[1], 'Expired');
 });
 
+test('the expiry sweep moves licences past their end date to expired through the lifecycle, once, and leaves the others', async () => {
+  const account = '888800000012';
+  const ending = await issueLicence(portal, account, { plan: 'ending', days: 1 });
+  const suspended = await issueLicence(portal, account, { plan: 'paused', days: 1 });
+  await portal.services.licences.transition(suspended.id, { action: 'suspend' }, { actor: 'test', reason: 'test' });
+  const later = await issueLicence(portal, account, { plan: 'later', days: 30 });
+  const open = await issueLicence(portal, account, { plan: 'open' });
+  const revoked = await issueLicence(portal, account, { plan: 'gone', days: 1 });
+  await portal.services.licences.transition(revoked.id, { action: 'revoke' }, { actor: 'test', reason: 'test' });
+
+  portal.clock.advance(2 * 86_400_000);
+  assert.ok((await portal.services.licences.expireDue()) >= 2);
+  const status = async (id: string) => (await portal.services.db.selectFrom('licences').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+  assert.deepEqual(await Promise.all([ending, suspended, later, open, revoked].map((l) => status(l.id))), ['expired', 'expired', 'active', 'active', 'revoked']);
+  const last = (await portal.services.licences.transitionsFor(ending.id)).at(-1);
+  assert.deepEqual([last?.action, last?.from_status, last?.to_status, last?.actor], ['expire', 'active', 'expired', 'system']);
+  // Nothing left to do: a second sweep changes nothing.
+  const before = (await portal.services.licences.transitionsFor(ending.id)).length;
+  await portal.services.licences.expireDue();
+  assert.equal((await portal.services.licences.transitionsFor(ending.id)).length, before);
+});
+
 test('the empty state says what to do next', async () => {
   const agent = await registeredAccount(portal, '888800000003');
   await portal.services.db.deleteFrom('licences').where('aws_account_id', '=', '888800000003').execute();

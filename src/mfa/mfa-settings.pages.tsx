@@ -90,6 +90,10 @@ export function EmailSetupPage({ ctx, email, info, error }: { ctx: ViewContext; 
   );
 }
 
+function recoveryCodesFile(codes: string[]): string {
+  return ['WebStream Licence Portal: MFA recovery codes', 'Each code signs in once. Keep them somewhere safe.', '', ...codes, ''].join('\n');
+}
+
 /** Shown once, right after they are made: only hashes are kept. */
 export function RecoveryCodesPage({ ctx, codes, justEnabled }: { ctx: ViewContext; codes: string[]; justEnabled: boolean }) {
   return (
@@ -107,6 +111,12 @@ export function RecoveryCodesPage({ ctx, codes, justEnabled }: { ctx: ViewContex
             </li>
           ))}
         </ol>
+        <div class="button-row">
+          {/* A data: URL, so the codes never have to be stored or served again. */}
+          <a class="button secondary" download="webstream-recovery-codes.txt" href={`data:text/plain;charset=utf-8,${encodeURIComponent(recoveryCodesFile(codes))}`}>
+            Download as a text file
+          </a>
+        </div>
         <a class="button block" href="/portal/settings">
           I have saved these codes
         </a>

@@ -4,6 +4,7 @@
  * the password and a code from the app.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { totpCodeAt } from '../../src/mfa/totp.js';
@@ -80,6 +81,12 @@ void test('set up an authenticator app from Settings, keep the recovery codes, t
     const codes = await page.locator('ol.recovery-codes li code').allTextContents();
     assert.equal(codes.length, 10);
     for (const code of codes) assert.match(code, /^[a-z2-9]{5}-[a-z2-9]{5}$/);
+
+    // The codes can be downloaded as a text file (a data: URL: nothing stored or served again).
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download as a text file' }).click()]);
+    assert.equal(download.suggestedFilename(), 'webstream-recovery-codes.txt');
+    const file = await fs.readFile(await download.path(), 'utf8');
+    for (const code of codes) assert.ok(file.includes(code), `the file has ${code}`);
 
     await clickAndWait(page, page.getByRole('link', { name: 'I have saved these codes' }));
     assert.equal(new URL(page.url()).pathname, '/portal/settings');

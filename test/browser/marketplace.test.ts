@@ -6,13 +6,13 @@
  * ResolveCustomer failures injected through the emulator's controls, and a spent handshake replayed.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { EMULATOR_DEFAULTS, startEmulator, type Emulator } from '../../src/emulator/emulator.server.js';
 import { linkCookieName } from '../../src/marketplace/link-cookie.js';
 import { andWaitForPage, browserSkip, clickAndWait, launchBrowser, openPage, signInThroughForm } from '../support/browser.js';
 import { createTestPortal, GOOD_PASSWORD, issueLicence, type TestPortal } from '../support/test-portal.js';
+import { freePort } from '../support/resources.js';
 
 const skip = browserSkip();
 let browser: Browser | undefined;
@@ -28,16 +28,6 @@ const SIGNED_IN_SUBSCRIBER = '432100000032';
 const REPLAY = '432100000051';
 const FIXTURE_ACCOUNTS = [EXISTING, MISMATCH_SUBSCRIBER, MISMATCH_OTHER, SIGNED_IN_OTHER];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 before(async () => {
   if (skip !== false) return;

@@ -8,9 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +19,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../../src/db/schema.js';
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.server.js';
+import { createScratchDatabase, freePort } from '../support/resources.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SUBSCRIPTIONS = 6;
@@ -32,14 +31,6 @@ let db: Kysely<Database>;
 const portals: ChildProcess[] = [];
 const dirs: string[] = [];
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  return typeof address === 'object' && address !== null ? address.port : 0;
-}
 
 async function startPortal(): Promise<{ child: ChildProcess; output: () => string }> {
   const port = await freePort();
@@ -71,22 +62,9 @@ async function startPortal(): Promise<{ child: ChildProcess; output: () => strin
 }
 
 before(async () => {
-  const baseUrl = process.env.TEST_DATABASE_URL;
-  if (baseUrl === undefined) throw new Error('TEST_DATABASE_URL is not set: run the tests with `npm test`.');
-  const name = `wsp_two_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  databaseUrl = url.toString();
-  dropDatabase = async () => {
-    const client = new pg.Client({ connectionString: baseUrl });
-    await client.connect();
-    await client.query(`drop database if exists ${name} with (force)`);
-    await client.end();
-  };
+  const database = await createScratchDatabase('wsp_two');
+  databaseUrl = database.url;
+  dropDatabase = database.drop;
   emulator = await startEmulator({ httpsPort: false, notifications: 'none' });
   db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 2 }) }) });
 });

@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import pg from 'pg';
 import { ManualClock } from '../../src/config/clock.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/config/logger.js';
 import { buildApp, type App } from '../../src/http/app.js';
 import { createServices, type Services } from '../../src/services.js';
+import { createScratchDatabase, freePort } from './resources.js';
 import { startInbox, type TestInbox } from './smtp.js';
 
 export interface TestPortal {
@@ -36,22 +35,9 @@ export async function createTestPortal(options: { listen?: boolean; env?: Record
   let databaseUrl: string | undefined;
   let dropDatabase: (() => Promise<void>) | undefined;
   if (mode === 'url') {
-    const baseUrl = process.env.TEST_DATABASE_URL;
-    if (baseUrl === undefined) throw new Error('TEST_DATABASE_URL is not set: run the tests with `npm test`.');
-    const name = `wsp_test_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: baseUrl });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(baseUrl);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
-      const client = new pg.Client({ connectionString: baseUrl });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    };
+    const database = await createScratchDatabase();
+    databaseUrl = database.url;
+    dropDatabase = database.drop;
   }
 
   const port = options.listen === true ? await freePort() : 3000;
@@ -94,17 +80,6 @@ export async function createTestPortal(options: { listen?: boolean; env?: Record
   };
 }
 
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 /** Issues an active licence the way the CLI does. */
 export async function issueLicence(portal: TestPortal, awsAccountId: string, overrides: { plan?: string; seats?: number; days?: number } = {}) {

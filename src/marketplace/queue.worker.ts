@@ -2,6 +2,9 @@ import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCom
 import type { Logger } from 'pino';
 import { isSettled, type NotificationResult, type NotificationService } from './notification.service.js';
 
+/** How soon a message another process is handling comes back to be settled as a duplicate. */
+const IN_PROGRESS_RETRY_SECONDS = 2;
+
 /**
  * The SQS poller for Marketplace notifications: long polls the queue, hands each message to the
  * notification service, and deletes it only once it is stored and done with (processed, ignored, a
@@ -57,6 +60,11 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
       ...(Number.isFinite(receiveCount) ? { receiveCount } : {}),
     });
     if (isSettled(result)) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
+    // Another process holds this message's row right now (a duplicate delivery): look again shortly, when it
+    // will be a settled duplicate, rather than after the whole visibility timeout.
+    else if (result.outcome === 'in-progress') {
+      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: IN_PROGRESS_RETRY_SECONDS })).catch(() => undefined);
+    }
     options.onHandled?.(result, message);
   }
 

@@ -48,11 +48,6 @@ export function createAccountSettingsRepo(db: Db) {
         .values({ token_hash: values.tokenHash, account_id: values.accountId, email: values.email, created_at: values.now, expires_at: values.expiresAt, used_at: null })
         .execute();
     },
-
-    /** The one-time password from staff is replaced: it must never work again. */
-    async clearOneTimePassword(trx: Db, accountId: string): Promise<void> {
-      await trx.updateTable('portal_accounts').set({ one_time_password_expires_at: null }).where('id', '=', accountId).execute();
-    },
   };
 }
 

@@ -62,7 +62,6 @@ export function createAccountSettingsService(deps: { db: Db; clock: Clock; hashe
     const now = deps.clock.now();
     await deps.db.transaction().execute(async (trx) => {
       await accounts.setPassword(trx, account.id, passwordHash, now);
-      await repo.clearOneTimePassword(trx, account.id);
       const otherSessionsEnded = await deps.sessions.invalidateOthers(account.id, session.token, trx);
       await deps.mailer.enqueue(passwordChangedInSettingsEmail(account.email, account.aws_account_id, forgotPasswordUrl), trx);
       await deps.audit.record({ event: 'account.password_changed', actor: actor(account), awsAccountId: account.aws_account_id, ip: client.ip, details: { forced, otherSessionsEnded } }, trx);

@@ -2,6 +2,7 @@ import { formatDate } from '../web/format.js';
 import { PostForm } from '../web/forms.js';
 import type { ViewContext } from '../web/view-context.js';
 import type { SessionListItem } from './account-settings.service.js';
+import { TableHead } from '../web/table-head.js';
 
 /** "22 Nov 2026, 14:05 UTC": sessions live hours, so the day alone says too little. */
 function formatDateTime(date: Date): string {
@@ -24,15 +25,7 @@ export function SessionsSection({ ctx, sessions }: { ctx: ViewContext; sessions:
       <div class="table-wrap">
         <table class="sessions">
           <caption class="visually-hidden">Active sessions of your account</caption>
-          <thead>
-            <tr>
-              {COLUMNS.map((column) => (
-                <th scope="col" key={column}>
-                  {column}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <TableHead columns={COLUMNS} />
           <tbody>
             {sessions.map((s) => (
               <tr key={s.id}>

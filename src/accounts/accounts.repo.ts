@@ -21,9 +21,20 @@ export function createAccountsRepo(db: Db) {
       return account;
     },
 
+    /**
+     * Every password change goes through here (settings, reset, forced change). A staff one-time password
+     * stops mattering, and a pending contact-email change is cancelled: whoever started it may have known
+     * the old password, and the owner's answer to that is exactly this change.
+     */
     async setPassword(trx: Db, accountId: string, passwordHash: string, now: Date): Promise<void> {
-      await trx.updateTable('portal_accounts').set({ password_hash: passwordHash, password_changed_at: now, must_change_password: false }).where('id', '=', accountId).execute();
+      const account = await trx
+        .updateTable('portal_accounts')
+        .set({ password_hash: passwordHash, password_changed_at: now, must_change_password: false, one_time_password_expires_at: null })
+        .where('id', '=', accountId)
+        .returning('email')
+        .executeTakeFirstOrThrow();
       await trx.insertInto('password_history').values({ account_id: accountId, password_hash: passwordHash, created_at: now }).execute();
+      await trx.updateTable('email_verification_tokens').set({ used_at: now }).where('account_id', '=', accountId).where('used_at', 'is', null).where('email', '<>', account.email).execute();
     },
 
     /** The hashes of the account's most recent passwords, newest first (the current one included). */

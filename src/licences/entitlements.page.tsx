@@ -4,6 +4,7 @@ import { formatDate } from '../web/format.js';
 import { Layout } from '../web/layout.js';
 import type { ViewContext } from '../web/view-context.js';
 import { displayStatus, type DisplayStatus, type LicenceStatus, type LicenceTerms } from './licence.lifecycle.js';
+import { TableHead } from '../web/table-head.js';
 
 const STATUS_LABEL: Record<DisplayStatus, string> = {
   pending: 'Pending',
@@ -48,15 +49,7 @@ export function LicenceList({ licences, now }: { licences: LicenceRow[]; now: Da
     <div class="table-wrap">
       <table class="licences">
         <caption class="visually-hidden">Licences</caption>
-        <thead>
-          <tr>
-            {COLUMNS.map((column) => (
-              <th scope="col" key={column}>
-                {column}
-              </th>
-            ))}
-          </tr>
-        </thead>
+        <TableHead columns={COLUMNS} />
         <tbody>
           {licences.map((licence) => {
             const status = displayStatus(licenceTerms(licence), now);

@@ -4,7 +4,7 @@ import { formatAccountId, normaliseAccountId } from '../accounts/account-id.js';
 import { AppError } from '../http/errors.js';
 import { viewContext } from '../http/page.js';
 import type { Services } from '../services.js';
-import { clearSessionCookie, deviceCookieName, setChallengeCookie, startBrowserSession } from '../sessions/session.plugin.js';
+import { CHANGE_PASSWORD_PATH, clearSessionCookie, deviceCookieName, setChallengeCookie, startBrowserSession } from '../sessions/session.plugin.js';
 import type { OpenHandshake } from './link.service.js';
 import { clearLinkCookie, readLinkCookie } from './link-cookie.js';
 import { MarketplaceError } from './marketplace.errors.js';
@@ -52,6 +52,8 @@ export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
       const handshake = await openHandshake(req, reply);
       if (handshake === undefined) return reply;
       const session = req.portalSession;
+      // A one-time-password session may do nothing but choose a new password (as requireAccount enforces elsewhere).
+      if (session?.mustChangePassword === true) return reply.redirect(CHANGE_PASSWORD_PATH, 303);
       if (session !== undefined) {
         const view: LinkView = session.awsAccountId === handshake.subscription.aws_account_id ? { kind: 'confirm' } : { kind: 'mismatch', signedInAs: session.awsAccountId };
         return page(req, reply, handshake, view);
@@ -66,6 +68,7 @@ export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
       if (handshake === undefined) return reply;
       const session = req.portalSession;
       if (session === undefined) return reply.redirect(LINK_PATH, 303);
+      if (session.mustChangePassword) return reply.redirect(CHANGE_PASSWORD_PATH, 303);
       try {
         const { subscriptionId } = await link.linkAccount(handshake, { id: session.accountId, awsAccountId: session.awsAccountId }, client(req));
         return await toProvisioning(reply, subscriptionId);
@@ -97,6 +100,8 @@ export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
           return await reply.redirect('/portal/sign-in/verify', 303);
         }
         await startBrowserSession(req, reply, services, outcome);
+        // Linking waits until a one-time password is replaced; the link cookie keeps the way back here.
+        if (outcome.mustChangePassword) return await reply.redirect(CHANGE_PASSWORD_PATH, 303);
         const { subscriptionId } = await link.linkAccount(handshake, { id: outcome.accountId, awsAccountId: outcome.awsAccountId }, client(req));
         return await toProvisioning(reply, subscriptionId);
       } catch (error) {

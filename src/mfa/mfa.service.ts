@@ -50,9 +50,8 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
     return account;
   }
 
-  /** The key being set up, for the QR code and manual entry; undefined if none or expired. */
-  async function pendingTotp(accountId: string): Promise<{ secret: string; uri: string } | undefined> {
-    const account = await loadAccount(accountId);
+  /** The key being set up on a loaded account, for the QR code and manual entry; undefined if none or expired. */
+  function pendingTotpOf(account: MfaAccount): { secret: string; uri: string } | undefined {
     if (account.method !== null || account.pendingTotpSealed === null || account.pendingTotpCreatedAt === null) return undefined;
     if (deps.clock.now().getTime() - account.pendingTotpCreatedAt.getTime() > PENDING_TOTP_MINUTES * 60_000) return undefined;
     const secret = openSecret(totpKey, account.pendingTotpSealed, account.id);
@@ -60,21 +59,20 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
   }
 
   /** Wrong codes count like wrong passwords: per account and per address, counted before the check. */
-  async function throttled<T>(accountId: string, client: ClientInfo, check: () => Promise<CodeResult<T>>): Promise<CodeResult<T>> {
+  async function throttled<T>(accountId: string, client: ClientInfo, check: (account: MfaAccount) => Promise<CodeResult<T>>): Promise<CodeResult<T>> {
+    const account = await loadAccount(accountId);
     const accountKey = `mfa:${accountId}`;
     const addressKey = { key: `address:${client.ip}`, policy: ADDRESS_POLICY };
     const now = deps.clock.now();
     const attempt = await beginAttempt(deps.db, [{ key: accountKey, policy: ACCOUNT_POLICY }, addressKey], now);
     // The AWS account ID goes in the audit entries too, as for sign_in.failed: the audit log is searched by it.
-    const auditFailure = async (details: Record<string, unknown>) => {
-      const awsAccountId = (await repo.account(accountId))?.awsAccountId ?? null;
-      await deps.audit.record({ event: 'mfa.challenge_failed', actor: 'anonymous', awsAccountId, ip: client.ip, details: { accountId, ...details } });
-    };
+    const auditFailure = (details: Record<string, unknown>) =>
+      deps.audit.record({ event: 'mfa.challenge_failed', actor: 'anonymous', awsAccountId: account.awsAccountId, ip: client.ip, details: { accountId, ...details } });
     if (!attempt.allowed) {
       await auditFailure({ lockedUntil: attempt.retryAt.toISOString() });
       return { ok: false, message: lockoutMessage(attempt.retryAt, now), locked: true };
     }
-    const result = await check();
+    const result = await check(account);
     if (result.ok) await settleSuccessfulAttempt(deps.db, accountKey, addressKey);
     else await auditFailure({});
     return result;
@@ -136,7 +134,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
 
     /** A code for a sign-in step, a step-up or turning email codes on; throttled like passwords. */
     verifyCode(accountId: string, code: string, options: CodeOptions, client: ClientInfo): Promise<CodeResult<{ via: 'totp' | 'email' | 'recovery' }>> {
-      return throttled(accountId, client, async () => checkCode(await loadAccount(accountId), code, options, client));
+      return throttled(accountId, client, (account) => checkCode(account, code, options, client));
     },
 
     /** Starts (or restarts) authenticator app set-up with a new key, kept encrypted until confirmed. */
@@ -144,14 +142,14 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
       await repo.setPendingTotp(accountId, sealSecret(totpKey, newTotpSecret(), accountId), deps.clock.now());
     },
 
-    pendingTotp,
+    /** The key being set up, for the QR code and manual entry; undefined if none or expired. */
+    pendingTotp: async (accountId: string) => pendingTotpOf(await loadAccount(accountId)),
 
     /** Turns the app on once a current code proves it is set up; returns the recovery codes to show once. */
     confirmTotp(accountId: string, code: string, keepToken: string, client: ClientInfo): Promise<CodeResult<{ recoveryCodes: string[] }>> {
-      return throttled(accountId, client, async () => {
-        const account = await loadAccount(accountId);
+      return throttled(accountId, client, async (account) => {
         if (account.method !== null) return { ok: false, message: 'MFA is already on for this account.' };
-        const pending = await pendingTotp(accountId);
+        const pending = pendingTotpOf(account);
         if (pending === undefined || account.pendingTotpSealed === null) return { ok: false, message: 'This set-up has expired. Start again to get a new key.' };
         const step = matchTotpStep(pending.secret, code, deps.clock.now());
         if (step === undefined) return { ok: false, message: 'That code is not correct. Enter the current 6-digit code your app shows for WebStream.' };
@@ -167,8 +165,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
 
     /** Turns emailed codes on once the user typed the code sent to the contact address. */
     confirmEmail(accountId: string, code: string, keepToken: string, client: ClientInfo): Promise<CodeResult<{ recoveryCodes: string[] }>> {
-      return throttled(accountId, client, async () => {
-        const account = await loadAccount(accountId);
+      return throttled(accountId, client, async (account) => {
         if (account.method !== null) return { ok: false, message: 'MFA is already on for this account.' };
         const check = await checkCode(account, code, { emailPurpose: 'enable_mfa', acceptTotp: false, acceptRecovery: false }, client);
         if (!check.ok) return check;
@@ -183,8 +180,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
 
     /** Turns MFA off; needs a current code (app, emailed step-up code, or a recovery code). */
     disable(accountId: string, code: string, keepToken: string, client: ClientInfo): Promise<CodeResult> {
-      return throttled(accountId, client, async () => {
-        const account = await loadAccount(accountId);
+      return throttled(accountId, client, async (account) => {
         const method = account.method;
         if (method === null) return { ok: true };
         const check = await checkCode(account, code, { emailPurpose: 'step_up', acceptTotp: true, acceptRecovery: true }, client);
@@ -199,8 +195,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
 
     /** A new set of recovery codes (the old set stops working); needs a current code. */
     regenerateRecoveryCodes(accountId: string, code: string, client: ClientInfo): Promise<CodeResult<{ recoveryCodes: string[] }>> {
-      return throttled(accountId, client, async () => {
-        const account = await loadAccount(accountId);
+      return throttled(accountId, client, async (account) => {
         if (account.method === null) return { ok: false, message: 'Turn on MFA first: recovery codes belong to it.' };
         const check = await checkCode(account, code, { emailPurpose: 'step_up', acceptTotp: true, acceptRecovery: true }, client);
         if (!check.ok) return check;

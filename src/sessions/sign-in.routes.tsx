@@ -68,7 +68,7 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
         await startBrowserSession(req, reply, services, result);
         return reply.redirect(result.returnPath ?? '/portal/entitlements', 303);
       }
-      const pending = result.startOver ? undefined : await services.signIn.pendingSignIn(token);
+      const { pending } = result;
       if (pending === undefined) return startOver(req, reply);
       return reply.page(<VerifyPage ctx={viewContext(req, reply)} pending={pending} error={result.message} />, result.locked === true ? 429 : 401);
     });
@@ -76,8 +76,8 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
     app.post('/portal/sign-in/verify/resend', { schema: { body: Type.Object({ _csrf: Type.String() }) } }, async (req, reply) => {
       const token = challengeToken(req);
       const pending = token === undefined ? undefined : await services.signIn.pendingSignIn(token);
-      if (token === undefined || pending === undefined) return startOver(req, reply);
-      const sent = await services.signIn.resendCode(token);
+      if (pending === undefined) return startOver(req, reply);
+      const sent = await services.signIn.resendCode(pending);
       return reply.page(<VerifyPage ctx={viewContext(req, reply)} pending={pending} info={codeSentMessage(sent)} />, sent?.sent === false ? 429 : 200);
     });
 

@@ -52,10 +52,11 @@ export interface NewSession {
 
 /** A right password either signs in at once or opens the second step (MFA, or a new browser's email check). */
 export type SignInOutcome =
-  | ({ kind: 'session' } & NewSession)
+  | ({ kind: 'session'; mustChangePassword: boolean } & NewSession)
   | { kind: 'challenge'; token: string; expiresAt: Date; reason: ChallengeReason; awsAccountId: string; codeSent: SendResult | undefined };
 
-export type SecondStepResult = ({ ok: true; returnPath: string | null } & NewSession) | { ok: false; message: string; startOver: boolean; locked?: boolean };
+/** A failure names the pending sign-in (to show the page again), or none when it has lapsed and must start over. */
+export type SecondStepResult = ({ ok: true; returnPath: string | null } & NewSession) | { ok: false; message: string; pending: PendingSignIn | undefined; locked?: boolean };
 
 export const CHALLENGE_LAPSED = 'This sign-in has timed out. Please sign in again.';
 
@@ -117,7 +118,7 @@ export function createSignInService(deps: {
 
       const session = await deps.sessions.create(account.id, client);
       await deps.audit.record({ event: 'sign_in.succeeded', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip });
-      return { kind: 'session', token: session.token, expiresAt: session.expiresAt, accountId: account.id, awsAccountId };
+      return { kind: 'session', token: session.token, expiresAt: session.expiresAt, accountId: account.id, awsAccountId, mustChangePassword: account.must_change_password };
     },
 
     deleteExpiredChallenges: () => challenges.deleteExpired(deps.clock.now()),
@@ -128,21 +129,19 @@ export function createSignInService(deps: {
     },
 
     /** Sends another emailed code for the pending sign-in (at most once a minute). */
-    async resendCode(challengeToken: string): Promise<SendResult | undefined> {
-      const pending = await challenges.find(challengeToken, deps.clock.now());
-      if (pending === undefined || !needsEmailedCode(pending)) return undefined;
-      return deps.mfa.sendEmailCode(pending.accountId, 'sign_in');
+    async resendCode(pending: PendingSignIn): Promise<SendResult | undefined> {
+      return needsEmailedCode(pending) ? deps.mfa.sendEmailCode(pending.accountId, 'sign_in') : undefined;
     },
 
     /** Checks the second step's code (throttled like passwords); success spends the challenge and opens a session. */
     async completeSecondStep(challengeToken: string, code: string, client: ClientInfo): Promise<SecondStepResult> {
       const pending = await challenges.find(challengeToken, deps.clock.now());
-      if (pending === undefined) return { ok: false, message: CHALLENGE_LAPSED, startOver: true };
+      if (pending === undefined) return { ok: false, message: CHALLENGE_LAPSED, pending: undefined };
       const options = pending.reason === 'mfa' ? { emailPurpose: 'sign_in' as const, acceptTotp: true, acceptRecovery: true } : { emailPurpose: 'sign_in' as const, acceptTotp: false, acceptRecovery: false };
       const check = await deps.mfa.verifyCode(pending.accountId, code, options, client);
-      if (!check.ok) return { ok: false, message: check.message, startOver: false, locked: check.locked === true };
+      if (!check.ok) return { ok: false, message: check.message, pending, locked: check.locked === true };
       // Spent exactly once: of two tabs posting good codes, one gets the session.
-      if (!(await challenges.consume(challengeToken))) return { ok: false, message: CHALLENGE_LAPSED, startOver: true };
+      if (!(await challenges.consume(challengeToken))) return { ok: false, message: CHALLENGE_LAPSED, pending: undefined };
       const { awsAccountId } = pending;
       const session = await deps.sessions.create(pending.accountId, client);
       if (pending.reason === 'new_device') await deps.audit.record({ event: 'new_device.verified', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip });

@@ -229,6 +229,19 @@ test('contact email change: the old address is told, the new one gets a link, th
   assert.ok(events.includes('account.email_change_requested') && events.includes('account.email_changed'), events.join(', '));
 });
 
+test('a pending email change dies when the password changes (the owner\'s answer to "if you did not do this")', async () => {
+  const agent = await registeredAccount(portal, '777700000026', 'owner@example.com');
+  await agent.get('/portal/settings');
+  assert.equal((await agent.post('/portal/settings/email', { newEmail: 'intruder@example.com', emailPassword: GOOD_PASSWORD })).status, 303);
+  const link = new URL(linkIn(await takeMail('intruder@example.com', /Confirm your new contact email/), `${portal.config.publicUrl.origin}/portal/verify-email?token=`));
+  assert.equal((await changePassword(agent, GOOD_PASSWORD, NEW_PASSWORD)).status, 303);
+  await agent.get('/portal/settings');
+  assert.equal((await agent.post('/portal/verify-email', { token: link.searchParams.get('token') ?? '' })).status, 400, 'the pending link is dead');
+  const row = await portal.services.db.selectFrom('portal_accounts').select('email').where('aws_account_id', '=', '777700000026').executeTakeFirstOrThrow();
+  assert.equal(row.email, 'owner@example.com');
+  assert.doesNotMatch((await agent.get('/portal/settings')).body, /Pending:/);
+});
+
 test('a newer email change replaces the pending one, and asking again within a minute sends nothing', async () => {
   const agent = await registeredAccount(portal, '777700000006', 'first@example.com');
   await agent.get('/portal/settings');

@@ -10,7 +10,7 @@ import { ManualClock } from '../../src/config/clock.js';
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.server.js';
 import { registeredAccount } from '../support/accounts.js';
 import { errorsOn, FormAgent, type AgentResponse } from '../support/form-agent.js';
-import { createTestPortal, GOOD_PASSWORD, type TestPortal } from '../support/test-portal.js';
+import { createTestPortal, GOOD_PASSWORD, issueLicence, type TestPortal } from '../support/test-portal.js';
 
 const DAY = 86_400_000;
 const LINK = '/portal/marketplace/link';
@@ -210,6 +210,25 @@ test('an existing portal account signs in on the link page and gets the licence 
   const page = await agent.get('/portal/entitlements');
   assert.match(licenceRow(page.body, 'enterprise'), /\|AWS Marketplace\|/);
   assert.match(licenceRow(page.body, 'standard'), /\|Direct\|/);
+});
+
+test('an account still on its one-time password must choose a new one before anything is linked', async () => {
+  const account = '100000000044';
+  await issueLicence(portal, account);
+  await portal.services.accountProvisioning.createWithOneTimePassword({ awsAccountId: account, email: 'otp-buyer@example.com' }, { actor: 'test' });
+  // The emailed one-time password is never shown; set a known one, keeping the must-change state.
+  const row = await portal.services.accounts.findByAwsAccountId(account);
+  await portal.services.db.updateTable('portal_accounts').set({ password_hash: await portal.services.hasher.hash(GOOD_PASSWORD) }).where('id', '=', row?.id ?? '').execute();
+  const { subscription, token } = subscribe(account);
+  const agent = new FormAgent(portal.app);
+  await land(agent, token);
+  await agent.get(LINK);
+  const signedIn = await agent.post('/portal/marketplace/sign-in', { accountId: account, password: GOOD_PASSWORD });
+  assert.equal(signedIn.location, '/portal/change-password');
+  assert.equal((await subscriptionRow(subscription.licenseArn)).linked_at, null, 'nothing linked yet');
+  assert.equal((await agent.get(LINK)).location, '/portal/change-password');
+  assert.equal((await agent.post(LINK, {})).location, '/portal/change-password');
+  assert.equal((await subscriptionRow(subscription.licenseArn)).linked_at, null);
 });
 
 test('typing another AWS account ID on the link sign-in is refused before any password check', async () => {

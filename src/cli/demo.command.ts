@@ -20,11 +20,9 @@ export function demoCommand(): Command {
       const portalUrl = process.env.PUBLIC_URL ?? `http://localhost:${options.port}`;
       const { startEmulator } = await import('../emulator/emulator.server.js');
       const emulator = await startEmulator({ port: options.emulatorPort, portalUrl, httpsPort: false, log: (line) => process.stderr.write(`[emulator] ${line}\n`) });
-      // The AWS SDK clients read these from the environment, as they would read real AWS settings.
-      const env: Record<string, string> = { PORT: String(options.port), PUBLIC_URL: portalUrl, ...emulator.portalEnv };
-      Object.assign(process.env, env);
+      // Through the environment, as in production: the config and the AWS SDK clients both read it there.
+      Object.assign(process.env, { PORT: String(options.port), PUBLIC_URL: portalUrl, ...emulator.portalEnv });
       await serve({
-        env,
         afterStop: () => emulator.stop(),
         banner: (url) => [
           '',

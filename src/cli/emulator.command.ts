@@ -54,7 +54,7 @@ export function emulatorCommand(): Command {
       const log = (line: string) => process.stderr.write(`[emulator] ${line}\n`);
       const emulator = await startEmulator({
         port: options.port,
-        httpsPort: options.httpsPort ?? (options.port === 0 ? 0 : options.port + 1),
+        httpsPort: options.httpsPort ?? (options.port === 0 || options.port === 65_535 ? 0 : options.port + 1),
         host: options.host,
         portalUrl: options.portalUrl,
         notifications: options.notifications,

@@ -2,8 +2,6 @@ import { loadConfig } from '../config/config.js';
 import type { startServer } from '../server.js';
 
 export interface ServeOptions {
-  /** Variables on top of process.env (the demo points the portal at its emulator). */
-  env?: Record<string, string>;
   /** What to print once the portal is up, instead of the default how-to-start lines. */
   banner?: (portalUrl: string) => string[];
   /** Runs after the portal stopped (the demo stops its emulator). */
@@ -12,7 +10,7 @@ export interface ServeOptions {
 
 /** Starts the portal in this process and keeps it running until SIGINT or SIGTERM. */
 export async function serve(options: ServeOptions = {}): Promise<void> {
-  const config = loadConfig({ ...process.env, ...options.env });
+  const config = loadConfig();
   // Signals are handled from the start: a stop asked for while the database starts (initdb can take seconds)
   // is carried out once the portal is up, instead of killing the process and leaving the embedded server behind.
   const state: { server?: Awaited<ReturnType<typeof startServer>>; stopRequested?: string } = {};

@@ -5,6 +5,7 @@
  */
 import type { FieldErrors, RegistrationToken, Subscription } from './marketplace.state.js';
 import { Checkbox, Field, Layout, Select } from './emulator.layout.js';
+import { formatAccountId } from '../accounts/account-id.js';
 
 export interface SubscribeFormValues {
   awsAccountId?: string;
@@ -106,7 +107,7 @@ export function SetUpAccountPage(props: { subscription: Subscription; token: Reg
           <tbody>
             <tr>
               <th scope="row">AWS account</th>
-              <td>{formatAccount(subscription.awsAccountId)}</td>
+              <td>{formatAccountId(subscription.awsAccountId)}</td>
             </tr>
             <tr>
               <th scope="row">Plan</th>

@@ -3,8 +3,9 @@ import type { PendingFault } from './faults.js';
 import type { FieldErrors, Subscription } from './marketplace.state.js';
 import { NOTIFICATION_ACTIONS } from './notifications.js';
 import type { Delivery, HttpSubscription } from './notifier.js';
-import { formatAccount, SubscriptionFields, type SubscribeFormValues } from './buyer.pages.js';
+import { SubscriptionFields, type SubscribeFormValues } from './buyer.pages.js';
 import { Field, Layout, Select } from './emulator.layout.js';
+import { formatAccountId } from '../accounts/account-id.js';
 
 export interface ControlView {
   url: string;
@@ -31,12 +32,12 @@ const actionPath = (subscription: Subscription, suffix = '') => `/_emulator/subs
 
 function SubscriptionRow(props: { subscription: Subscription }) {
   const s = props.subscription;
-  const who = `${formatAccount(s.awsAccountId)} (${shortId(s.licenseArn)})`;
+  const who = `${formatAccountId(s.awsAccountId)} (${shortId(s.licenseArn)})`;
   const id = shortId(s.licenseArn);
   return (
     <tr>
       <td>
-        {formatAccount(s.awsAccountId)}
+        {formatAccountId(s.awsAccountId)}
         <div class="mono">{s.licenseArn}</div>
         <div class="hint">
           customer {s.customerIdentifier}

@@ -163,10 +163,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     // The same routes over TLS, with the signing certificate as the server certificate.
     const server = https.createServer({ key: key.privateKeyPem, cert: key.certificatePem }, (request, response) => app.routing(request, response));
     httpsServer = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(httpsPort, host, () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(httpsPort, host, () => resolve());
+      });
+    } catch (error) {
+      // The http listener is already open: close it, or the process would stay up after the failure.
+      await app.close();
+      throw error;
+    }
     urls.httpsUrl = `https://${formatHost(host)}:${(server.address() as AddressInfo).port}`;
   }
   const signer = createSnsSigner({ key, signingCertUrl: `${urls.httpsUrl ?? urls.url}/sns/cert.pem`, signatureVersion: options.signatureVersion ?? '2' });

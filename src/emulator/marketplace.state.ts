@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Clock } from '../config/clock.js';
+import { normaliseAccountId } from '../accounts/account-id.js';
 
 export type SubscriptionStatus = 'active' | 'unsubscribe-pending' | 'unsubscribed' | 'failed';
 
@@ -53,12 +54,6 @@ const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const randomFrom = (alphabet: string, length: number) => Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
 
-/** Accepts 123456789012, 1234-5678-9012 and 1234 5678 9012. */
-export function normaliseAwsAccountId(input: string): string | undefined {
-  const stripped = input.replace(/[\s-]/g, '');
-  return /^\d{12}$/.test(stripped) ? stripped : undefined;
-}
-
 const DIMENSION = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const PRODUCT_CODE = /^[-a-zA-Z0-9/=:_.@]{1,255}$/;
 
@@ -66,7 +61,8 @@ const PRODUCT_CODE = /^[-a-zA-Z0-9/=:_.@]{1,255}$/;
 export function validateNewSubscription(raw: Record<string, unknown>, now: Date): Validated<NewSubscription> {
   const errors: FieldErrors = {};
   const text = (v: unknown) => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '');
-  const accountId = normaliseAwsAccountId(text(raw.awsAccountId));
+  const normalised = normaliseAccountId(text(raw.awsAccountId));
+  const accountId = normalised.ok ? normalised.accountId : undefined;
   if (accountId === undefined) errors.awsAccountId = 'Enter a 12-digit AWS account ID, for example 1234-5678-9012.';
   const dimension = text(raw.dimension);
   if (!DIMENSION.test(dimension)) errors.dimension = 'Choose a plan (dimension): letters, digits, dots, dashes or underscores.';

@@ -36,14 +36,18 @@ export function meteringHandlers(deps: { marketplace: Marketplace; clock: Clock;
   }
 
   /** Which subscription a usage record is for: by CustomerIdentifier (legacy) or CustomerAWSAccountId (+ LicenseArn). */
+  /** Checked for every record before any is recorded: a bad record rejects the whole batch. */
+  function checkCustomer(record: Record<string, unknown>): void {
+    const customerIdentifier = optionalString(record, 'CustomerIdentifier');
+    const accountId = optionalString(record, 'CustomerAWSAccountId');
+    if (customerIdentifier !== undefined && accountId !== undefined) throw validationError('CustomerIdentifier and CustomerAWSAccountId are mutually exclusive in a UsageRecord.');
+    if (customerIdentifier === undefined && accountId === undefined) throw validationError('A UsageRecord needs CustomerIdentifier or CustomerAWSAccountId.');
+  }
+
   function customerOf(productCode: string, record: Input): Subscription | undefined {
     const customerIdentifier = optionalString(record, 'CustomerIdentifier');
     const accountId = optionalString(record, 'CustomerAWSAccountId');
     const licenseArn = optionalString(record, 'LicenseArn');
-    if (customerIdentifier !== undefined && accountId !== undefined) {
-      throw validationError('CustomerIdentifier and CustomerAWSAccountId are mutually exclusive in a UsageRecord.');
-    }
-    if (customerIdentifier === undefined && accountId === undefined) throw validationError('A UsageRecord needs CustomerIdentifier or CustomerAWSAccountId.');
     return marketplace
       .list()
       .find(
@@ -70,6 +74,7 @@ export function meteringHandlers(deps: { marketplace: Marketplace; clock: Clock;
         const allocated = raw.UsageAllocations.reduce((sum: number, a: unknown) => sum + (isRecord(a) && typeof a.AllocatedUsageQuantity === 'number' ? a.AllocatedUsageQuantity : 0), 0);
         if (allocated !== quantity) throw new AwsError('InvalidUsageAllocationsException', 'The sum of AllocatedUsageQuantity must equal Quantity.');
       }
+      checkCustomer(raw);
       return { raw, timestamp, dimension, quantity };
     });
     // Any record outside the window rejects the whole batch (newest model: up to 24 h in the past, not in the future).

@@ -1,9 +1,10 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { generateToken } from '../http/tokens.js';
 
 /**
  * The landing-to-link handshake as a pure value: `<subscription id>.<expiry, epoch s>.<nonce>.<HMAC>`.
  * The HMAC (key derived from SECRET_KEY) makes a tampered value fail before any database lookup; the
- * database row (keyed by the nonce's hash) makes it single use. It never holds the Marketplace token.
+ * database row (keyed by the nonce's hash, `hashToken` like every bearer secret) makes it single use. It never holds the Marketplace token.
  */
 export const HANDSHAKE_LIFETIME_MS = 15 * 60 * 1000;
 
@@ -23,7 +24,7 @@ function mac(key: Buffer, subscriptionId: string, expiresAtSeconds: number, nonc
   return createHmac('sha256', key).update(`marketplace-link.v1|${subscriptionId}|${expiresAtSeconds}|${nonce}`).digest();
 }
 
-export function signHandshake(key: Buffer, subscriptionId: string, now: Date, nonce = randomBytes(32).toString('base64url')): { value: string; claims: HandshakeClaims } {
+export function signHandshake(key: Buffer, subscriptionId: string, now: Date, nonce = generateToken()): { value: string; claims: HandshakeClaims } {
   const expiresAtSeconds = Math.floor((now.getTime() + HANDSHAKE_LIFETIME_MS) / 1000);
   const value = `${subscriptionId}.${expiresAtSeconds}.${nonce}.${mac(key, subscriptionId, expiresAtSeconds, nonce).toString('base64url')}`;
   return { value, claims: { subscriptionId, expiresAt: new Date(expiresAtSeconds * 1000), nonce } };
@@ -41,9 +42,4 @@ export function verifyHandshake(key: Buffer, value: string, now: Date): Handshak
   const expiresAt = new Date(Number(expiry) * 1000);
   if (expiresAt <= now) return { ok: false, reason: 'expired' };
   return { ok: true, claims: { subscriptionId, expiresAt, nonce } };
-}
-
-/** The database keeps only this hash of the nonce. */
-export function hashNonce(nonce: string): string {
-  return createHash('sha256').update(nonce).digest('hex');
 }

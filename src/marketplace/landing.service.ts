@@ -5,7 +5,8 @@ import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../config/clock.js';
 import type { Db } from '../db/database.js';
 import type { MarketplaceClients } from './aws-clients.js';
-import { hashNonce, signHandshake } from './handshake.js';
+import { hashToken } from '../http/tokens.js';
+import { signHandshake } from './handshake.js';
 import { awsProblem, landingErrors } from './marketplace.errors.js';
 import { createMarketplaceRepo, type ResolvedCustomer } from './marketplace.repo.js';
 
@@ -74,7 +75,7 @@ export function createLandingService(deps: { db: Db; clock: Clock; audit: AuditL
         }
         const { row, inserted } = recorded;
         const { value, claims } = signHandshake(deps.handshakeKey, row.id, now);
-        await repo.insertHandshake(trx, { nonceHash: hashNonce(claims.nonce), subscriptionId: row.id, now, expiresAt: claims.expiresAt });
+        await repo.insertHandshake(trx, { nonceHash: hashToken(claims.nonce), subscriptionId: row.id, now, expiresAt: claims.expiresAt });
         await deps.audit.record(
           { event: 'marketplace.landed', actor: 'marketplace', awsAccountId: row.aws_account_id, ip: client.ip, details: { subscriptionId: row.id, licenceArn: row.licence_arn, productCode: row.product_code, newSubscription: inserted } },
           trx,

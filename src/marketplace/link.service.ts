@@ -5,7 +5,8 @@ import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../config/clock.js';
 import type { Db } from '../db/database.js';
 import type { MarketplaceSubscriptionRow } from '../db/schema.js';
-import { hashNonce, verifyHandshake } from './handshake.js';
+import { hashToken } from '../http/tokens.js';
+import { verifyHandshake } from './handshake.js';
 import { linkErrors, type MarketplaceError } from './marketplace.errors.js';
 import { createMarketplaceRepo } from './marketplace.repo.js';
 
@@ -47,7 +48,7 @@ export function createLinkService(deps: { db: Db; clock: Clock; audit: AuditLog;
       const now = deps.clock.now();
       const verified = verifyHandshake(deps.handshakeKey, value, now);
       if (!verified.ok) return { ok: false, error: verified.reason === 'expired' ? linkErrors.expired() : linkErrors.invalid() };
-      const nonceHash = hashNonce(verified.claims.nonce);
+      const nonceHash = hashToken(verified.claims.nonce);
       const row = await repo.findHandshake(nonceHash);
       // A signed value whose row is gone or names another subscription is treated as forged.
       if (row === undefined || row.subscriptionId !== verified.claims.subscriptionId) return { ok: false, error: linkErrors.invalid() };

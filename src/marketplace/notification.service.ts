@@ -152,8 +152,6 @@ export function createNotificationService(deps: {
       if (result.outcome === 'processed' || result.outcome === 'ignored') log.info({ messageId: n.messageId, kind: n.kind, source: delivery.source, outcome: result.outcome, detail: result.detail }, 'Marketplace notification handled');
       return result;
     },
-
-    find: (messageId: string) => repo.find(messageId),
   };
 }
 

@@ -2,18 +2,12 @@ import type { PasswordHasher } from '../accounts/password.hasher.js';
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../config/clock.js';
 import type { Db } from '../db/database.js';
-import { ACCOUNT_POLICY, ADDRESS_POLICY } from '../sessions/throttle.policy.js';
-import { beginAttempt, settleSuccessfulAttempt } from '../sessions/throttle.repo.js';
+import { lockoutMessage } from '../sessions/sign-in.service.js';
+import { throttledCheck } from '../sessions/throttle.repo.js';
 
 export type CurrentPasswordResult = { ok: true } | { ok: false; message: string; locked: boolean };
 
 export const WRONG_CURRENT_PASSWORD = 'Your current password is not correct.';
-
-export function tooManyAttemptsMessage(retryAt: Date, now: Date): string {
-  const seconds = Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000));
-  const wait = seconds < 90 ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${Math.ceil(seconds / 60)} minutes`;
-  return `Too many wrong passwords. For your security, please wait ${wait} before trying again.`;
-}
 
 /**
  * Re-authentication for sensitive changes in Settings. Throttled like sign-in (counted before the
@@ -27,20 +21,19 @@ export function createCurrentPasswordCheck(deps: { db: Db; clock: Clock; hasher:
     client: { ip: string },
     purpose: 'change_password' | 'change_email',
   ): Promise<CurrentPasswordResult> {
-    const accountKey = `password-check:${account.id}`;
-    const addressKey = { key: `address:${client.ip}`, policy: ADDRESS_POLICY };
-    const attempt = await beginAttempt(deps.db, [{ key: accountKey, policy: ACCOUNT_POLICY }, addressKey], deps.clock.now());
     const audit = (reason: string) =>
       deps.audit.record({ event: 'account.password_check_failed', actor: `account:${account.aws_account_id}`, awsAccountId: account.aws_account_id, ip: client.ip, details: { purpose, reason } });
-    if (!attempt.allowed) {
+    const attempt = await throttledCheck(deps.db, deps.clock.now(), { accountKey: `password-check:${account.id}`, ip: client.ip }, async () => ({
+      ok: password !== '' && (await deps.hasher.verify(account.password_hash, password)),
+    }));
+    if (attempt.locked) {
       await audit('locked_out');
-      return { ok: false, locked: true, message: tooManyAttemptsMessage(attempt.retryAt, deps.clock.now()) };
+      return { ok: false, locked: true, message: lockoutMessage(attempt.retryAt, deps.clock.now(), 'wrong passwords') };
     }
-    if (password === '' || !(await deps.hasher.verify(account.password_hash, password))) {
+    if (!attempt.result.ok) {
       await audit('wrong_password');
       return { ok: false, locked: false, message: WRONG_CURRENT_PASSWORD };
     }
-    await settleSuccessfulAttempt(deps.db, accountKey, addressKey);
     return { ok: true };
   };
 }

@@ -12,6 +12,7 @@ import { createAccountsRepo, isUniqueViolation } from './accounts.repo.js';
 import { emailProblem } from './email.js';
 import type { PasswordHasher } from './password.hasher.js';
 import { passwordProblems } from './password.policy.js';
+import { PASSWORDS_DO_NOT_MATCH } from './new-password.js';
 
 export interface RegistrationInput {
   accountId: string;
@@ -63,7 +64,7 @@ export function createRegistrationService(deps: {
       const email = input.email.trim();
       const problems = passwordProblems(input.password, { accountId: id.ok ? id.accountId : '', email });
       if (problems.length > 0) fields.password = problems;
-      if (input.password !== input.passwordConfirm) fields.passwordConfirm = ['The two passwords do not match.'];
+      if (input.password !== input.passwordConfirm) fields.passwordConfirm = [PASSWORDS_DO_NOT_MATCH];
       if (!id.ok || Object.keys(fields).length > 0) {
         throw new AppError('validation_failed', 'Please correct the highlighted fields.', 400, fields);
       }

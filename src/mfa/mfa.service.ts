@@ -7,8 +7,7 @@ import { deriveKey } from '../http/keys.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { SessionService } from '../sessions/sessions.service.js';
 import { lockoutMessage } from '../sessions/sign-in.service.js';
-import { ACCOUNT_POLICY, ADDRESS_POLICY } from '../sessions/throttle.policy.js';
-import { beginAttempt, settleSuccessfulAttempt } from '../sessions/throttle.repo.js';
+import { throttledCheck } from '../sessions/throttle.repo.js';
 import { hashCode, looksLikeRecoveryCode, newEmailCode, newRecoveryCodes, normaliseRecoveryCode } from './codes.js';
 import { createEmailCodesRepo, EMAIL_CODE_VALID_MINUTES, type EmailCodeCheck } from './email-codes.repo.js';
 import { mfaChangedEmail, recoveryCodesRegeneratedEmail, verificationCodeEmail } from './mfa.emails.js';
@@ -61,21 +60,17 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
   /** Wrong codes count like wrong passwords: per account and per address, counted before the check. */
   async function throttled<T>(accountId: string, client: ClientInfo, check: (account: MfaAccount) => Promise<CodeResult<T>>): Promise<CodeResult<T>> {
     const account = await loadAccount(accountId);
-    const accountKey = `mfa:${accountId}`;
-    const addressKey = { key: `address:${client.ip}`, policy: ADDRESS_POLICY };
-    const now = deps.clock.now();
-    const attempt = await beginAttempt(deps.db, [{ key: accountKey, policy: ACCOUNT_POLICY }, addressKey], now);
     // The AWS account ID goes in the audit entries too, as for sign_in.failed: the audit log is searched by it.
     const auditFailure = (details: Record<string, unknown>) =>
       deps.audit.record({ event: 'mfa.challenge_failed', actor: 'anonymous', awsAccountId: account.awsAccountId, ip: client.ip, details: { accountId, ...details } });
-    if (!attempt.allowed) {
+    const now = deps.clock.now();
+    const attempt = await throttledCheck(deps.db, now, { accountKey: `mfa:${accountId}`, ip: client.ip }, () => check(account));
+    if (attempt.locked) {
       await auditFailure({ lockedUntil: attempt.retryAt.toISOString() });
       return { ok: false, message: lockoutMessage(attempt.retryAt, now), locked: true };
     }
-    const result = await check(account);
-    if (result.ok) await settleSuccessfulAttempt(deps.db, accountKey, addressKey);
-    else await auditFailure({});
-    return result;
+    if (!attempt.result.ok) await auditFailure({});
+    return attempt.result;
   }
 
   async function checkCode(account: MfaAccount, input: string, options: CodeOptions, client: ClientInfo): Promise<CodeResult<{ via: 'totp' | 'email' | 'recovery' }>> {

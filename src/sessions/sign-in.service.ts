@@ -19,10 +19,11 @@ import { beginAttempt, settleSuccessfulAttempt } from './throttle.repo.js';
 /** One message for every failure: it never says whether the account exists or which half was wrong. */
 export const SIGN_IN_FAILED = 'The AWS account ID or password is incorrect.';
 
-export function lockoutMessage(retryAt: Date, now: Date): string {
+/** `what` names the attempts: sign-in attempts, wrong passwords re-entered in Settings, codes. */
+export function lockoutMessage(retryAt: Date, now: Date, what = 'sign-in attempts'): string {
   const seconds = Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000));
   const wait = seconds < 90 ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${Math.ceil(seconds / 60)} minutes`;
-  return `Too many sign-in attempts. For your security, please wait ${wait} before trying again.`;
+  return `Too many ${what}. For your security, please wait ${wait} before trying again.`;
 }
 
 export const ONE_TIME_PASSWORD_EXPIRED = 'This one-time password has expired. Ask your WebStream contact for a new one.';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import { decideAttempt, type ThrottlePolicy, type ThrottleState } from './throttle.policy.js';
+import { ACCOUNT_POLICY, ADDRESS_POLICY, decideAttempt, type ThrottlePolicy, type ThrottleState } from './throttle.policy.js';
 
 export interface ThrottleKey {
   key: string;
@@ -58,4 +58,20 @@ export async function settleSuccessfulAttempt(db: Db, accountKey: string, addres
         locked_until = case when failures - 1 >= ${address.policy.threshold} then locked_until else null end
     where key = ${address.key}
   `.execute(db);
+}
+
+export type ThrottledResult<T> = { locked: true; retryAt: Date } | { locked: false; result: T };
+
+/**
+ * A secret checked under the brute-force policy, as sign-in checks passwords: the attempt is counted
+ * (per account key and per source address) before `check` runs, nothing is checked while locked, and an
+ * `ok` result is settled like a successful sign-in. Used for re-entered passwords and MFA codes.
+ */
+export async function throttledCheck<T extends { ok: boolean }>(db: Db, now: Date, keys: { accountKey: string; ip: string }, check: () => Promise<T>): Promise<ThrottledResult<T>> {
+  const addressKey = { key: `address:${keys.ip}`, policy: ADDRESS_POLICY };
+  const attempt = await beginAttempt(db, [{ key: keys.accountKey, policy: ACCOUNT_POLICY }, addressKey], now);
+  if (!attempt.allowed) return { locked: true, retryAt: attempt.retryAt };
+  const result = await check();
+  if (result.ok) await settleSuccessfulAttempt(db, keys.accountKey, addressKey);
+  return { locked: false, result };
 }

@@ -29,7 +29,7 @@ import { loadConfig } from '../src/config/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { buildApp, type App } from '../src/http/app.js';
 import { createServices, type Services } from '../src/services.js';
-import { sessionCookieName } from '../src/sessions/session.plugin.js';
+import { deviceCookieName, sessionCookieName } from '../src/sessions/session.plugin.js';
 import { compare, cpuMeter, httpWorkload, LoadGenerator, loopWorkload, type Aggregate, type Comparison } from './measure.js';
 
 function numberFromEnv(name: string, fallback: number): number {
@@ -248,11 +248,15 @@ async function main(): Promise<void> {
   await createAccount(services, pageId, LICENCES_ON_PAGE);
 
   const csrf = await fetchCsrf(baseUrl);
-  const signInRequests = signInIds.map((id) => signInRequest(baseUrl, csrf, id));
-  // Sanity: every account signs in over HTTP before we measure.
-  for (const request of signInRequests) {
-    const response = await fetch(`${baseUrl}${request.path}`, { method: 'POST', headers: request.headers, body: request.body, redirect: 'manual' });
+  // Sanity: every account signs in over HTTP before we measure. Like a browser, each connection then
+  // sends back the device cookie its first sign-in set (a browser signs in as a device it has used before).
+  const signInRequests = [];
+  for (const id of signInIds) {
+    const first = signInRequest(baseUrl, csrf, id);
+    const response = await fetch(`${baseUrl}${first.path}`, { method: 'POST', headers: first.headers, body: first.body, redirect: 'manual' });
     if (response.status !== 303) throw new Error(`Sign-in check answered ${response.status}, not 303: ${(await response.text()).slice(0, 300)}`);
+    const device = `${deviceCookieName(config)}=${cookieValue(response, deviceCookieName(config))}`;
+    signInRequests.push({ ...first, headers: { ...first.headers, cookie: `${csrf.cookie}; ${device}` } });
   }
   const pageSignIn = signInRequest(baseUrl, csrf, pageId);
   const signedIn = await fetch(`${baseUrl}/portal/sign-in`, { method: 'POST', headers: pageSignIn.headers, body: pageSignIn.body, redirect: 'manual' });

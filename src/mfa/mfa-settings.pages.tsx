@@ -116,7 +116,11 @@ export function RecoveryCodesPage({ ctx, codes, justEnabled }: { ctx: ViewContex
           <a class="button secondary" download="webstream-recovery-codes.txt" href={`data:text/plain;charset=utf-8,${encodeURIComponent(recoveryCodesFile(codes))}`}>
             Download as a text file
           </a>
+          <button type="button" class="button secondary" data-print hidden>
+            Print
+          </button>
         </div>
+        <script src="/assets/print-button.js" defer />
         <a class="button block" href="/portal/settings">
           I have saved these codes
         </a>

@@ -87,6 +87,20 @@ void test('set up an authenticator app from Settings, keep the recovery codes, t
     assert.equal(download.suggestedFilename(), 'webstream-recovery-codes.txt');
     const file = await fs.readFile(await download.path(), 'utf8');
     for (const code of codes) assert.ok(file.includes(code), `the file has ${code}`);
+    // Or printed: the button (hidden without JavaScript) opens the browser's print dialog.
+    await page.evaluate(() => {
+      const w = window as unknown as { printed: number; print: () => void };
+      w.printed = 0;
+      w.print = () => {
+        w.printed++;
+      };
+    });
+    await page.getByRole('button', { name: 'Print' }).click();
+    assert.equal(await page.evaluate(() => (window as unknown as { printed: number }).printed), 1);
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.getByRole('link', { name: 'I have saved these codes' }).isVisible(), false, 'printed: the codes without the buttons');
+    assert.equal(await page.locator('ol.recovery-codes').isVisible(), true);
+    await page.emulateMedia({ media: 'screen' });
 
     await clickAndWait(page, page.getByRole('link', { name: 'I have saved these codes' }));
     assert.equal(new URL(page.url()).pathname, '/portal/settings');

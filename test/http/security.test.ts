@@ -26,6 +26,13 @@ test('security headers on every page', async () => {
   assert.equal(response.headers['cache-control'], 'no-store');
   assert.equal(response.headers['strict-transport-security'], undefined, 'no HSTS on plain http');
   assert.doesNotMatch(response.body, /<script(?![^>]*\bsrc=)/, 'no inline script');
+  // Not only pages: static files, error pages and JSON answers carry them too.
+  for (const url of ['/assets/app.css', '/no-such-page', '/healthz']) {
+    const other = await portal.app.inject({ method: 'GET', url });
+    assert.equal(other.headers['content-security-policy'], response.headers['content-security-policy'], url);
+    assert.equal(other.headers['x-content-type-options'], 'nosniff', url);
+    assert.equal(other.headers['x-frame-options'], 'DENY', url);
+  }
 });
 
 test('behind https: HSTS, and the session cookie is __Host- prefixed and Secure', async () => {

@@ -7,19 +7,34 @@ import type { Db } from '../db/database.js';
  */
 export function createAccountSettingsRepo(db: Db) {
   return {
-    /** The address a change is waiting to be confirmed for, if any. */
-    async pendingEmail(accountId: string, now: Date): Promise<string | undefined> {
-      const row = await db
-        .selectFrom('email_verification_tokens as t')
-        .innerJoin('portal_accounts as a', 'a.id', 't.account_id')
-        .select('t.email')
-        .where('t.account_id', '=', accountId)
-        .where('t.used_at', 'is', null)
-        .where('t.expires_at', '>', now)
-        .whereRef('t.email', '<>', 'a.email')
-        .orderBy('t.created_at', 'desc')
+    /**
+     * What the Settings page shows about the account, in one read of its row: contact email, MFA status
+     * (with the unused recovery codes) and the address a change is waiting to be confirmed for, if any.
+     */
+    settingsAccount(accountId: string, now: Date) {
+      return db
+        .selectFrom('portal_accounts as a')
+        .select((eb) => [
+          'a.aws_account_id',
+          'a.email',
+          'a.email_verified_at',
+          'a.disabled_at',
+          'a.mfa_method',
+          'a.mfa_enabled_at',
+          eb.selectFrom('mfa_recovery_codes as r').select((e) => e.fn.countAll<number>().as('n')).whereRef('r.account_id', '=', 'a.id').where('r.used_at', 'is', null).as('recovery_codes_left'),
+          eb
+            .selectFrom('email_verification_tokens as t')
+            .select('t.email')
+            .whereRef('t.account_id', '=', 'a.id')
+            .where('t.used_at', 'is', null)
+            .where('t.expires_at', '>', now)
+            .whereRef('t.email', '<>', 'a.email')
+            .orderBy('t.created_at', 'desc')
+            .limit(1)
+            .as('pending_email'),
+        ])
+        .where('a.id', '=', accountId)
         .executeTakeFirst();
-      return row?.email;
     },
 
     /** Whether a change link was sent since `since` (to any address other than the current one). */

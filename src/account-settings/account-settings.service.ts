@@ -10,6 +10,7 @@ import type { PortalAccountRow } from '../db/schema.js';
 import { AppError } from '../http/errors.js';
 import { generateToken, hashToken } from '../http/tokens.js';
 import type { Mailer } from '../mail/mailer.js';
+import type { MfaStatus } from '../mfa/mfa.section.js';
 import type { SessionService } from '../sessions/sessions.service.js';
 import { confirmNewEmailEmail, emailChangeRequestedEmail, passwordChangedInSettingsEmail } from './account-settings.emails.js';
 import { createAccountSettingsRepo } from './account-settings.repo.js';
@@ -17,7 +18,7 @@ import { createCurrentPasswordCheck } from './current-password.check.js';
 import { describeDevice } from './device.js';
 
 /** A link to confirm a new contact email works for a day. */
-export const EMAIL_CHANGE_LINK_HOURS = 24;
+const EMAIL_CHANGE_LINK_HOURS = 24;
 /** At most one confirmation email per account per minute, so the form cannot flood someone's inbox. */
 const EMAIL_CHANGE_INTERVAL_MS = 60_000;
 
@@ -25,6 +26,7 @@ const EMAIL_CHANGE_INTERVAL_MS = 60_000;
 export interface CurrentSession {
   id: string;
   accountId: string;
+  awsAccountId: string;
   token: string;
 }
 
@@ -35,6 +37,14 @@ export interface SessionListItem {
   createdAt: Date;
   lastSeenAt: Date;
   current: boolean;
+}
+
+/** Everything the Settings page shows, loaded in one place (settingsView). */
+export interface SettingsView {
+  awsAccountId: string;
+  mfa: MfaStatus;
+  contact: { email: string; verified: boolean; pending: string | undefined };
+  sessions: SessionListItem[];
 }
 
 type FieldErrors = Record<string, string[]>;
@@ -48,12 +58,21 @@ export function createAccountSettingsService(deps: { db: Db; clock: Clock; hashe
   const repo = createAccountSettingsRepo(deps.db);
   const checkCurrentPassword = createCurrentPasswordCheck(deps);
   const forgotPasswordUrl = new URL('/portal/forgot-password', deps.publicUrl).toString();
-  const actor = (account: PortalAccountRow) => `account:${account.aws_account_id}`;
+  const actor = (awsAccountId: string) => `account:${awsAccountId}`;
 
-  async function signedInAccount(accountId: string): Promise<PortalAccountRow> {
-    const account = await accounts.findById(accountId);
+  /** A missing or disabled account ends what its session was doing. */
+  function stillSignedIn<T extends { disabled_at: Date | null }>(account: T | undefined): T {
     if (account === undefined || account.disabled_at !== null) throw new AppError('not_signed_in', 'Your session has ended. Please sign in again.', 401);
     return account;
+  }
+
+  async function signedInAccount(accountId: string): Promise<PortalAccountRow> {
+    return stillSignedIn(await accounts.findById(accountId));
+  }
+
+  async function listSessions(session: Pick<CurrentSession, 'id' | 'accountId'>): Promise<SessionListItem[]> {
+    const rows = await deps.sessions.listForAccount(session.accountId);
+    return rows.map((row) => ({ id: row.id, device: describeDevice(row.user_agent), ip: row.ip, createdAt: row.created_at, lastSeenAt: row.last_seen_at, current: row.id === session.id }));
   }
 
   /** Stores a new password, ends every other session, emails the owner and audits it, all in one transaction. */
@@ -64,14 +83,21 @@ export function createAccountSettingsService(deps: { db: Db; clock: Clock; hashe
       await accounts.setPassword(trx, account.id, passwordHash, now);
       const otherSessionsEnded = await deps.sessions.invalidateOthers(account.id, session.token, trx);
       await deps.mailer.enqueue(passwordChangedInSettingsEmail(account.email, account.aws_account_id, forgotPasswordUrl), trx);
-      await deps.audit.record({ event: 'account.password_changed', actor: actor(account), awsAccountId: account.aws_account_id, ip: client.ip, details: { forced, otherSessionsEnded } }, trx);
+      await deps.audit.record({ event: 'account.password_changed', actor: actor(account.aws_account_id), awsAccountId: account.aws_account_id, ip: client.ip, details: { forced, otherSessionsEnded } }, trx);
     });
   }
 
   return {
-    async contactEmail(accountId: string): Promise<{ email: string; verified: boolean; pending: string | undefined }> {
-      const account = await signedInAccount(accountId);
-      return { email: account.email, verified: account.email_verified_at !== null, pending: await repo.pendingEmail(accountId, deps.clock.now()) };
+    /** The Settings page's data: the account row is read once, the session list beside it. */
+    async settingsView(session: Pick<CurrentSession, 'id' | 'accountId'>): Promise<SettingsView> {
+      const [row, sessions] = await Promise.all([repo.settingsAccount(session.accountId, deps.clock.now()), listSessions(session)]);
+      const account = stillSignedIn(row);
+      return {
+        awsAccountId: account.aws_account_id,
+        mfa: { method: account.mfa_method, enabledAt: account.mfa_enabled_at, recoveryCodesLeft: account.recovery_codes_left ?? 0 },
+        contact: { email: account.email, verified: account.email_verified_at !== null, pending: account.pending_email ?? undefined },
+        sessions,
+      };
     },
 
     /** Needs the current password (throttled); the new one follows the rules and is not one of the last 3. */
@@ -124,28 +150,23 @@ export function createAccountSettingsService(deps: { db: Db; clock: Clock; hashe
         await repo.replacePendingEmailChange(trx, { accountId: account.id, currentEmail: account.email, email, tokenHash: hashToken(token), now, expiresAt: new Date(now.getTime() + EMAIL_CHANGE_LINK_HOURS * 3_600_000) });
         await deps.mailer.enqueue(confirmNewEmailEmail(email, account.aws_account_id, verifyUrl, EMAIL_CHANGE_LINK_HOURS), trx);
         await deps.mailer.enqueue(emailChangeRequestedEmail(account.email, account.aws_account_id, email, forgotPasswordUrl), trx);
-        await deps.audit.record({ event: 'account.email_change_requested', actor: actor(account), awsAccountId: account.aws_account_id, ip: client.ip, details: { from: account.email, to: email } }, trx);
+        await deps.audit.record({ event: 'account.email_change_requested', actor: actor(account.aws_account_id), awsAccountId: account.aws_account_id, ip: client.ip, details: { from: account.email, to: email } }, trx);
       });
     },
 
-    async listSessions(session: Pick<CurrentSession, 'id' | 'accountId'>): Promise<SessionListItem[]> {
-      const rows = await deps.sessions.listForAccount(session.accountId);
-      return rows.map((row) => ({ id: row.id, device: describeDevice(row.user_agent), ip: row.ip, createdAt: row.created_at, lastSeenAt: row.last_seen_at, current: row.id === session.id }));
-    },
-
     /** Ends one session of the account by its public id; 'not_found' for an unknown id or another account's. */
-    async endSession(session: CurrentSession, id: string, awsAccountId: string, client: ClientInfo): Promise<'ended' | 'ended_current' | 'not_found'> {
+    async endSession(session: CurrentSession, id: string, client: ClientInfo): Promise<'ended' | 'ended_current' | 'not_found'> {
       const ended = await deps.sessions.endById(session.accountId, id);
       if (!ended) return 'not_found';
       const current = id === session.id;
-      await deps.audit.record({ event: 'session.ended', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip, details: { sessionId: id, current } });
+      await deps.audit.record({ event: 'session.ended', actor: actor(session.awsAccountId), awsAccountId: session.awsAccountId, ip: client.ip, details: { sessionId: id, current } });
       return current ? 'ended_current' : 'ended';
     },
 
-    async endOtherSessions(session: CurrentSession, awsAccountId: string, client: ClientInfo): Promise<number> {
+    async endOtherSessions(session: CurrentSession, client: ClientInfo): Promise<number> {
       return deps.db.transaction().execute(async (trx) => {
         const count = await deps.sessions.invalidateOthers(session.accountId, session.token, trx);
-        await deps.audit.record({ event: 'session.ended_others', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip, details: { count } }, trx);
+        await deps.audit.record({ event: 'session.ended_others', actor: actor(session.awsAccountId), awsAccountId: session.awsAccountId, ip: client.ip, details: { count } }, trx);
         return count;
       });
     },

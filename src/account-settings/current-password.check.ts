@@ -7,7 +7,7 @@ import { throttledCheck } from '../sessions/throttle.repo.js';
 
 export type CurrentPasswordResult = { ok: true } | { ok: false; message: string; locked: boolean };
 
-export const WRONG_CURRENT_PASSWORD = 'Your current password is not correct.';
+const WRONG_CURRENT_PASSWORD = 'Your current password is not correct.';
 
 /**
  * Re-authentication for sensitive changes in Settings. Throttled like sign-in (counted before the

@@ -1,6 +1,6 @@
 import { getParser } from 'bowser';
 
-export const UNKNOWN_BROWSER = 'Unknown browser';
+const UNKNOWN_BROWSER = 'Unknown browser';
 
 /** "Chrome 140 on Linux" from a user agent, for the session list; "Unknown browser" when it says nothing useful. */
 export function describeDevice(userAgent: string): string {

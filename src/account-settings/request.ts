@@ -11,5 +11,5 @@ export function currentSessionOf(req: FastifyRequest): CurrentSession | undefine
   const session = req.portalSession;
   const token = req.portalSessionToken;
   if (session === undefined || token === undefined) return undefined;
-  return { id: session.id, accountId: session.accountId, token };
+  return { id: session.id, accountId: session.accountId, awsAccountId: session.awsAccountId, token };
 }

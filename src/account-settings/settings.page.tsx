@@ -1,10 +1,10 @@
 import { formatAccountId } from '../accounts/account-id.js';
 import { PasswordRules } from '../accounts/password-rules.js';
-import { MfaSection, type MfaStatus } from '../mfa/mfa.section.js';
+import { MfaSection } from '../mfa/mfa.section.js';
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';
 import { Layout } from '../web/layout.js';
 import type { ViewContext } from '../web/view-context.js';
-import type { SessionListItem } from './account-settings.service.js';
+import type { SettingsView } from './account-settings.service.js';
 import { SessionsSection } from './sessions.section.js';
 
 type FieldErrors = Record<string, string[]>;
@@ -15,13 +15,6 @@ export interface FailedForm {
   error: string;
   fieldErrors: FieldErrors;
   newEmail?: string;
-}
-
-export interface SettingsView {
-  awsAccountId: string;
-  mfa: MfaStatus;
-  contact: { email: string; verified: boolean; pending: string | undefined };
-  sessions: SessionListItem[];
 }
 
 export function SettingsPage({ ctx, view, failed }: { ctx: ViewContext; view: SettingsView; failed?: FailedForm | undefined }) {

@@ -4,6 +4,7 @@ import { AppError } from '../http/errors.js';
 import { viewContext } from '../http/page.js';
 import type { Services } from '../services.js';
 import { clearSessionCookie, requireAccount } from '../sessions/session.plugin.js';
+import type { CurrentSession } from './account-settings.service.js';
 import { changePasswordRoutes } from './change-password.routes.js';
 import { clientOf, currentSessionOf } from './request.js';
 import { SettingsPage, type FailedForm } from './settings.page.js';
@@ -22,9 +23,21 @@ export function accountSettingsRoutes(services: Services): FastifyPluginAsyncTyp
   async function settingsPage(req: FastifyRequest, reply: FastifyReply, failed?: FailedForm, status = 200) {
     const session = req.portalSession;
     if (session === undefined) throw new AppError('not_signed_in', 'Your session has ended. Please sign in again.', 401);
-    const [mfa, contact, sessions] = await Promise.all([services.mfa.status(session.accountId), settings.contactEmail(session.accountId), settings.listSessions(session)]);
-    const view = { awsAccountId: session.awsAccountId, mfa, contact, sessions };
+    const view = await settings.settingsView(session);
     return reply.page(<SettingsPage ctx={viewContext(req, reply)} view={view} failed={failed} />, status);
+  }
+
+  /** A form of the page: done, back to Settings with a notice; refused, the page again with that form's errors. */
+  async function submitForm(req: FastifyRequest, reply: FastifyReply, form: { name: FailedForm['form']; notice: string; newEmail?: string }, change: (session: CurrentSession) => Promise<void>) {
+    const session = currentSessionOf(req);
+    if (session === undefined) return reply;
+    try {
+      await change(session);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return settingsPage(req, reply, { form: form.name, error: error.message, fieldErrors: error.fields, newEmail: form.newEmail }, error.status);
+    }
+    return reply.redirect(`/portal/settings?notice=${form.notice}`, 303);
   }
 
   return async (app) => {
@@ -32,42 +45,27 @@ export function accountSettingsRoutes(services: Services): FastifyPluginAsyncTyp
 
     app.get('/portal/settings', { preHandler: requireAccount }, async (req, reply) => settingsPage(req, reply));
 
-    app.post('/portal/settings/password', { preHandler: requireAccount, schema: { body: PasswordBody } }, async (req, reply) => {
-      const session = currentSessionOf(req);
-      if (session === undefined) return reply;
-      try {
-        await settings.changePassword(session, req.body, clientOf(req));
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        return settingsPage(req, reply, { form: 'password', error: error.message, fieldErrors: error.fields }, error.status);
-      }
-      return reply.redirect('/portal/settings?notice=password-changed', 303);
-    });
+    app.post('/portal/settings/password', { preHandler: requireAccount, schema: { body: PasswordBody } }, async (req, reply) =>
+      submitForm(req, reply, { name: 'password', notice: 'password-changed' }, (session) => settings.changePassword(session, req.body, clientOf(req))),
+    );
 
-    app.post('/portal/settings/email', { preHandler: requireAccount, schema: { body: EmailBody } }, async (req, reply) => {
-      const session = currentSessionOf(req);
-      if (session === undefined) return reply;
-      try {
-        await settings.requestEmailChange(session, req.body, clientOf(req));
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        return settingsPage(req, reply, { form: 'email', error: error.message, fieldErrors: error.fields, newEmail: req.body.newEmail }, error.status);
-      }
-      return reply.redirect('/portal/settings?notice=email-change-sent', 303);
-    });
+    // A refused email change keeps the address typed; a refused password is never echoed back.
+    app.post('/portal/settings/email', { preHandler: requireAccount, schema: { body: EmailBody } }, async (req, reply) =>
+      submitForm(req, reply, { name: 'email', notice: 'email-change-sent', newEmail: req.body.newEmail }, (session) => settings.requestEmailChange(session, req.body, clientOf(req))),
+    );
 
     app.post('/portal/settings/sessions/end-others', { preHandler: requireAccount }, async (req, reply) => {
       const session = currentSessionOf(req);
-      if (session === undefined || req.portalSession === undefined) return reply;
-      await settings.endOtherSessions(session, req.portalSession.awsAccountId, clientOf(req));
+      if (session === undefined) return reply;
+      await settings.endOtherSessions(session, clientOf(req));
       return reply.redirect('/portal/settings?notice=sessions-ended', 303);
     });
 
     app.post('/portal/settings/sessions/:id/end', { preHandler: requireAccount, schema: { params: SessionParams } }, async (req, reply) => {
       const session = currentSessionOf(req);
-      if (session === undefined || req.portalSession === undefined) return reply;
+      if (session === undefined) return reply;
       // Only the account's own sessions match: another account's id is "not found", and reveals nothing.
-      const result = await settings.endSession(session, req.params.id.toLowerCase(), req.portalSession.awsAccountId, clientOf(req));
+      const result = await settings.endSession(session, req.params.id.toLowerCase(), clientOf(req));
       if (result === 'ended_current') {
         clearSessionCookie(reply, services.config);
         return reply.redirect('/portal/sign-in?notice=signed-out', 303);

@@ -3,7 +3,8 @@ import { formatAccountId } from '../accounts/account-id.js';
 import { formatDate } from '../web/format.js';
 import { Layout } from '../web/layout.js';
 import type { ViewContext } from '../web/view-context.js';
-import { displayStatus, type DisplayStatus, type LicenceStatus, type LicenceTerms } from './licence.lifecycle.js';
+import { displayStatus, type DisplayStatus } from './licence.lifecycle.js';
+import { licenceTerms } from './licence.terms.js';
 import { TableHead } from '../web/table-head.js';
 
 const STATUS_LABEL: Record<DisplayStatus, string> = {
@@ -77,8 +78,4 @@ export function LicenceList({ licences, now }: { licences: LicenceRow[]; now: Da
       </table>
     </div>
   );
-}
-
-export function licenceTerms(licence: LicenceRow): LicenceTerms {
-  return { status: licence.status as LicenceStatus, startsAt: licence.starts_at, endsAt: licence.ends_at };
 }

@@ -3,8 +3,9 @@ import { viewContext } from '../http/page.js';
 import type { Services } from '../services.js';
 import { requireAccount } from '../sessions/session.plugin.js';
 import { renderFragment } from '../web/render.js';
-import { EntitlementsPage, LicenceList, licenceTerms } from './entitlements.page.js';
+import { EntitlementsPage, LicenceList } from './entitlements.page.js';
 import { nextDisplayChange } from './licence.lifecycle.js';
+import { licenceTerms } from './licence.terms.js';
 import { createRenderedListCache } from './rendered-list.cache.js';
 
 export function entitlementRoutes(services: Services): FastifyPluginAsyncTypebox {

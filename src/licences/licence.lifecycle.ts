@@ -88,7 +88,7 @@ export function applyTransition(current: LicenceTerms | undefined, command: Lice
 
 /** What customers see: "pending" for requested, "expiring" within 30 days of the end, "expired" past it. */
 export type DisplayStatus = 'pending' | 'active' | 'expiring' | 'suspended' | 'expired' | 'revoked';
-export const EXPIRING_WITHIN_MS = 30 * 24 * 60 * 60 * 1000;
+const EXPIRING_WITHIN_MS = 30 * 24 * 60 * 60 * 1000;
 
 export function displayStatus(terms: LicenceTerms, now: Date): DisplayStatus {
   switch (terms.status) {

@@ -3,7 +3,8 @@ import type { Clock } from '../config/clock.js';
 import type { Db } from '../db/database.js';
 import type { LicenceRow } from '../db/schema.js';
 import { AppError } from '../http/errors.js';
-import { applyTransition, type LicenceCommand, type LicenceSource, type LicenceStatus, type LicenceTerms } from './licence.lifecycle.js';
+import { applyTransition, type LicenceCommand, type LicenceSource, type LicenceStatus, type TransitionResult } from './licence.lifecycle.js';
+import { licenceTerms } from './licence.terms.js';
 import { createLicencesRepo } from './licences.repo.js';
 
 export interface IssueLicenceInput {
@@ -36,6 +37,19 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
     return trx === undefined ? deps.db.transaction().execute(work) : work(trx);
   }
 
+  /** The lifecycle's answer, or the refusal as the one error callers see. */
+  function allowed(result: TransitionResult): Extract<TransitionResult, { ok: true }> {
+    if (!result.ok) throw new AppError('illegal_transition', result.message, 409);
+    return result;
+  }
+
+  /** Locks the licence row for the rest of the transaction (concurrent changes queue up) and checks the command against it. */
+  async function lockAndCheck(trx: Db, licenceId: string, command: Exclude<LicenceCommand, { action: 'issue' | 'request' }>) {
+    const row = await repo.findForUpdate(trx, licenceId);
+    if (row === undefined) throw new AppError('not_found', 'Licence not found.', 404);
+    return { row, result: allowed(applyTransition(licenceTerms(row), command, deps.clock.now())) };
+  }
+
   async function recordTransition(trx: Db, licenceId: string, action: string, from: LicenceStatus | null, to: LicenceStatus, by: Actor, awsAccountId: string, extra: Record<string, unknown> = {}) {
     const at = deps.clock.now();
     await trx.insertInto('licence_transitions').values({ licence_id: licenceId, action, from_status: from, to_status: to, actor: by.actor, reason: by.reason, at }).execute();
@@ -51,8 +65,7 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
     async create(input: IssueLicenceInput, action: 'issue' | 'request', by: Actor, trx?: Db): Promise<LicenceRow> {
       const now = deps.clock.now();
       const startsAt = input.startsAt ?? now;
-      const result = applyTransition(undefined, { action, startsAt, endsAt: input.endsAt }, now);
-      if (!result.ok) throw new AppError('illegal_transition', result.message, 409);
+      const result = allowed(applyTransition(undefined, { action, startsAt, endsAt: input.endsAt }, now));
       return inTransaction(trx, async (trx) => {
         const licence = await trx
           .insertInto('licences')
@@ -67,11 +80,7 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
     /** Applies one lifecycle command to an existing licence, under a row lock, and records it. */
     async transition(licenceId: string, command: Exclude<LicenceCommand, { action: 'issue' | 'request' | 'amend' }>, by: Actor, trx?: Db): Promise<LicenceRow> {
       return inTransaction(trx, async (trx) => {
-        const row = await repo.findForUpdate(trx, licenceId);
-        if (row === undefined) throw new AppError('not_found', 'Licence not found.', 404);
-        const current: LicenceTerms = { status: row.status as LicenceStatus, startsAt: row.starts_at, endsAt: row.ends_at };
-        const result = applyTransition(current, command, deps.clock.now());
-        if (!result.ok) throw new AppError('illegal_transition', result.message, 409);
+        const { row, result } = await lockAndCheck(trx, licenceId, command);
         const updated = await trx
           .updateTable('licences')
           .set({ status: result.next.status, starts_at: result.next.startsAt, ends_at: result.next.endsAt, updated_at: deps.clock.now() })
@@ -86,11 +95,7 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
     /** Changes plan, seats and/or end date through the lifecycle's "amend" (active or suspended licences only). */
     async amend(licenceId: string, change: LicenceTermsChange, by: Actor, trx?: Db): Promise<LicenceRow> {
       return inTransaction(trx, async (trx) => {
-        const row = await repo.findForUpdate(trx, licenceId);
-        if (row === undefined) throw new AppError('not_found', 'Licence not found.', 404);
-        const current: LicenceTerms = { status: row.status as LicenceStatus, startsAt: row.starts_at, endsAt: row.ends_at };
-        const result = applyTransition(current, { action: 'amend', endsAt: change.endsAt }, deps.clock.now());
-        if (!result.ok) throw new AppError('illegal_transition', result.message, 409);
+        const { row, result } = await lockAndCheck(trx, licenceId, { action: 'amend', endsAt: change.endsAt });
         const plan = change.plan ?? row.plan;
         const seats = change.seats ?? row.seats;
         const updated = await trx

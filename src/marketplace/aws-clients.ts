@@ -16,7 +16,7 @@ export interface MarketplaceClients {
 }
 
 /** GetEntitlements is offered in us-east-1 only (for commercial AWS), whatever AWS_REGION says. */
-export const ENTITLEMENT_REGION = 'us-east-1';
+const ENTITLEMENT_REGION = 'us-east-1';
 
 /** Timeouts so a buyer's page never hangs on an unreachable endpoint (the SDK has none by default). */
 const requestHandler = { connectionTimeout: 3_000, requestTimeout: 10_000 };

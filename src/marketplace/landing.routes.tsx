@@ -5,8 +5,7 @@ import { setLinkCookie } from './link-cookie.js';
 import { MarketplaceError } from './marketplace.errors.js';
 import { LandingContinuePage, LandingInfoPage, LINK_PATH, MarketplaceProblemPage } from './marketplace.pages.js';
 
-export const LANDING_PATH = '/marketplace/landing';
-
+const LANDING_PATH = '/marketplace/landing';
 
 /**
  * The fulfillment URL. AWS posts the buyer's browser here from an aws.amazon.com page: cross-site, so it

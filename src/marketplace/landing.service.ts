@@ -8,7 +8,7 @@ import type { MarketplaceClients } from './aws-clients.js';
 import { hashToken } from '../http/tokens.js';
 import { signHandshake } from './handshake.js';
 import { awsProblem, landingErrors } from './marketplace.errors.js';
-import { createMarketplaceRepo, type ResolvedCustomer } from './marketplace.repo.js';
+import { createMarketplaceRepo, type SubscriptionIdentity } from './marketplace.repo.js';
 
 /** Real tokens are a few hundred characters; anything far longer is not one (and is never sent to AWS). */
 const MAX_TOKEN_LENGTH = 4096;
@@ -25,7 +25,7 @@ export function createLandingService(deps: { db: Db; clock: Clock; audit: AuditL
   const repo = createMarketplaceRepo(deps.db);
 
   /** ResolveCustomer, at once and once: the token is single use by design (aws-protocols.md §1). */
-  async function resolveCustomer(token: string): Promise<ResolvedCustomer> {
+  async function resolveCustomer(token: string): Promise<SubscriptionIdentity> {
     let result;
     try {
       result = await deps.clients.metering.send(new ResolveCustomerCommand({ RegistrationToken: token }));

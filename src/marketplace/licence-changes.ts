@@ -1,7 +1,15 @@
 import type { Db } from '../db/database.js';
 import type { LicenceRow } from '../db/schema.js';
+import type { LicenceStatus } from '../licences/licence.lifecycle.js';
 import type { Actor, LicenceService } from '../licences/licences.service.js';
-import type { LicenceChange } from './entitlements.mapping.js';
+import type { CurrentLicence, LicenceChange } from './entitlements.mapping.js';
+
+/** The subscription's licence, if it has one, and its terms as `planLicenceChanges` takes them. */
+export async function loadLicence(trx: Db, licenceId: string | null): Promise<{ licence: LicenceRow | undefined; current: CurrentLicence | undefined }> {
+  const licence = licenceId === null ? undefined : await trx.selectFrom('licences').selectAll().where('id', '=', licenceId).executeTakeFirst();
+  const current = licence === undefined ? undefined : { status: licence.status as LicenceStatus, plan: licence.plan, seats: licence.seats, startsAt: licence.starts_at, endsAt: licence.ends_at };
+  return { licence, current };
+}
 
 /**
  * Carries out the lifecycle changes planned from AWS's terms (entitlements.mapping.ts), in the caller's

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { MarketplaceSubscriptionRow } from '../db/schema.js';
+import type { MarketplaceSubscriptionRow, MarketplaceSubscriptionStatus } from '../db/schema.js';
 
-export interface ResolvedCustomer {
+/** Who a subscription is: its licence ARN, the buyer's account and the product (as ResolveCustomer, a notification or the entitlements name them). */
+export interface SubscriptionIdentity {
   licenceArn: string;
   awsAccountId: string;
   productCode: string;
@@ -16,6 +17,25 @@ export interface HandshakeWithSubscription {
   subscription: MarketplaceSubscriptionRow;
 }
 
+/** A new subscription row: not linked to a portal account, no licence yet. */
+function newSubscription(identity: SubscriptionIdentity, status: MarketplaceSubscriptionStatus, landedAt: Date | null, now: Date) {
+  return {
+    licence_arn: identity.licenceArn,
+    aws_account_id: identity.awsAccountId,
+    product_code: identity.productCode,
+    customer_identifier: identity.customerIdentifier,
+    status,
+    licence_id: null,
+    linked_account_id: null,
+    linked_at: null,
+    landed_at: landedAt,
+    provisioned_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+/** Queries for marketplace_subscriptions (written by landings, links, provisioning and notifications) and the link handshakes. */
 export function createMarketplaceRepo(db: Db) {
   return {
     /**
@@ -23,23 +43,10 @@ export function createMarketplaceRepo(db: Db) {
      * duplicated). A status set by notifications is kept. Undefined when the ARN is on record for
      * another AWS account: the row is left alone.
      */
-    async upsertFromLanding(trx: Db, customer: ResolvedCustomer, now: Date): Promise<{ row: MarketplaceSubscriptionRow; inserted: boolean } | undefined> {
+    async upsertFromLanding(trx: Db, customer: SubscriptionIdentity, now: Date): Promise<{ row: MarketplaceSubscriptionRow; inserted: boolean } | undefined> {
       const result = await trx
         .insertInto('marketplace_subscriptions')
-        .values({
-          licence_arn: customer.licenceArn,
-          aws_account_id: customer.awsAccountId,
-          product_code: customer.productCode,
-          customer_identifier: customer.customerIdentifier,
-          status: 'subscribed',
-          licence_id: null,
-          linked_account_id: null,
-          linked_at: null,
-          landed_at: now,
-          provisioned_at: null,
-          created_at: now,
-          updated_at: now,
-        })
+        .values(newSubscription(customer, 'subscribed', now, now))
         .onConflict((oc) =>
           oc
             .column('licence_arn')
@@ -58,6 +65,22 @@ export function createMarketplaceRepo(db: Db) {
       if (result === undefined) return undefined;
       const { inserted, ...row } = result;
       return { row, inserted };
+    },
+
+    /**
+     * The subscription for this licence ARN, locked; created first (before the buyer ever lands) with
+     * `status` when there is none. `created` says which.
+     */
+    async lockOrCreateSubscription(trx: Db, identity: SubscriptionIdentity, status: MarketplaceSubscriptionStatus, now: Date): Promise<{ row: MarketplaceSubscriptionRow; created: boolean }> {
+      const inserted = await trx
+        .insertInto('marketplace_subscriptions')
+        .values(newSubscription(identity, status, null, now))
+        .onConflict((oc) => oc.constraint('marketplace_subscriptions_licence_arn').doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted !== undefined) return { row: inserted, created: true };
+      const row = await trx.selectFrom('marketplace_subscriptions').selectAll().where('licence_arn', '=', identity.licenceArn).forUpdate().executeTakeFirstOrThrow();
+      return { row, created: false };
     },
 
     async insertHandshake(trx: Db, values: { nonceHash: string; subscriptionId: string; now: Date; expiresAt: Date }): Promise<void> {
@@ -89,6 +112,11 @@ export function createMarketplaceRepo(db: Db) {
       return spent !== undefined;
     },
 
+    async deleteExpiredHandshakes(now: Date): Promise<number> {
+      const result = await db.deleteFrom('marketplace_link_handshakes').where('expires_at', '<', new Date(now.getTime() - 86_400_000)).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
     async link(trx: Db, subscriptionId: string, accountId: string, now: Date): Promise<void> {
       await trx
         .updateTable('marketplace_subscriptions')
@@ -105,6 +133,40 @@ export function createMarketplaceRepo(db: Db) {
       return trx.selectFrom('marketplace_subscriptions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     },
 
+    /**
+     * By licence id (`licenceIdOf` of the ARN): an indexed match that finds the subscription however the
+     * notification writes the ARN (with or without "arn:", a region or not).
+     */
+    findSubscriptionByLicence(trx: Db, licenceId: string): Promise<MarketplaceSubscriptionRow | undefined> {
+      return trx.selectFrom('marketplace_subscriptions').selectAll().where('aws_licence_id', '=', licenceId).orderBy('created_at').limit(1).executeTakeFirst();
+    },
+
+    findSubscriptionsByCustomer(trx: Db, productCode: string, customerIdentifier: string): Promise<MarketplaceSubscriptionRow[]> {
+      return trx.selectFrom('marketplace_subscriptions').selectAll().where('product_code', '=', productCode).where('customer_identifier', '=', customerIdentifier).execute();
+    },
+
+    findSubscriptionsByAccount(trx: Db, awsAccountId: string, productCode: string): Promise<MarketplaceSubscriptionRow[]> {
+      return trx.selectFrom('marketplace_subscriptions').selectAll().where('aws_account_id', '=', awsAccountId).where('product_code', '=', productCode).execute();
+    },
+
+    async setSubscriptionStatus(trx: Db, id: string, status: MarketplaceSubscriptionStatus, now: Date): Promise<void> {
+      await trx.updateTable('marketplace_subscriptions').set({ status, updated_at: now }).where('id', '=', id).execute();
+    },
+
+    /** Records the customer identifier once learned (SNS messages name the customer only by it); one on record is kept. */
+    async rememberCustomerIdentifier(trx: Db, id: string, customerIdentifier: string, now: Date): Promise<void> {
+      await trx
+        .updateTable('marketplace_subscriptions')
+        .set({ customer_identifier: sql<string>`coalesce(customer_identifier, ${customerIdentifier})`, updated_at: now })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    /** The licence created for the subscription by a notification (before or without the buyer's provisioning). */
+    async linkLicence(trx: Db, id: string, licenceId: string, now: Date): Promise<void> {
+      await trx.updateTable('marketplace_subscriptions').set({ licence_id: licenceId, updated_at: now }).where('id', '=', id).execute();
+    },
+
     /** `customerIdentifier` from the entitlements, if AWS gave one: SNS notifications name the customer only by it. */
     async recordProvisioned(trx: Db, id: string, licenceId: string, now: Date, customerIdentifier?: string): Promise<void> {
       await trx
@@ -117,11 +179,6 @@ export function createMarketplaceRepo(db: Db) {
         })
         .where('id', '=', id)
         .execute();
-    },
-
-    async deleteExpiredHandshakes(now: Date): Promise<number> {
-      const result = await db.deleteFrom('marketplace_link_handshakes').where('expires_at', '<', new Date(now.getTime() - 86_400_000)).executeTakeFirst();
-      return Number(result.numDeletedRows);
     },
   };
 }

@@ -1,15 +1,17 @@
-import { GetEntitlementsCommand, type Entitlement, type GetEntitlementFilterName } from '@aws-sdk/client-marketplace-entitlement-service';
+import type { Entitlement } from '@aws-sdk/client-marketplace-entitlement-service';
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../config/clock.js';
 import type { Db } from '../db/database.js';
 import type { LicenceRow, MarketplaceNotificationRow, MarketplaceSubscriptionRow, MarketplaceSubscriptionStatus } from '../db/schema.js';
-import type { LicenceStatus } from '../licences/licence.lifecycle.js';
 import type { Actor, LicenceService } from '../licences/licences.service.js';
 import type { MarketplaceClients } from './aws-clients.js';
+import { fetchAllEntitlements, TooManyEntitlementPagesError, type EntitlementFilter } from './entitlements.fetch.js';
 import { desiredLicence, planLicenceChanges, type LicenceChange } from './entitlements.mapping.js';
+import { applyLicenceChanges, loadLicence } from './licence-changes.js';
+import type { MarketplaceRepo, SubscriptionIdentity } from './marketplace.repo.js';
 import type { MarketplaceNotification, NotificationEffect } from './notification.parse.js';
-import type { FinishedNotification, NotificationRepo, SubscriptionIdentity } from './notification.repo.js';
-import { applyLicenceChanges } from './licence-changes.js';
+import type { FinishedNotification, NotificationRepo } from './notification.repo.js';
+import { isEntitled, licenceIdOf } from './subscription.rules.js';
 
 /** A failure worth trying again later (AWS throttling or unreachable); anything else fails the notification for good. */
 export class TransientNotificationError extends Error {
@@ -27,9 +29,6 @@ const STATUS_AFTER: Record<NotificationEffect, MarketplaceSubscriptionStatus | u
   end: 'unsubscribed',
   update: undefined,
 };
-/** While AWS still entitles the buyer (unsubscribe-pending lasts the final metering hour). */
-const ENTITLED: readonly MarketplaceSubscriptionStatus[] = ['subscribed', 'unsubscribe_pending'];
-const MAX_PAGES = 200;
 
 type Target = { kind: 'found'; subscription: MarketplaceSubscriptionRow; learnedCustomerIdentifier?: string } | { kind: 'new'; identity: SubscriptionIdentity } | { kind: 'unresolved'; reason: string };
 
@@ -44,7 +43,8 @@ export interface ApplyDeps {
   audit: AuditLog;
   clients: MarketplaceClients;
   licences: LicenceService;
-  repo: NotificationRepo;
+  notifications: NotificationRepo;
+  subscriptions: MarketplaceRepo;
 }
 
 /**
@@ -53,40 +53,34 @@ export interface ApplyDeps {
  * sets its status unless a later notification already did, and brings the licence there through the lifecycle.
  */
 export function createNotificationApplier(deps: ApplyDeps) {
-  const { repo } = deps;
+  const { notifications, subscriptions } = deps;
 
-  async function readEntitlements(productCode: string, filter: Partial<Record<GetEntitlementFilterName, string[]>>): Promise<Entitlement[]> {
-    const all: Entitlement[] = [];
-    let nextToken: string | undefined;
+  /** Any failure to read AWS is worth trying again later. */
+  async function readEntitlements(productCode: string, filter: EntitlementFilter): Promise<Entitlement[]> {
     try {
-      for (let page = 0; page < MAX_PAGES; page += 1) {
-        const result = await deps.clients.entitlements.send(new GetEntitlementsCommand({ ProductCode: productCode, Filter: filter, ...(nextToken === undefined ? {} : { NextToken: nextToken }) }));
-        all.push(...(result.Entitlements ?? []));
-        nextToken = result.NextToken === '' ? undefined : result.NextToken;
-        if (nextToken === undefined) return all;
-      }
+      return await fetchAllEntitlements(deps.clients.entitlements, productCode, filter);
     } catch (error) {
+      if (error instanceof TooManyEntitlementPagesError) throw new TransientNotificationError(error.message);
       throw new TransientNotificationError(`GetEntitlements failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, { cause: error });
     }
-    throw new TransientNotificationError(`GetEntitlements returned a NextToken on more than ${MAX_PAGES} pages`);
   }
 
   /** Which subscription the notification is about: on record, to be created, or not identifiable. */
   async function identify(trx: Db, n: MarketplaceNotification, productCode: string): Promise<{ target: Target; entitlements?: Entitlement[] }> {
     if (n.licenceArn !== undefined && n.licenceId !== undefined) {
-      const subscription = await repo.findSubscriptionByLicence(trx, n.licenceArn, n.licenceId);
+      const subscription = await subscriptions.findSubscriptionByLicence(trx, n.licenceId);
       if (subscription !== undefined) return { target: { kind: 'found', subscription } };
       if (n.awsAccountId !== undefined) return { target: { kind: 'new', identity: { licenceArn: n.licenceArn, awsAccountId: n.awsAccountId, productCode, customerIdentifier: n.customerIdentifier ?? null } } };
     }
     if (n.customerIdentifier !== undefined) {
-      const known = await repo.findSubscriptionByCustomer(trx, productCode, n.customerIdentifier);
+      const known = await subscriptions.findSubscriptionsByCustomer(trx, productCode, n.customerIdentifier);
       if (known.length === 1 && known[0] !== undefined) return { target: { kind: 'found', subscription: known[0] } };
       // New integrations never learn the identifier from ResolveCustomer: AWS maps it to the account and licence.
       const entitlements = await readEntitlements(productCode, { CUSTOMER_IDENTIFIER: [n.customerIdentifier] });
       return { target: await fromEntitlements(trx, entitlements, productCode, n.customerIdentifier), entitlements };
     }
     if (n.awsAccountId !== undefined) {
-      const rows = await repo.findSubscriptionsByAccount(trx, n.awsAccountId, productCode);
+      const rows = await subscriptions.findSubscriptionsByAccount(trx, n.awsAccountId, productCode);
       if (rows.length === 1 && rows[0] !== undefined) return { target: { kind: 'found', subscription: rows[0] } };
       const entitlements = await readEntitlements(productCode, { CUSTOMER_AWS_ACCOUNT_ID: [n.awsAccountId] });
       return { target: await fromEntitlements(trx, entitlements, productCode, null), entitlements };
@@ -101,8 +95,7 @@ export function createNotificationApplier(deps: ApplyDeps) {
     if (licences.size === 0) return { kind: 'unresolved', reason: `No subscription on record for ${who}, and AWS lists no current entitlement naming its licence.` };
     if (licences.size > 1) return { kind: 'unresolved', reason: `AWS lists ${licences.size} licences for ${who}; the notification does not say which one it is about.` };
     const [[licenceArn, awsAccountId]] = [...licences] as [[string, string]];
-    const licenceId = /(l-[0-9a-zA-Z]+)$/.exec(licenceArn)?.[1] ?? licenceArn;
-    const subscription = await repo.findSubscriptionByLicence(trx, licenceArn, licenceId);
+    const subscription = await subscriptions.findSubscriptionByLicence(trx, licenceIdOf(licenceArn));
     if (subscription !== undefined) return customerIdentifier === null ? { kind: 'found', subscription } : { kind: 'found', subscription, learnedCustomerIdentifier: customerIdentifier };
     return { kind: 'new', identity: { licenceArn, awsAccountId, productCode, customerIdentifier } };
   }
@@ -110,7 +103,7 @@ export function createNotificationApplier(deps: ApplyDeps) {
   /** `startsAt`: a licence made from a notification starts when AWS says the subscription did, not when it was processed. */
   async function changeLicence(trx: Db, subscription: MarketplaceSubscriptionRow, licence: LicenceRow | undefined, changes: LicenceChange[], by: Actor, startsAt: Date): Promise<LicenceRow | undefined> {
     const result = await applyLicenceChanges(deps.licences, trx, { awsAccountId: subscription.aws_account_id, licence, startsAt }, changes, by);
-    if (result.created && result.licence !== undefined) await repo.linkLicence(trx, subscription.id, result.licence.id, deps.clock.now());
+    if (result.created && result.licence !== undefined) await subscriptions.linkLicence(trx, subscription.id, result.licence.id, deps.clock.now());
     return result.licence;
   }
 
@@ -149,9 +142,9 @@ export function createNotificationApplier(deps: ApplyDeps) {
         return ignored('No subscription on record for this licence and no entitlement in force: nothing to update.');
       }
       // Created here if still new; if another notification (or the landing) created it meanwhile, that row is locked instead.
-      ({ row: subscription, created } = await repo.lockOrCreateSubscription(trx, identity, nextStatus ?? 'subscribed', now));
+      ({ row: subscription, created } = await subscriptions.lockOrCreateSubscription(trx, identity, nextStatus ?? 'subscribed', now));
     } else {
-      const locked = await repo.lockSubscription(trx, target.subscription.id);
+      const locked = await subscriptions.findForUpdate(trx, target.subscription.id);
       if (locked === undefined) throw new TransientNotificationError('The subscription was deleted while the notification was applied.');
       subscription = locked;
     }
@@ -160,25 +153,24 @@ export function createNotificationApplier(deps: ApplyDeps) {
       return { status: 'failed', outcome: `The licence ${subscription.licence_arn} is on record for AWS account ${subscription.aws_account_id}, but the notification is about ${namedAccount}. Nothing was changed.`, subscriptionId: subscription.id, statusSet: null };
     }
     const learned = target.kind === 'found' ? target.learnedCustomerIdentifier : n.customerIdentifier;
-    if (learned !== undefined && subscription.customer_identifier === null) await repo.rememberCustomerIdentifier(trx, subscription.id, learned, now);
+    if (learned !== undefined && subscription.customer_identifier === null) await subscriptions.rememberCustomerIdentifier(trx, subscription.id, learned, now);
 
     // Status: notifications arrive in any order; one sent before the latest status change is stale.
     const fromStatus = created ? null : subscription.status;
     let statusSet: MarketplaceSubscriptionStatus | null = null;
     if (nextStatus !== undefined) {
-      const later = created ? undefined : await repo.laterStatusNotification(trx, subscription.id, n.at, nextStatus, row.id);
+      const later = created ? undefined : await notifications.laterStatusNotification(trx, subscription.id, n.at, nextStatus, row.id);
       if (later !== undefined) {
         return ignored(`Superseded: ${later.kind ?? 'a notification'} (${later.message_id}) sent at ${later.event_at?.toISOString() ?? '?'} already set the subscription to ${subscription.status}.`, subscription.id);
       }
       statusSet = nextStatus;
-      if (!created && subscription.status !== nextStatus) await repo.setSubscriptionStatus(trx, subscription.id, nextStatus, now);
+      if (!created && subscription.status !== nextStatus) await subscriptions.setSubscriptionStatus(trx, subscription.id, nextStatus, now);
     }
     const status = nextStatus ?? subscription.status;
-    if (n.effect === 'update' && !ENTITLED.includes(status)) return ignored(`The subscription is ${status}: changed entitlements do not bring it back.`, subscription.id);
+    if (n.effect === 'update' && !isEntitled(status)) return ignored(`The subscription is ${status}: changed entitlements do not bring it back.`, subscription.id);
 
     // The licence follows: terms from AWS while entitled, ended when the subscription ends or fails.
-    const licence = subscription.licence_id === null ? undefined : await trx.selectFrom('licences').selectAll().where('id', '=', subscription.licence_id).executeTakeFirst();
-    const current = licence === undefined ? undefined : { status: licence.status as LicenceStatus, plan: licence.plan, seats: licence.seats, startsAt: licence.starts_at, endsAt: licence.ends_at };
+    const { licence, current } = await loadLicence(trx, subscription.licence_id);
     // When it happened by AWS's clock (never in the future by ours): when a licence starts or ends.
     const happenedAt = new Date(Math.min(n.at.getTime(), now.getTime()));
     const desired =

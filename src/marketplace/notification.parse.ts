@@ -25,7 +25,7 @@ export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 /** What a notification does to the subscription: the lifecycle meaning shared by its SNS and EventBridge forms. */
 export type NotificationEffect = 'activate' | 'fail' | 'ending' | 'end' | 'update';
 
-export const EFFECT_OF: Record<NotificationKind, NotificationEffect> = {
+const EFFECT_OF: Record<NotificationKind, NotificationEffect> = {
   'subscribe-success': 'activate',
   'agreement-created': 'activate',
   'subscribe-fail': 'fail',
@@ -99,7 +99,7 @@ const EVENT_KINDS: Record<string, { kind: NotificationKind; roles: readonly stri
   'License Deprovisioned': { kind: 'license-deprovisioned', roles: ['Manufacturer'] },
 };
 
-export const EVENTBRIDGE_SOURCE = 'aws.agreement-marketplace';
+const EVENTBRIDGE_SOURCE = 'aws.agreement-marketplace';
 const MAX_ID_LENGTH = 300;
 const PRODUCT_CODE = /^[-a-zA-Z0-9/=:_.@]{1,255}$/;
 const ACCOUNT_ID = /^\d{12}$/;

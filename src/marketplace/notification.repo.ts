@@ -1,6 +1,5 @@
-import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { MarketplaceNotificationRow, MarketplaceNotificationSource, MarketplaceNotificationStatus, MarketplaceSubscriptionRow, MarketplaceSubscriptionStatus } from '../db/schema.js';
+import type { MarketplaceNotificationRow, MarketplaceNotificationSource, MarketplaceNotificationStatus, MarketplaceSubscriptionStatus } from '../db/schema.js';
 
 export interface NewNotification {
   messageId: string;
@@ -25,19 +24,12 @@ export interface FinishedNotification {
   statusSet: MarketplaceSubscriptionStatus | null;
 }
 
-export interface SubscriptionIdentity {
-  licenceArn: string;
-  awsAccountId: string;
-  productCode: string;
-  customerIdentifier: string | null;
-}
-
 /** How far along a subscription is: on a tie in time, a later stage wins. */
 const STATUS_ORDER: readonly MarketplaceSubscriptionStatus[] = ['subscribed', 'subscribe_failed', 'unsubscribe_pending', 'unsubscribed'];
 const MAX_TEXT = 2000;
 const clip = (text: string) => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text);
 
-/** Queries for marketplace_notifications, and the subscription lookups and writes that notifications make. */
+/** Queries for marketplace_notifications (the subscriptions they change are marketplace.repo's). */
 export function createNotificationRepo(db: Db) {
   return {
     /** Stores a notification once: a message id seen before inserts nothing (the caller then finds the existing row). */
@@ -129,76 +121,6 @@ export function createNotificationRepo(db: Db) {
         .orderBy('event_at', 'desc')
         .limit(1)
         .executeTakeFirst();
-    },
-
-    /** By licence: the exact ARN, or the same `l-<id>` (ARNs arrive with and without "arn:"). */
-    findSubscriptionByLicence(trx: Db, licenceArn: string, licenceId: string): Promise<MarketplaceSubscriptionRow | undefined> {
-      return trx
-        .selectFrom('marketplace_subscriptions')
-        .selectAll()
-        .where((eb) => eb.or([eb('licence_arn', '=', licenceArn), eb('licence_arn', 'like', `%:${licenceId}`), eb('licence_arn', 'like', `%/${licenceId}`)]))
-        .orderBy('created_at')
-        .limit(1)
-        .executeTakeFirst();
-    },
-
-    findSubscriptionByCustomer(trx: Db, productCode: string, customerIdentifier: string): Promise<MarketplaceSubscriptionRow[]> {
-      return trx.selectFrom('marketplace_subscriptions').selectAll().where('product_code', '=', productCode).where('customer_identifier', '=', customerIdentifier).execute();
-    },
-
-    findSubscriptionsByAccount(trx: Db, awsAccountId: string, productCode: string): Promise<MarketplaceSubscriptionRow[]> {
-      return trx.selectFrom('marketplace_subscriptions').selectAll().where('aws_account_id', '=', awsAccountId).where('product_code', '=', productCode).execute();
-    },
-
-    lockSubscription(trx: Db, id: string): Promise<MarketplaceSubscriptionRow | undefined> {
-      return trx.selectFrom('marketplace_subscriptions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-    },
-
-    /**
-     * The subscription for this licence ARN, locked; created first (before the buyer ever lands) with
-     * `status` when there is none. `created` says which.
-     */
-    async lockOrCreateSubscription(trx: Db, identity: SubscriptionIdentity, status: MarketplaceSubscriptionStatus, now: Date): Promise<{ row: MarketplaceSubscriptionRow; created: boolean }> {
-      const inserted = await trx
-        .insertInto('marketplace_subscriptions')
-        .values({
-          licence_arn: identity.licenceArn,
-          aws_account_id: identity.awsAccountId,
-          product_code: identity.productCode,
-          customer_identifier: identity.customerIdentifier,
-          status,
-          licence_id: null,
-          linked_account_id: null,
-          linked_at: null,
-          landed_at: null,
-          provisioned_at: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .onConflict((oc) => oc.constraint('marketplace_subscriptions_licence_arn').doNothing())
-        .returningAll()
-        .executeTakeFirst();
-      if (inserted !== undefined) return { row: inserted, created: true };
-      const row = await trx.selectFrom('marketplace_subscriptions').selectAll().where('licence_arn', '=', identity.licenceArn).forUpdate().executeTakeFirstOrThrow();
-      return { row, created: false };
-    },
-
-    async setSubscriptionStatus(trx: Db, id: string, status: MarketplaceSubscriptionStatus, now: Date): Promise<void> {
-      await trx.updateTable('marketplace_subscriptions').set({ status, updated_at: now }).where('id', '=', id).execute();
-    },
-
-    /** Records the customer identifier once learned (SNS messages name the customer by it). */
-    async rememberCustomerIdentifier(trx: Db, id: string, customerIdentifier: string, now: Date): Promise<void> {
-      await trx
-        .updateTable('marketplace_subscriptions')
-        .set({ customer_identifier: sql<string>`coalesce(customer_identifier, ${customerIdentifier})`, updated_at: now })
-        .where('id', '=', id)
-        .execute();
-    },
-
-    /** The licence created for the subscription by a notification (before or without the buyer's provisioning). */
-    async linkLicence(trx: Db, id: string, licenceId: string, now: Date): Promise<void> {
-      await trx.updateTable('marketplace_subscriptions').set({ licence_id: licenceId, updated_at: now }).where('id', '=', id).execute();
     },
   };
 }

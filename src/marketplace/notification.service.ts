@@ -7,6 +7,7 @@ import type { MarketplaceNotificationSource } from '../db/schema.js';
 import { AppError } from '../http/errors.js';
 import type { LicenceService } from '../licences/licences.service.js';
 import type { MarketplaceClients } from './aws-clients.js';
+import { createMarketplaceRepo } from './marketplace.repo.js';
 import { createNotificationApplier, TransientNotificationError, type Prepared } from './notification.apply.js';
 import { parseNotification, type MarketplaceNotification } from './notification.parse.js';
 import { createNotificationRepo } from './notification.repo.js';
@@ -37,7 +38,7 @@ export type NotificationResult =
 export const isSettled = (result: NotificationResult): boolean => result.outcome !== 'retry' && result.outcome !== 'in-progress';
 
 /** Tries before a notification whose processing keeps failing is given up on (stored as failed, deleted). */
-export const DEFAULT_MAX_ATTEMPTS = 5;
+const DEFAULT_MAX_ATTEMPTS = 5;
 
 export function createNotificationService(deps: {
   db: Db;
@@ -50,7 +51,7 @@ export function createNotificationService(deps: {
   maxAttempts?: number;
 }) {
   const repo = createNotificationRepo(deps.db);
-  const applier = createNotificationApplier({ db: deps.db, clock: deps.clock, audit: deps.audit, clients: deps.clients, licences: deps.licences, repo });
+  const applier = createNotificationApplier({ db: deps.db, clock: deps.clock, audit: deps.audit, clients: deps.clients, licences: deps.licences, notifications: repo, subscriptions: createMarketplaceRepo(deps.db) });
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const log = deps.logger.child({ component: 'marketplace-notifications' });
 

@@ -1,24 +1,20 @@
-import { GetEntitlementsCommand, type Entitlement } from '@aws-sdk/client-marketplace-entitlement-service';
+import type { Entitlement } from '@aws-sdk/client-marketplace-entitlement-service';
 import type { Logger } from 'pino';
 import type { ClientInfo } from '../accounts/registration.service.js';
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../config/clock.js';
 import type { Db } from '../db/database.js';
 import type { LicenceRow, MarketplaceSubscriptionRow } from '../db/schema.js';
-import type { LicenceStatus } from '../licences/licence.lifecycle.js';
 import type { Actor, LicenceService } from '../licences/licences.service.js';
 import type { MarketplaceClients } from './aws-clients.js';
+import { fetchAllEntitlements } from './entitlements.fetch.js';
 import { desiredLicence, planLicenceChanges, type LicenceChange } from './entitlements.mapping.js';
-import { applyLicenceChanges } from './licence-changes.js';
+import { applyLicenceChanges, loadLicence } from './licence-changes.js';
 import { awsProblem, linkErrors, MarketplaceError } from './marketplace.errors.js';
 import { createMarketplaceRepo } from './marketplace.repo.js';
+import { isEntitled } from './subscription.rules.js';
 
-/** A guard against a service that never stops handing out NextTokens; far beyond any real account. */
-const MAX_PAGES = 200;
 const ACTOR: Actor = { actor: 'marketplace', reason: 'AWS Marketplace entitlements' };
-
-/** Statuses in which AWS still entitles the buyer (unsubscribe-pending ends only after the final metering hour). */
-const ENTITLED_STATUSES: readonly MarketplaceSubscriptionRow['status'][] = ['subscribed', 'unsubscribe_pending'];
 
 export interface Provisioned {
   licence: LicenceRow;
@@ -36,20 +32,10 @@ const licenceRevoked = () =>
 export function createProvisioningService(deps: { db: Db; clock: Clock; audit: AuditLog; logger: Logger; clients: MarketplaceClients; licences: LicenceService }) {
   const repo = createMarketplaceRepo(deps.db);
 
-  /** Every entitlement of the buyer for the product: all pages (a page may be empty and still carry a NextToken), all dimensions. */
+  /** Every entitlement of the buyer for the product (all pages, all dimensions); a failure becomes the buyer's error page. */
   async function readEntitlements(subscription: MarketplaceSubscriptionRow): Promise<Entitlement[]> {
-    const all: Entitlement[] = [];
-    let nextToken: string | undefined;
     try {
-      for (let page = 0; page < MAX_PAGES; page += 1) {
-        const result = await deps.clients.entitlements.send(
-          new GetEntitlementsCommand({ ProductCode: subscription.product_code, Filter: { CUSTOMER_AWS_ACCOUNT_ID: [subscription.aws_account_id] }, ...(nextToken === undefined ? {} : { NextToken: nextToken }) }),
-        );
-        all.push(...(result.Entitlements ?? []));
-        nextToken = result.NextToken === '' ? undefined : result.NextToken;
-        if (nextToken === undefined) return all;
-      }
-      throw new Error(`GetEntitlements returned a NextToken on more than ${MAX_PAGES} pages`);
+      return await fetchAllEntitlements(deps.clients.entitlements, subscription.product_code, { CUSTOMER_AWS_ACCOUNT_ID: [subscription.aws_account_id] });
     } catch (error) {
       const problem = awsProblem(error, 'provisioning');
       deps.logger.error({ awsError: error instanceof Error ? error.name : 'unknown', awsMessage: error instanceof Error ? error.message : undefined, subscriptionId: subscription.id }, 'GetEntitlements failed');
@@ -63,10 +49,9 @@ export function createProvisioningService(deps: { db: Db; clock: Clock; audit: A
      * the lifecycle, all in one transaction with the subscription locked (a double submit changes nothing twice).
      */
     async provision(subscriptionId: string, account: { id: string; awsAccountId: string }, client: ClientInfo): Promise<Provisioned> {
-      const owned = (row: MarketplaceSubscriptionRow | undefined): row is MarketplaceSubscriptionRow => row !== undefined && row.aws_account_id === account.awsAccountId && row.linked_at !== null;
       const subscription = await repo.find(subscriptionId);
-      if (!owned(subscription)) throw linkErrors.subscriptionNotFound();
-      if (!ENTITLED_STATUSES.includes(subscription.status)) throw notSubscribed();
+      if (!isOwnedBy(subscription, account.awsAccountId)) throw linkErrors.subscriptionNotFound();
+      if (!isEntitled(subscription.status)) throw notSubscribed();
 
       // AWS is read before the transaction: no row stays locked while a remote call is in flight.
       const entitlements = await readEntitlements(subscription);
@@ -75,10 +60,9 @@ export function createProvisioningService(deps: { db: Db; clock: Clock; audit: A
 
       return deps.db.transaction().execute(async (trx) => {
         const locked = await repo.findForUpdate(trx, subscriptionId);
-        if (!owned(locked)) throw linkErrors.subscriptionNotFound();
-        if (!ENTITLED_STATUSES.includes(locked.status)) throw notSubscribed();
-        const licence = locked.licence_id === null ? undefined : await trx.selectFrom('licences').selectAll().where('id', '=', locked.licence_id).executeTakeFirst();
-        const current = licence === undefined ? undefined : { status: licence.status as LicenceStatus, plan: licence.plan, seats: licence.seats, startsAt: licence.starts_at, endsAt: licence.ends_at };
+        if (!isOwnedBy(locked, account.awsAccountId)) throw linkErrors.subscriptionNotFound();
+        if (!isEntitled(locked.status)) throw notSubscribed();
+        const { licence, current } = await loadLicence(trx, locked.licence_id);
         const plan = planLicenceChanges(current, desired, now);
         if (!plan.ok) throw plan.reason === 'revoked' ? licenceRevoked() : contractEnded();
         const result = requireLicence((await applyLicenceChanges(deps.licences, trx, { awsAccountId: locked.aws_account_id, licence }, plan.changes, ACTOR)).licence);
@@ -101,9 +85,14 @@ export function createProvisioningService(deps: { db: Db; clock: Clock; audit: A
     /** The subscription, if this account owns it (for the progress page). */
     async findOwned(subscriptionId: string, awsAccountId: string): Promise<MarketplaceSubscriptionRow | undefined> {
       const row = await repo.find(subscriptionId);
-      return row !== undefined && row.aws_account_id === awsAccountId && row.linked_at !== null ? row : undefined;
+      return isOwnedBy(row, awsAccountId) ? row : undefined;
     },
   };
+}
+
+/** Linked to the portal account of this AWS account (only its owner sees or provisions a subscription). */
+function isOwnedBy(row: MarketplaceSubscriptionRow | undefined, awsAccountId: string): row is MarketplaceSubscriptionRow {
+  return row !== undefined && row.aws_account_id === awsAccountId && row.linked_at !== null;
 }
 
 function requireLicence(licence: LicenceRow | undefined): LicenceRow {

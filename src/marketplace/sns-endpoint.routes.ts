@@ -5,7 +5,7 @@ import { marketplaceTopicArns } from './notification.parse.js';
 import { isSettled } from './notification.service.js';
 import { createSnsVerifier } from './sns.verifier.js';
 
-export const SNS_ENDPOINT_PATH = '/marketplace/sns';
+const SNS_ENDPOINT_PATH = '/marketplace/sns';
 
 /**
  * The SNS HTTPS subscription endpoint for the Marketplace topics. SNS posts from AWS: cross-site by nature,

@@ -296,6 +296,30 @@ test('EventBridge events drive the same lifecycle, the licence ARN matched with 
   assert.equal((await licenceOf(third.licenseArn)).status, 'active');
 });
 
+test('a notification that writes the licence ARN another way (a region, "license/") finds the subscription by its licence id', async () => {
+  const account = '200000000036';
+  const { subscription } = subscribe(account);
+  await notify(subscription, 'Purchase Agreement Created - Manufacturer');
+  await drain();
+  const row = await subscriptionRow(subscription.licenseArn);
+  assert.ok(row !== undefined);
+  const licenceId = subscription.licenseArn.slice(subscription.licenseArn.lastIndexOf(':') + 1);
+  assert.equal(row.aws_licence_id, licenceId, 'the database keeps the id that ends the ARN');
+
+  // Only the licence id is the same as the ARN on record: an equality on the whole ARN would miss it.
+  const ended = await notify(subscription, 'Purchase Agreement Ended - Manufacturer');
+  const event = JSON.parse(ended.body) as { id: string; detail: { license: { arn: string } } };
+  event.detail.license.arn = `aws:license-manager:us-east-1:999988887777:license/${licenceId}`;
+  await purgeQueue();
+  await sendToQueue(JSON.stringify(event));
+  assert.deepEqual((await drain()).map((r) => r.outcome), ['processed']);
+  assert.equal((await notificationRow(event.id)).subscription_id, row.id);
+  assert.equal((await subscriptionRow(subscription.licenseArn))?.status, 'unsubscribed');
+  assert.equal((await licenceOf(subscription.licenseArn)).status, 'expired');
+  const rows = await db().selectFrom('marketplace_subscriptions').select('id').where('aws_account_id', '=', account).execute();
+  assert.deepEqual(rows.map((r) => r.id), [row.id], 'no second subscription for the other spelling');
+});
+
 test('subscribe-fail marks a landed subscription failed (no licence), and the buyer cannot provision it', async () => {
   const account = '200000000004';
   // A legacy listing: ResolveCustomer returns the customer identifier that SNS messages use.

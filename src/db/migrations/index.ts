@@ -4,6 +4,7 @@ import * as m0002 from './0002-licences-version.js';
 import * as m0003 from './0003-mfa-and-settings.js';
 import * as m0004 from './0004-marketplace.js';
 import * as m0005 from './0005-marketplace-notifications.js';
+import * as m0006 from './0006-marketplace-licence-id.js';
 
 /** Every migration, in order. Listed statically so the compiled build needs no directory scan. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003-mfa-and-settings': m0003,
   '0004-marketplace': m0004,
   '0005-marketplace-notifications': m0005,
+  '0006-marketplace-licence-id': m0006,
 };

@@ -19,7 +19,7 @@ export async function startServer(config: Config): Promise<{ url: string; stop()
   };
   // Expired sessions, sign-in challenges, codes and Marketplace link handshakes are refused on use anyway; this only keeps the tables small.
   const sweeper = setInterval(() => {
-    Promise.all([services.licences.expireDue(), services.sessions.deleteExpired(), services.signIn.deleteExpiredChallenges(), services.mfa.deleteOldEmailCodes(), services.marketplace.link.deleteExpiredHandshakes()]).catch((error: unknown) =>
+    Promise.all([services.licences.expireDue(), services.sessions.deleteExpired(), services.signIn.deleteExpiredChallenges(), services.mfa.deleteOldEmailCodes(), services.marketplace.link.deleteExpiredHandshakes(), services.rateLimits.deleteStale()]).catch((error: unknown) =>
       services.logger.warn({ err: error }, 'expiry sweep failed'),
     );
   }, 10 * 60_000);

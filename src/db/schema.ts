@@ -6,6 +6,7 @@ export interface Database {
   password_history: PasswordHistoryTable;
   portal_sessions: PortalSessionsTable;
   sign_in_throttles: SignInThrottlesTable;
+  rate_limit_counters: RateLimitCountersTable;
   password_reset_tokens: PasswordResetTokensTable;
   email_verification_tokens: EmailVerificationTokensTable;
   licences: LicencesTable;
@@ -73,6 +74,12 @@ export interface SignInThrottlesTable {
   failures: number;
   locked_until: Date | null;
   last_failure_at: Date;
+}
+
+export interface RateLimitCountersTable {
+  key: string;
+  window_started_at: Date;
+  hits: number;
 }
 
 export interface PasswordResetTokensTable {

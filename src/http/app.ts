@@ -77,10 +77,11 @@ export async function buildApp(services: Services): Promise<App> {
     csrfOpts: { hmacKey: deriveKey(services.secretKey, 'csrf') },
     getToken: (req) => (req.body as { _csrf?: string } | undefined)?._csrf,
   });
-  // Off by default; routes that cost a call to AWS per request opt in (the Marketplace landing). The count
-  // is kept per process: with N processes an address gets up to N times the limit, still bounded.
+  // Off by default; routes that cost a call to AWS per request opt in (the Marketplace landing). Counted in
+  // PostgreSQL, so all portal processes share one count per address.
   await app.register(fastifyRateLimit, {
     global: false,
+    store: services.rateLimits.Store,
     errorResponseBuilder: (_req, context) =>
       new AppError('too_many_requests', `Too many attempts from your network. Please wait ${Math.ceil(context.ttl / 1000)} seconds, then go back to AWS Marketplace and press "Set up your account" again.`, 429),
   });

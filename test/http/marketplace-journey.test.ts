@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, afterEach, before, test } from 'node:test';
 import { ManualClock } from '../../src/config/clock.js';
+import { createLogger } from '../../src/config/logger.js';
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.server.js';
+import { buildApp } from '../../src/http/app.js';
+import { createServices } from '../../src/services.js';
 import { registeredAccount } from '../support/accounts.js';
 import { errorsOn, FormAgent, type AgentResponse } from '../support/form-agent.js';
 import { createTestPortal, GOOD_PASSWORD, issueLicence, type TestPortal } from '../support/test-portal.js';
@@ -331,6 +334,27 @@ test('landings are rate-limited per address (each costs a ResolveCustomer call):
     // Another address is not held up, and a real buyer from it lands.
     const { token } = subscribe('100000000077');
     assert.equal((await land(new FormAgent(limited.app, undefined, '10.9.9.10'), token)).status, 200);
+
+    // The count is kept in the database: a second portal process on it shares it (not 3 more per process).
+    const secondServices = await createServices(limited.config, { clock: limited.clock, logger: createLogger('silent'), role: 'server' });
+    const second = await buildApp(secondServices);
+    try {
+      assert.equal((await land(new FormAgent(second, undefined, '10.9.9.9'), junk)).status, 429, 'the address is held up in the other process too');
+      assert.equal((await land(new FormAgent(second, undefined, '10.9.9.11'), junk)).status, 400);
+      assert.equal((await land(new FormAgent(limited.app, undefined, '10.9.9.11'), junk)).status, 400);
+      assert.equal((await land(new FormAgent(second, undefined, '10.9.9.11'), junk)).status, 400);
+      assert.equal((await land(new FormAgent(limited.app, undefined, '10.9.9.11'), junk)).status, 429, 'three landings over two processes use up the limit');
+      // A new window starts once the minute is over.
+      limited.clock.advance(61_000);
+      assert.equal((await land(new FormAgent(second, undefined, '10.9.9.9'), junk)).status, 400);
+      // The server's sweep removes counters a day past their window.
+      assert.equal(await limited.services.rateLimits.deleteStale(), 0);
+      limited.clock.advance(25 * 3_600_000);
+      assert.equal(await limited.services.rateLimits.deleteStale(), 3);
+    } finally {
+      await second.close();
+      await secondServices.close();
+    }
   } finally {
     await limited.close();
   }

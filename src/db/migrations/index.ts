@@ -5,6 +5,7 @@ import * as m0003 from './0003-mfa-and-settings.js';
 import * as m0004 from './0004-marketplace.js';
 import * as m0005 from './0005-marketplace-notifications.js';
 import * as m0006 from './0006-marketplace-licence-id.js';
+import * as m0007 from './0007-rate-limit-counters.js';
 
 /** Every migration, in order. Listed statically so the compiled build needs no directory scan. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004-marketplace': m0004,
   '0005-marketplace-notifications': m0005,
   '0006-marketplace-licence-id': m0006,
+  '0007-rate-limit-counters': m0007,
 };

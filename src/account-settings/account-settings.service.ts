@@ -156,11 +156,12 @@ export function createAccountSettingsService(deps: { db: Db; clock: Clock; hashe
 
     /** Ends one session of the account by its public id; 'not_found' for an unknown id or another account's. */
     async endSession(session: CurrentSession, id: string, client: ClientInfo): Promise<'ended' | 'ended_current' | 'not_found'> {
-      const ended = await deps.sessions.endById(session.accountId, id);
-      if (!ended) return 'not_found';
       const current = id === session.id;
-      await deps.audit.record({ event: 'session.ended', actor: actor(session.awsAccountId), awsAccountId: session.awsAccountId, ip: client.ip, details: { sessionId: id, current } });
-      return current ? 'ended_current' : 'ended';
+      return deps.db.transaction().execute(async (trx) => {
+        if (!(await deps.sessions.endById(session.accountId, id, trx))) return 'not_found';
+        await deps.audit.record({ event: 'session.ended', actor: actor(session.awsAccountId), awsAccountId: session.awsAccountId, ip: client.ip, details: { sessionId: id, current } }, trx);
+        return current ? 'ended_current' : 'ended';
+      });
     },
 
     async endOtherSessions(session: CurrentSession, client: ClientInfo): Promise<number> {

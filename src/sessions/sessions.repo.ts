@@ -79,8 +79,8 @@ export function createSessionsRepo(db: Db) {
     },
 
     /** Ends one of the account's sessions by its public id; false when there was none (e.g. already ended). */
-    async deleteById(accountId: string, id: string): Promise<boolean> {
-      const result = await db.deleteFrom('portal_sessions').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+    async deleteById(accountId: string, id: string, trx: Db = db): Promise<boolean> {
+      const result = await trx.deleteFrom('portal_sessions').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
 

@@ -17,7 +17,7 @@ export interface SessionService {
   invalidateOthers(accountId: string, keepToken: string, trx?: Db): Promise<number>;
   listForAccount(accountId: string): ReturnType<SessionsRepo['listForAccount']>;
   /** Ends one session of the account by its public id. */
-  endById(accountId: string, id: string): Promise<boolean>;
+  endById(accountId: string, id: string, trx?: Db): Promise<boolean>;
   deleteExpired(): Promise<number>;
 }
 
@@ -49,7 +49,7 @@ export function createSessionService(deps: { db: Db; clock: Clock; settings: Set
     invalidateAllForAccount: (accountId, trx) => repo.deleteAllForAccount(accountId, trx),
     invalidateOthers: (accountId, keepToken, trx) => repo.deleteOthers(accountId, hashToken(keepToken), trx),
     listForAccount: (accountId) => repo.listForAccount(accountId, deps.clock.now()),
-    endById: (accountId, id) => repo.deleteById(accountId, id),
+    endById: (accountId, id, trx) => repo.deleteById(accountId, id, trx),
     deleteExpired: () => repo.deleteExpired(deps.clock.now()),
   };
 }

@@ -6,6 +6,25 @@ import { PasswordRules } from './password-rules.js';
 
 type FieldErrors = Record<string, string[]>;
 
+/** The AWS account ID input of the sign-in and registration forms: the account ID is the username. */
+export function AccountIdField(props: { value: string | undefined; errors: string[] | undefined; hint?: string; readonly?: boolean; autofocus?: boolean }) {
+  return <Field name="accountId" label="AWS account ID" value={props.value} hint={props.hint ?? ACCOUNT_ID_HINT} autocomplete="username" inputmode="numeric" readonly={props.readonly} errors={props.errors} autofocus={props.autofocus} maxLength={40} />;
+}
+
+export function ContactEmailField(props: { value: string | undefined; errors: string[] | undefined }) {
+  return <Field name="email" label="Contact email" type="email" value={props.value} hint="We send licence notices and password resets here." autocomplete="email" errors={props.errors} maxLength={254} />;
+}
+
+/** A password being chosen, with the rules as its hint, and its confirmation. */
+export function NewPasswordFields(props: { errors: FieldErrors; label?: string; confirmLabel?: string }) {
+  return (
+    <>
+      <Field name="password" label={props.label ?? 'Password'} type="password" hint={<PasswordRules />} autocomplete="new-password" errors={props.errors.password} maxLength={1024} />
+      <Field name="passwordConfirm" label={props.confirmLabel ?? 'Confirm password'} type="password" autocomplete="new-password" errors={props.errors.passwordConfirm} maxLength={1024} />
+    </>
+  );
+}
+
 export function RegisterPage(props: { ctx: ViewContext; values?: { accountId?: string; email?: string }; error?: string | undefined; fieldErrors?: FieldErrors }) {
   const { ctx, values = {}, error, fieldErrors = {} } = props;
   return (
@@ -15,10 +34,9 @@ export function RegisterPage(props: { ctx: ViewContext; values?: { accountId?: s
         <p class="lead">For AWS accounts that hold a WebStream licence. You will sign in with the AWS account ID and the password you choose here.</p>
         <ErrorSummary message={error} />
         <PostForm action="/portal/register" csrfToken={ctx.csrfToken}>
-          <Field name="accountId" label="AWS account ID" value={values.accountId} hint={ACCOUNT_ID_HINT} autocomplete="username" inputmode="numeric" errors={fieldErrors.accountId} maxLength={40} />
-          <Field name="email" label="Contact email" type="email" value={values.email} hint="We send licence notices and password resets here." autocomplete="email" errors={fieldErrors.email} maxLength={254} />
-          <Field name="password" label="Password" type="password" hint={<PasswordRules />} autocomplete="new-password" errors={fieldErrors.password} maxLength={1024} />
-          <Field name="passwordConfirm" label="Confirm password" type="password" autocomplete="new-password" errors={fieldErrors.passwordConfirm} maxLength={1024} />
+          <AccountIdField value={values.accountId} errors={fieldErrors.accountId} />
+          <ContactEmailField value={values.email} errors={fieldErrors.email} />
+          <NewPasswordFields errors={fieldErrors} />
           <button type="submit" class="block">
             Create portal account
           </button>
@@ -42,7 +60,7 @@ export function ForgotPasswordPage(props: { ctx: ViewContext; accountId?: string
         <p class="lead">Enter your AWS account ID. We will email a reset link to the portal account's contact address.</p>
         <ErrorSummary message={error} />
         <PostForm action="/portal/forgot-password" csrfToken={ctx.csrfToken}>
-          <Field name="accountId" label="AWS account ID" value={accountId} hint={ACCOUNT_ID_HINT} autocomplete="username" inputmode="numeric" errors={fieldErrors.accountId} maxLength={40} />
+          <AccountIdField value={accountId} errors={fieldErrors.accountId} />
           <button type="submit" class="block">
             Email me a reset link
           </button>
@@ -67,8 +85,7 @@ export function ResetPasswordPage(props: { ctx: ViewContext; token: string; erro
         <ErrorSummary message={error} />
         <PostForm action="/portal/reset-password" csrfToken={ctx.csrfToken}>
           <input type="hidden" name="token" value={token} />
-          <Field name="password" label="New password" type="password" hint={<PasswordRules />} autocomplete="new-password" errors={fieldErrors.password} maxLength={1024} />
-          <Field name="passwordConfirm" label="Confirm new password" type="password" autocomplete="new-password" errors={fieldErrors.passwordConfirm} maxLength={1024} />
+          <NewPasswordFields errors={fieldErrors} label="New password" confirmLabel="Confirm new password" />
           <button type="submit" class="block">
             Set new password
           </button>

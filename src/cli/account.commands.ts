@@ -1,10 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { formatAccountId } from '../accounts/account-id.js';
 import { emailProblem } from '../accounts/email.js';
-import type { Services } from '../services.js';
 import { parseAccountIdOption } from './licence.commands.js';
-
-type Run = (task: (services: Services) => Promise<void>) => Promise<void>;
+import type { TaskRunner } from './task.runner.js';
 
 function parseEmailOption(value: string): string {
   const problem = emailProblem(value);
@@ -12,7 +10,7 @@ function parseEmailOption(value: string): string {
   return value.trim();
 }
 
-export function accountCommand(run: Run): Command {
+export function accountCommand(run: TaskRunner): Command {
   const account = new Command('account').description('Create customer portal accounts');
 
   account

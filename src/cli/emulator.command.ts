@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { shellExports } from '../emulator/emulator.context.js';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -72,7 +73,7 @@ export function emulatorCommand(): Command {
         `  The buyer's "Set up your account" posts to ${emulator.landingUrl}`,
         '',
         '  Start the portal with:',
-        ...Object.entries(emulator.portalEnv).map(([name, value]) => `    export ${name}=${value}`),
+        ...shellExports(emulator.portalEnv).map((line) => `    ${line}`),
         '',
         `  SNS messages are signed with the certificate at ${emulator.sns.signingCertUrl}`,
         '',

@@ -1,8 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { formatAccountId, normaliseAccountId } from '../accounts/account-id.js';
-import type { Services } from '../services.js';
-
-type Run = (task: (services: Services) => Promise<void>) => Promise<void>;
+import type { TaskRunner } from './task.runner.js';
 
 export function parseAccountIdOption(value: string): string {
   const result = normaliseAccountId(value);
@@ -23,7 +21,7 @@ function parsePlan(value: string): string {
   return value;
 }
 
-export function licenceCommand(run: Run): Command {
+export function licenceCommand(run: TaskRunner): Command {
   const licence = new Command('licence').description('Issue and list licences');
 
   licence

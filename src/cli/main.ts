@@ -1,29 +1,12 @@
 import { Command, CommanderError } from 'commander';
-import pino from 'pino';
-import { loadConfig, ConfigError } from '../config/config.js';
-import { createLogger } from '../config/logger.js';
+import { ConfigError } from '../config/config.js';
 import { AppError } from '../http/errors.js';
-import type { Services } from '../services.js';
 import { accountCommand } from './account.commands.js';
 import { emulatorCommand } from './emulator.command.js';
 import { demoCommand } from './demo.command.js';
 import { licenceCommand } from './licence.commands.js';
 import { serve } from './serve.js';
-
-/** Runs one CLI task against the portal's database (borrowing the embedded server if a portal is running). */
-async function runTask(task: (services: Services) => Promise<void>, options: { migrate?: boolean } = {}): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', pino.destination(2));
-  // Loaded on use (here and in serve): the HTTP app and services take seconds to load, which --help,
-  // argument errors and the database commands (no HTTP app) should not pay for.
-  const { createServices } = await import('../services.js');
-  const services = await createServices(config, { role: 'command', logger, migrate: options.migrate ?? true });
-  try {
-    await task(services);
-  } finally {
-    await services.close();
-  }
-}
+import { runTask } from './task.runner.js';
 
 export function buildProgram(): Command {
   const program = new Command('webstream-portal')

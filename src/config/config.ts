@@ -133,7 +133,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     snsCaFile: snsCaFile === undefined ? undefined : path.resolve(cwd, snsCaFile),
     trustProxy: trustProxyText === 'true',
     logLevel,
-    development: value('NODE_ENV') !== 'production',
+    development: !production,
   };
 }
 

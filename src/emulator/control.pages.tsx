@@ -4,6 +4,7 @@ import type { FieldErrors, Subscription } from './marketplace.state.js';
 import { NOTIFICATION_ACTIONS } from './notifications.js';
 import type { Delivery, HttpSubscription } from './notifier.js';
 import { SubscriptionFields, type SubscribeFormValues } from './buyer.pages.js';
+import { shellExports } from './emulator.context.js';
 import { Field, Layout, Select } from './emulator.layout.js';
 import { formatAccountId } from '../accounts/account-id.js';
 
@@ -13,7 +14,7 @@ export interface ControlView {
   productCode: string;
   landingUrl: string;
   signingCertUrl: string;
-  portalEnv: string[];
+  portalEnv: Record<string, string>;
   plans: readonly string[];
   subscriptions: readonly Subscription[];
   operations: readonly string[];
@@ -118,7 +119,7 @@ export function ControlPage(props: ControlView) {
           <code>{props.landingUrl}</code> · SNS signing certificate <code>{props.signingCertUrl}</code>
         </p>
         <p>Start the portal with:</p>
-        <pre>{props.portalEnv.join('\n')}</pre>
+        <pre>{shellExports(props.portalEnv).join('\n')}</pre>
       </section>
       <section>
         <h2>Subscriptions</h2>

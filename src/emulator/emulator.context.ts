@@ -31,14 +31,18 @@ export interface EmulatorContext {
   stopping: AbortSignal;
 }
 
-/** The environment the portal needs to use this emulator. */
-export function portalEnvironment(context: EmulatorContext): string[] {
+/** The environment variables the portal needs to use this emulator (known once it listens). */
+export function portalEnvironment(context: EmulatorContext): Record<string, string> {
   const { url, queueUrl } = context.urls();
-  return [
-    `export AWS_ENDPOINT_URL=${url}`,
-    'export AWS_REGION=us-east-1',
-    'export AWS_ACCESS_KEY_ID=emulator AWS_SECRET_ACCESS_KEY=emulator',
-    `export MARKETPLACE_QUEUE_URL=${queueUrl}`,
-    `export MARKETPLACE_PRODUCT_CODE=${context.settings.productCode}`,
-  ];
+  return {
+    AWS_ENDPOINT_URL: url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'emulator',
+    AWS_SECRET_ACCESS_KEY: 'emulator',
+    MARKETPLACE_QUEUE_URL: queueUrl,
+    MARKETPLACE_PRODUCT_CODE: context.settings.productCode,
+  };
 }
+
+/** The same variables as shell lines to paste before starting the portal. */
+export const shellExports = (environment: Record<string, string>): string[] => Object.entries(environment).map(([name, value]) => `export ${name}=${value}`);

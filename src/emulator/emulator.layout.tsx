@@ -69,25 +69,45 @@ interface FieldProps {
   max?: number;
 }
 
-/** A labelled input; its hint and error are linked with aria-describedby. */
-export function Field(props: FieldProps) {
-  const id = `field-${props.name}`;
+const fieldId = (name: string) => `field-${name}`;
+
+/** The control's aria attributes: invalid when there is an error, described by its hint and error. */
+function describedBy(name: string, props: { hint?: string | undefined; error?: string | undefined }) {
+  const id = fieldId(name);
   const described = [props.hint === undefined ? undefined : `${id}-hint`, props.error === undefined ? undefined : `${id}-error`].filter(Boolean).join(' ');
+  return { 'aria-invalid': props.error === undefined ? undefined : ('true' as const), 'aria-describedby': described === '' ? undefined : described };
+}
+
+function Hint(props: { name: string; hint?: string | undefined }) {
+  return props.hint === undefined ? null : (
+    <div class="hint" id={`${fieldId(props.name)}-hint`}>
+      {props.hint}
+    </div>
+  );
+}
+
+/** A label, hint and error above a control (the children) whose id is `field-<name>`. */
+function LabelledControl(props: { name: string; label: string; hint?: string | undefined; error?: string | undefined; children: ComponentChildren }) {
   return (
     <div class="field">
-      <label for={id}>{props.label}</label>
-      {props.hint === undefined ? null : (
-        <div class="hint" id={`${id}-hint`}>
-          {props.hint}
-        </div>
-      )}
+      <label for={fieldId(props.name)}>{props.label}</label>
+      <Hint name={props.name} hint={props.hint} />
       {props.error === undefined ? null : (
-        <div class="error" id={`${id}-error`}>
+        <div class="error" id={`${fieldId(props.name)}-error`}>
           {props.error}
         </div>
       )}
+      {props.children}
+    </div>
+  );
+}
+
+/** A labelled input; its hint and error are linked with aria-describedby. */
+export function Field(props: FieldProps) {
+  return (
+    <LabelledControl name={props.name} label={props.label} hint={props.hint} error={props.error}>
       <input
-        id={id}
+        id={fieldId(props.name)}
         name={props.name}
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- Preact types each input type separately
         type={(props.type ?? 'text') as 'text'}
@@ -96,30 +116,16 @@ export function Field(props: FieldProps) {
         required={props.required}
         min={props.min}
         max={props.max}
-        aria-invalid={props.error === undefined ? undefined : 'true'}
-        aria-describedby={described === '' ? undefined : described}
+        {...describedBy(props.name, props)}
       />
-    </div>
+    </LabelledControl>
   );
 }
 
 export function Select(props: { name: string; label: string; options: readonly (string | { value: string; label: string })[]; value?: string; error?: string | undefined; hint?: string }) {
-  const id = `field-${props.name}`;
-  const described = [props.hint === undefined ? undefined : `${id}-hint`, props.error === undefined ? undefined : `${id}-error`].filter(Boolean).join(' ');
   return (
-    <div class="field">
-      <label for={id}>{props.label}</label>
-      {props.hint === undefined ? null : (
-        <div class="hint" id={`${id}-hint`}>
-          {props.hint}
-        </div>
-      )}
-      {props.error === undefined ? null : (
-        <div class="error" id={`${id}-error`}>
-          {props.error}
-        </div>
-      )}
-      <select id={id} name={props.name} aria-invalid={props.error === undefined ? undefined : 'true'} aria-describedby={described === '' ? undefined : described}>
+    <LabelledControl name={props.name} label={props.label} hint={props.hint} error={props.error}>
+      <select id={fieldId(props.name)} name={props.name} {...describedBy(props.name, props)}>
         {props.options.map((option) => {
           const { value, label } = typeof option === 'string' ? { value: option, label: option } : option;
           return (
@@ -129,23 +135,19 @@ export function Select(props: { name: string; label: string; options: readonly (
           );
         })}
       </select>
-    </div>
+    </LabelledControl>
   );
 }
 
 export function Checkbox(props: { name: string; label: string; checked?: boolean; hint?: string }) {
-  const id = `field-${props.name}`;
+  const id = fieldId(props.name);
   return (
     <div class="field">
       <label class="check" for={id}>
-        <input id={id} type="checkbox" name={props.name} value="true" checked={props.checked} aria-describedby={props.hint === undefined ? undefined : `${id}-hint`} />
+        <input id={id} type="checkbox" name={props.name} value="true" checked={props.checked} {...describedBy(props.name, { hint: props.hint })} />
         {props.label}
       </label>
-      {props.hint === undefined ? null : (
-        <div class="hint" id={`${id}-hint`}>
-          {props.hint}
-        </div>
-      )}
+      <Hint name={props.name} hint={props.hint} />
     </div>
   );
 }

@@ -12,7 +12,7 @@ import type { AwsServiceName } from './aws-protocol.js';
 import { awsRoutes, type OperationTable } from './aws.routes.js';
 import { buyerRoutes } from './buyer.routes.js';
 import { controlRoutes } from './control.routes.js';
-import type { EmulatorContext } from './emulator.context.js';
+import { portalEnvironment, type EmulatorContext } from './emulator.context.js';
 import { entitlementHandlers } from './entitlement.handlers.js';
 import { createFaultInjector, type FaultInjector } from './faults.js';
 import { createMarketplace, type Marketplace } from './marketplace.state.js';
@@ -192,14 +192,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     landingUrl,
     productCode,
     sns: signer,
-    portalEnv: {
-      AWS_ENDPOINT_URL: urls.url,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'emulator',
-      AWS_SECRET_ACCESS_KEY: 'emulator',
-      MARKETPLACE_QUEUE_URL: urls.queueUrl,
-      MARKETPLACE_PRODUCT_CODE: productCode,
-    },
+    portalEnv: portalEnvironment(context),
     state: { marketplace, queues, faults, notifier, usage },
     async stop() {
       stopping.abort();

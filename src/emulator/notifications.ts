@@ -63,6 +63,12 @@ export function snsMessageBody(subscription: Subscription, action: SnsAction): R
   };
 }
 
+/** The link in each notification that ends the recipient's subscription (a GET, no credentials, as in SNS). */
+export function unsubscribeUrl(baseUrl: string, subscriptionArn: string): string {
+  return `${baseUrl}/sns/?Action=Unsubscribe&SubscriptionArn=${encodeURIComponent(subscriptionArn)}`;
+}
+
+/** Its UnsubscribeURL names a made-up subscription: the notifier puts in each recipient's own. */
 export function snsNotification(subscription: Subscription, action: SnsAction, options: { now: Date; unsubscribeBaseUrl: string }): UnsignedSnsEnvelope {
   const topic = topicArn(action === 'entitlement-updated' ? 'entitlement' : 'subscription', subscription.productCode);
   return {
@@ -71,7 +77,7 @@ export function snsNotification(subscription: Subscription, action: SnsAction, o
     TopicArn: topic,
     Message: JSON.stringify(snsMessageBody(subscription, action)),
     Timestamp: options.now.toISOString(),
-    UnsubscribeURL: `${options.unsubscribeBaseUrl}/sns/?Action=Unsubscribe&SubscriptionArn=${encodeURIComponent(`${topic}:${randomUUID()}`)}`,
+    UnsubscribeURL: unsubscribeUrl(options.unsubscribeBaseUrl, `${topic}:${randomUUID()}`),
   };
 }
 

@@ -2,11 +2,12 @@
  * Delivers Marketplace notifications: every SNS envelope and EventBridge event goes to the notification queue
  * (as an SNS→SQS subscription and an EventBridge rule with an SQS target would), and signed SNS envelopes also
  * go over HTTP to an endpoint subscribed to the topics, once it has confirmed the subscription (GET SubscribeURL).
+ * Each recipient's envelope carries its own UnsubscribeURL; a GET on it ends that subscription (the queue's too, until a reset).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../config/clock.js';
 import type { Marketplace, Subscription } from './marketplace.state.js';
-import { eventBridgeEvent, isSnsAction, snsNotification, STATUS_AFTER, topicArn, type NotificationAction } from './notifications.js';
+import { eventBridgeEvent, isSnsAction, snsNotification, STATUS_AFTER, topicArn, unsubscribeUrl, type NotificationAction } from './notifications.js';
 import type { SnsEnvelope, SnsSigner, UnsignedSnsEnvelope } from './sns.signer.js';
 import type { Queue, SqsQueues } from './sqs.queues.js';
 
@@ -16,6 +17,13 @@ export interface HttpSubscription {
   subscriptionArn: string;
   token: string;
   status: 'pending-confirmation' | 'confirmed' | 'unsubscribed';
+}
+
+/** The notification queue's subscription to one topic (SNS→SQS): made on the topic's first message. */
+export interface QueueSubscription {
+  topicArn: string;
+  subscriptionArn: string;
+  status: 'confirmed' | 'unsubscribed';
 }
 
 export interface Delivery {
@@ -29,7 +37,9 @@ export interface Delivery {
 export interface SentNotification {
   action: NotificationAction;
   format: 'sns' | 'eventbridge';
-  sqsMessageId: string;
+  /** Undefined when the queue has unsubscribed from the SNS topic. */
+  sqsMessageId: string | undefined;
+  /** The message as the queue gets (or would get) it. */
   body: string;
   deliveries: Delivery[];
 }
@@ -49,6 +59,7 @@ export type Notifier = ReturnType<typeof createNotifier>;
 
 export function createNotifier(deps: NotifierDeps) {
   const httpSubscriptions: HttpSubscription[] = [];
+  const queueSubscriptions = new Map<string, QueueSubscription>();
   const deliveries: Delivery[] = [];
 
   function record(delivery: Omit<Delivery, 'at'>): Delivery {
@@ -106,6 +117,15 @@ export function createNotifier(deps: NotifierDeps) {
     return subscription;
   }
 
+  function queueSubscriptionTo(topic: string): QueueSubscription {
+    let subscription = queueSubscriptions.get(topic);
+    if (subscription === undefined) {
+      subscription = { topicArn: topic, subscriptionArn: `${topic}:${randomUUID()}`, status: 'confirmed' };
+      queueSubscriptions.set(topic, subscription);
+    }
+    return subscription;
+  }
+
   async function send(subscription: Subscription, action: NotificationAction): Promise<SentNotification> {
     const status = STATUS_AFTER[action];
     if (status !== undefined) deps.marketplace.update(subscription, { status });
@@ -113,18 +133,23 @@ export function createNotifier(deps: NotifierDeps) {
     const queue = deps.queue();
     const sent: Delivery[] = [];
     let body: string;
+    let toQueue = true;
     if (isSnsAction(action)) {
-      const envelope = deps.signer().sign(snsNotification(subscription, action, { now, unsubscribeBaseUrl: deps.snsBaseUrl() }));
-      body = JSON.stringify(envelope);
-      for (const http of httpSubscriptions.filter((s) => s.topicArn === envelope.TopicArn && s.status === 'confirmed')) {
-        sent.push(record({ action, licenseArn: subscription.licenseArn, target: http.endpoint, outcome: await post(http, envelope) }));
+      const base = deps.snsBaseUrl();
+      const unsigned = snsNotification(subscription, action, { now, unsubscribeBaseUrl: base });
+      const envelopeFor = (subscriptionArn: string) => deps.signer().sign({ ...unsigned, UnsubscribeURL: unsubscribeUrl(base, subscriptionArn) });
+      const queueSubscription = queueSubscriptionTo(unsigned.TopicArn);
+      body = JSON.stringify(envelopeFor(queueSubscription.subscriptionArn));
+      toQueue = queueSubscription.status === 'confirmed';
+      for (const http of httpSubscriptions.filter((s) => s.topicArn === unsigned.TopicArn && s.status === 'confirmed')) {
+        sent.push(record({ action, licenseArn: subscription.licenseArn, target: http.endpoint, outcome: await post(http, envelopeFor(http.subscriptionArn)) }));
       }
     } else {
       body = JSON.stringify(eventBridgeEvent(subscription, action, { now, sellerAccountId: deps.marketplace.sellerAccountId, productId: deps.marketplace.productId(subscription.productCode) }));
     }
-    const message = deps.queues.send(queue, body);
-    sent.unshift(record({ action, licenseArn: subscription.licenseArn, target: `SQS ${queue.name}`, outcome: `message ${message.messageId}` }));
-    return { action, format: isSnsAction(action) ? 'sns' : 'eventbridge', sqsMessageId: message.messageId, body, deliveries: sent };
+    const message = toQueue ? deps.queues.send(queue, body) : undefined;
+    if (message !== undefined) sent.unshift(record({ action, licenseArn: subscription.licenseArn, target: `SQS ${queue.name}`, outcome: `message ${message.messageId}` }));
+    return { action, format: isSnsAction(action) ? 'sns' : 'eventbridge', sqsMessageId: message?.messageId, body, deliveries: sent };
   }
 
   return {
@@ -138,8 +163,9 @@ export function createNotifier(deps: NotifierDeps) {
       if (subscription !== undefined && subscription.status !== 'unsubscribed') subscription.status = 'confirmed';
       return subscription;
     },
-    unsubscribe(subscriptionArn: string): HttpSubscription | undefined {
-      const subscription = httpSubscriptions.find((s) => s.subscriptionArn === subscriptionArn);
+    /** Ends an HTTP endpoint's or the queue's subscription: nothing more from that topic reaches it. */
+    unsubscribe(subscriptionArn: string): HttpSubscription | QueueSubscription | undefined {
+      const subscription = [...httpSubscriptions, ...queueSubscriptions.values()].find((s) => s.subscriptionArn === subscriptionArn);
       if (subscription !== undefined) subscription.status = 'unsubscribed';
       return subscription;
     },
@@ -147,6 +173,8 @@ export function createNotifier(deps: NotifierDeps) {
     deliveries: (): readonly Delivery[] => deliveries,
     reset(): void {
       deliveries.length = 0;
+      // Subscribes the queue to every topic again (the emulator has no Subscribe call for it).
+      queueSubscriptions.clear();
     },
   };
 }

@@ -30,7 +30,9 @@ export function snsRoutes(app: FastifyInstance, context: EmulatorContext): void 
       return snsXml('ConfirmSubscription', `<SubscriptionArn>${xmlEscape(subscription.subscriptionArn)}</SubscriptionArn>`);
     }
     if (query.Action === 'Unsubscribe') {
-      context.notifier.unsubscribe(query.SubscriptionArn ?? '');
+      const subscription = context.notifier.unsubscribe(query.SubscriptionArn ?? '');
+      // An unknown or already ended subscription gets the same answer: the link may be followed twice.
+      if (subscription !== undefined) context.log(`SNS subscription ended: ${subscription.subscriptionArn}`);
       return snsXml('Unsubscribe', '');
     }
     return reply.code(400).send(snsXmlError('InvalidAction', `Unsupported action ${query.Action ?? '(none)'}.`));

@@ -1,7 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import { formatAccountId } from '../accounts/account-id.js';
-import { PasswordRules } from '../accounts/password-rules.js';
-import { ErrorSummary, Field, PostForm } from '../web/forms.js';
+import { AccountIdField, ContactEmailField, NewPasswordFields } from '../accounts/account.pages.js';
+import { CurrentPasswordField, ForgotPasswordLink } from '../sessions/sign-in.page.js';
+import { ErrorSummary, PostForm } from '../web/forms.js';
 import { Layout } from '../web/layout.js';
 import type { ViewContext } from '../web/view-context.js';
 
@@ -12,6 +13,9 @@ export const LINK_PATH = '/portal/marketplace/link';
 export const PROVISION_PATH = '/portal/marketplace/provision';
 
 type FieldErrors = Record<string, string[]>;
+
+/** The account ID on the link forms is the subscription's, shown read-only. */
+const SUBSCRIPTION_ACCOUNT_HINT = "The subscription's AWS account. It cannot be changed here.";
 
 /** The subscription in a few facts, on every page of the journey. */
 function SubscriptionFacts({ awsAccountId }: { awsAccountId: string }) {
@@ -153,16 +157,14 @@ function LinkSignIn({ ctx, awsAccountId, view, portalAccountExists }: { ctx: Vie
       <p>{portalAccountExists ? 'A portal account exists for this AWS account. Sign in with it to link the subscription.' : 'Sign in with the portal account of this AWS account.'}</p>
       <ErrorSummary message={view.error} />
       <PostForm action="/portal/marketplace/sign-in" csrfToken={ctx.csrfToken}>
-        <Field name="accountId" label="AWS account ID" value={view.values?.accountId ?? formatAccountId(awsAccountId)} hint="The subscription's AWS account. It cannot be changed here." autocomplete="username" inputmode="numeric" readonly errors={fieldErrors.accountId} maxLength={40} />
-        <Field name="password" label="Password" type="password" autocomplete="current-password" errors={fieldErrors.password} autofocus maxLength={1024} />
+        <AccountIdField value={view.values?.accountId ?? formatAccountId(awsAccountId)} hint={SUBSCRIPTION_ACCOUNT_HINT} readonly errors={fieldErrors.accountId} />
+        <CurrentPasswordField errors={fieldErrors.password} autofocus />
         <button type="submit" class="block">
           Sign in and link
         </button>
       </PostForm>
       <div class="form-footer">
-        <p>
-          <a href="/portal/forgot-password">Forgot your password?</a>
-        </p>
+        <ForgotPasswordLink />
         {portalAccountExists ? null : (
           <p>
             No portal account yet? <a href={`${LINK_PATH}?step=register`}>Create a portal account</a>
@@ -181,10 +183,9 @@ function LinkRegister({ ctx, awsAccountId, view }: { ctx: ViewContext; awsAccoun
       <p>You will sign in with this AWS account ID and the password you choose here.</p>
       <ErrorSummary message={view.error} />
       <PostForm action="/portal/marketplace/register" csrfToken={ctx.csrfToken}>
-        <Field name="accountId" label="AWS account ID" value={formatAccountId(awsAccountId)} hint="The subscription's AWS account. It cannot be changed here." autocomplete="username" inputmode="numeric" readonly errors={fieldErrors.accountId} maxLength={40} />
-        <Field name="email" label="Contact email" type="email" value={view.values?.email} hint="We send licence notices and password resets here." autocomplete="email" errors={fieldErrors.email} maxLength={254} />
-        <Field name="password" label="Password" type="password" hint={<PasswordRules />} autocomplete="new-password" errors={fieldErrors.password} maxLength={1024} />
-        <Field name="passwordConfirm" label="Confirm password" type="password" autocomplete="new-password" errors={fieldErrors.passwordConfirm} maxLength={1024} />
+        <AccountIdField value={formatAccountId(awsAccountId)} hint={SUBSCRIPTION_ACCOUNT_HINT} readonly errors={fieldErrors.accountId} />
+        <ContactEmailField value={view.values?.email} errors={fieldErrors.email} />
+        <NewPasswordFields errors={fieldErrors} />
         <button type="submit" class="block">
           Create portal account and link
         </button>

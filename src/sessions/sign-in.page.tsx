@@ -1,4 +1,4 @@
-import { ACCOUNT_ID_HINT } from '../accounts/account-id.js';
+import { AccountIdField } from '../accounts/account.pages.js';
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';
 import { Layout } from '../web/layout.js';
 import type { ViewContext } from '../web/view-context.js';
@@ -11,6 +11,19 @@ export interface SignInPageProps {
   fieldErrors?: Record<string, string[]>;
 }
 
+/** The password of a sign-in form. */
+export function CurrentPasswordField(props: { errors: string[] | undefined; autofocus: boolean }) {
+  return <Field name="password" label="Password" type="password" autocomplete="current-password" errors={props.errors} autofocus={props.autofocus} maxLength={1024} />;
+}
+
+export function ForgotPasswordLink() {
+  return (
+    <p>
+      <a href="/portal/forgot-password">Forgot your password?</a>
+    </p>
+  );
+}
+
 export function SignInPage({ ctx, accountId = '', next, error, fieldErrors = {} }: SignInPageProps) {
   return (
     <Layout title="Sign in" ctx={ctx} narrow>
@@ -20,16 +33,14 @@ export function SignInPage({ ctx, accountId = '', next, error, fieldErrors = {} 
         <ErrorSummary message={error} />
         <PostForm action="/portal/sign-in" csrfToken={ctx.csrfToken}>
           {next ? <input type="hidden" name="next" value={next} /> : null}
-          <Field name="accountId" label="AWS account ID" value={accountId} hint={ACCOUNT_ID_HINT} autocomplete="username" inputmode="numeric" errors={fieldErrors.accountId} autofocus={accountId === ''} maxLength={40} />
-          <Field name="password" label="Password" type="password" autocomplete="current-password" errors={fieldErrors.password} autofocus={accountId !== ''} maxLength={1024} />
+          <AccountIdField value={accountId} errors={fieldErrors.accountId} autofocus={accountId === ''} />
+          <CurrentPasswordField errors={fieldErrors.password} autofocus={accountId !== ''} />
           <button type="submit" class="block">
             Sign in
           </button>
         </PostForm>
         <div class="form-footer">
-          <p>
-            <a href="/portal/forgot-password">Forgot your password?</a>
-          </p>
+          <ForgotPasswordLink />
           <p>
             New here? <a href="/portal/register">Create a portal account</a>
           </p>

@@ -99,6 +99,35 @@ function validateSns(envelope: unknown): Promise<Record<string, string>> {
   return new Promise((resolve, reject) => validator.validate(envelope as Record<string, string>, (error, message) => (error ? reject(error) : resolve(message as Record<string, string>))));
 }
 
+/** A plain GET, as a browser or a subscriber following an SNS link does; https trusts the emulator's certificate (see before). */
+function httpsGet(url: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) =>
+    https
+      .get(url, (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      })
+      .on('error', reject),
+  );
+}
+
+/** A local HTTP endpoint that records the SNS messages posted to it. */
+async function startSnsEndpoint() {
+  const received: { headers: http.IncomingHttpHeaders; body: Record<string, string> }[] = [];
+  const server = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      received.push({ headers: request.headers, body: JSON.parse(body) as Record<string, string> });
+      response.end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/marketplace/sns`, received, close: () => server.close() };
+}
+
 async function receiveAll(queueUrl: string) {
   const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
   for (const m of Messages) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
@@ -367,31 +396,15 @@ test('EventBridge agreement and licence events arrive on the queue with the buye
 });
 
 test('an HTTP endpoint gets signed SubscriptionConfirmations, confirms through SubscribeURL, then receives notifications', async () => {
-  const received: { headers: http.IncomingHttpHeaders; body: Record<string, string> }[] = [];
-  const endpoint = http.createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      received.push({ headers: request.headers, body: JSON.parse(body) as Record<string, string> });
-      response.end();
-    });
-  });
-  endpoint.listen(0, '127.0.0.1');
-  await once(endpoint, 'listening');
+  const endpoint = await startSnsEndpoint();
+  const { received } = endpoint;
   try {
-    const url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/marketplace/sns`;
-    await control('POST', '/_emulator/sns/subscriptions', { endpoint: url });
+    await control('POST', '/_emulator/sns/subscriptions', { endpoint: endpoint.url });
     assert.deepEqual(received.map((r) => r.headers['x-amz-sns-message-type']), ['SubscriptionConfirmation', 'SubscriptionConfirmation']);
     for (const { body } of received) {
       await validateSns(body);
-      const confirmation = await new Promise<string>((resolve, reject) =>
-        https.get(body.SubscribeURL ?? '', (response) => {
-          let text = '';
-          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          response.on('end', () => resolve(text));
-        }).on('error', reject),
-      );
-      assert.match(confirmation, /<ConfirmSubscriptionResponse[\s\S]*<SubscriptionArn>arn:aws:sns:us-east-1:287250355862:aws-mp-/);
+      const confirmation = await httpsGet(body.SubscribeURL ?? '');
+      assert.match(confirmation.text, /<ConfirmSubscriptionResponse[\s\S]*<SubscriptionArn>arn:aws:sns:us-east-1:287250355862:aws-mp-/);
     }
     received.length = 0;
     const created = await subscribe({ awsAccountId: '444400000003' });
@@ -404,6 +417,56 @@ test('an HTTP endpoint gets signed SubscriptionConfirmations, confirms through S
     await validateSns(notification.body);
   } finally {
     endpoint.close();
+  }
+});
+
+test("a GET on a notification's UnsubscribeURL ends that recipient's subscription: the topic sends it nothing more", async () => {
+  const endpoint = await startSnsEndpoint();
+  const { received } = endpoint;
+  try {
+    await control('POST', '/_emulator/sns/subscriptions', { endpoint: endpoint.url });
+    for (const { body } of received) await httpsGet(body.SubscribeURL ?? '');
+    received.length = 0;
+    await receiveAll(emulator.queueUrl);
+    const created = await subscribe({ awsAccountId: '444400000004' });
+    const notify = (action: string) => control('POST', `/_emulator/subscriptions/${encodeURIComponent(created.subscription.licenseArn)}/notify`, { action });
+
+    await notify('subscribe-success');
+    const [queued] = await receiveAll(emulator.queueUrl);
+    const [posted, ...more] = received;
+    assert.ok(queued !== undefined && posted !== undefined);
+    assert.equal(more.length, 0);
+    const queueEnvelope = JSON.parse(queued.Body ?? '') as Record<string, string>;
+    // Like SNS, each recipient's copy links to its own subscription (the endpoint's is also in a header); both still verify.
+    const subscriptionArnIn = (envelope: Record<string, string>) => new URL(envelope.UnsubscribeURL ?? '').searchParams.get('SubscriptionArn');
+    assert.equal(subscriptionArnIn(posted.body), posted.headers['x-amz-sns-subscription-arn']);
+    assert.ok(subscriptionArnIn(queueEnvelope)?.startsWith(`${queueEnvelope.TopicArn ?? ''}:`));
+    assert.notEqual(subscriptionArnIn(queueEnvelope), subscriptionArnIn(posted.body));
+    assert.equal(queueEnvelope.MessageId, posted.body.MessageId, 'one message, two deliveries');
+    await validateSns(queueEnvelope);
+    await validateSns(posted.body);
+
+    for (const envelope of [queueEnvelope, posted.body]) {
+      const answer = await httpsGet(envelope.UnsubscribeURL ?? '');
+      assert.equal(answer.status, 200);
+      assert.match(answer.text, /^<\?xml version="1\.0"\?>\n<UnsubscribeResponse xmlns="http:\/\/sns\.amazonaws\.com\/doc\/2010-03-31\/"><ResponseMetadata><RequestId>[^<]+<\/RequestId><\/ResponseMetadata><\/UnsubscribeResponse>/);
+    }
+    const state = await control<{ httpSubscriptions: { subscriptionArn: string; status: string }[] }>('GET', '/_emulator/state');
+    assert.equal(state.httpSubscriptions.find((s) => s.subscriptionArn === subscriptionArnIn(posted.body))?.status, 'unsubscribed');
+
+    received.length = 0;
+    await notify('unsubscribe-pending');
+    assert.deepEqual(await receiveAll(emulator.queueUrl), [], 'the queue unsubscribed from the subscription topic');
+    assert.deepEqual(received, [], 'so did the endpoint');
+    // Their subscriptions to the entitlement topic go on.
+    await notify('entitlement-updated');
+    const [entitlementMessage] = await receiveAll(emulator.queueUrl);
+    assert.match(entitlementMessage?.Body ?? '', /aws-mp-entitlement-notification-/);
+    assert.equal(received.length, 1);
+  } finally {
+    endpoint.close();
+    // Subscribes the queue to every topic again for the tests after this one.
+    await control('POST', '/_emulator/reset');
   }
 });
 

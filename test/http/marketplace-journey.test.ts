@@ -336,7 +336,8 @@ test('landings are rate-limited per address (each costs a ResolveCustomer call):
     assert.equal((await land(new FormAgent(limited.app, undefined, '10.9.9.10'), token)).status, 200);
 
     // The count is kept in the database: a second portal process on it shares it (not 3 more per process).
-    const secondServices = await createServices(limited.config, { clock: limited.clock, logger: createLogger('silent'), role: 'server' });
+    // As a borrower ('command'): with the embedded server (TEST_DB_MODE=embedded) the first portal owns it.
+    const secondServices = await createServices(limited.config, { clock: limited.clock, logger: createLogger('silent'), role: 'command' });
     const second = await buildApp(secondServices);
     try {
       assert.equal((await land(new FormAgent(second, undefined, '10.9.9.9'), junk)).status, 429, 'the address is held up in the other process too');

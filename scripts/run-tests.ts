@@ -25,7 +25,8 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 function runNodeTests(files: string[], env: Record<string, string>, label: string): Promise<number> {
   if (files.length === 0) return Promise.resolve(0);
   process.stdout.write(`\n=== ${label}: ${files.length} file(s) ===\n`);
-  const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files];
+  // --test-force-exit: a file whose cleanup failed (and left a handle open) is reported, never waited on forever.
+  const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit', '--test-reporter=spec', ...files];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
     let output = '';

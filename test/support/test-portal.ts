@@ -71,11 +71,12 @@ export async function createTestPortal(options: { listen?: boolean; env?: Record
       await services.mailer.deliverPending();
     },
     async close() {
-      await app.close();
-      await services.close();
-      await inbox.close();
-      await dropDatabase?.();
-      await fs.rm(dataDir, { recursive: true, force: true });
+      // Every step runs even when one fails (the first failure is reported): a half-closed portal would
+      // keep the test process alive, and the run would hang instead of failing.
+      const steps = [() => app.close(), () => services.close(), () => inbox.close(), () => dropDatabase?.(), () => fs.rm(dataDir, { recursive: true, force: true })];
+      const failures: unknown[] = [];
+      for (const step of steps) await Promise.resolve(step()).catch((error: unknown) => failures.push(error));
+      if (failures.length > 0) throw failures[0];
     },
   };
 }

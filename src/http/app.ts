@@ -83,7 +83,7 @@ export async function buildApp(services: Services): Promise<App> {
     global: false,
     store: services.rateLimits.Store,
     errorResponseBuilder: (_req, context) =>
-      new AppError('too_many_requests', `Too many attempts from your network. Please wait ${Math.ceil(context.ttl / 1000)} seconds, then go back to AWS Marketplace and press "Set up your account" again.`, 429),
+      new AppError('too_many_requests', `Too many attempts from your network. Please wait ${Math.ceil(context.ttl / 1000)} seconds, then go back to AWS Marketplace and press “Set up your account” again.`, 429),
   });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/assets/', maxAge: '1h', index: false });
 

@@ -39,7 +39,7 @@ export type MarketplaceErrorCode =
   | 'marketplace_account_mismatch'
   | 'marketplace_subscription_not_found';
 
-const AGAIN = 'go back to AWS Marketplace, open your WebStream subscription and choose Set up your account again.';
+const AGAIN = 'go back to AWS Marketplace, open your WebStream subscription and choose “Set up your account” again.';
 const SAFE = 'Your subscription itself is not affected.';
 
 export const landingErrors = {
@@ -53,13 +53,13 @@ export const landingErrors = {
 };
 
 export const linkErrors = {
-  missing: () => new MarketplaceError('marketplace_link_missing', 'No subscription to link', `Linking an AWS Marketplace subscription starts in AWS Marketplace: ${AGAIN.replace(/^go/, 'Go')} If you have already linked it, your licence is on My Entitlements.`, 400),
+  missing: () => new MarketplaceError('marketplace_link_missing', 'No subscription to link', `Linking an AWS Marketplace subscription starts in AWS Marketplace. ${AGAIN.replace(/^go/, 'Go')} If you have already linked it, your licence is on My Entitlements.`, 400),
   invalid: () => new MarketplaceError('marketplace_link_invalid', 'This set-up link is not valid', `The link from AWS Marketplace to this portal was changed or damaged, so we cannot use it. ${SAFE} To start again, ${AGAIN}`, 400),
   expired: () => new MarketplaceError('marketplace_link_expired', 'This set-up link has expired', `For your security, a set-up link works for 15 minutes. ${SAFE} To get a new one, ${AGAIN}`, 400),
   used: () => new MarketplaceError('marketplace_link_used', 'This set-up link has already been used', `Each set-up link works once, and this one has already linked the subscription. If that was you, your licence is on My Entitlements. Otherwise, ${AGAIN}`, 400),
   mismatch: (subscriptionAccount: string, signedInAccount: string) =>
     new MarketplaceError('marketplace_account_mismatch', 'This subscription belongs to another AWS account', `You are signed in as AWS account ${signedInAccount}, but this AWS Marketplace subscription belongs to AWS account ${subscriptionAccount}. A subscription can only be linked to the portal account of the same AWS account ID. Sign out, then sign in or create a portal account with ${subscriptionAccount}.`, 403),
-  subscriptionNotFound: () => new MarketplaceError('marketplace_subscription_not_found', 'Subscription not found', 'We could not find that AWS Marketplace subscription for your account. Your licences are on My Entitlements; to link a subscription, start from AWS Marketplace with Set up your account.', 404),
+  subscriptionNotFound: () => new MarketplaceError('marketplace_subscription_not_found', 'Subscription not found', 'We could not find that AWS Marketplace subscription for your account. Your licences are on My Entitlements; to link a subscription, start from AWS Marketplace with “Set up your account”.', 404),
 };
 
 /** Maps an AWS SDK failure (service exception, throttling, network, credentials) to the buyer's page. */

@@ -83,7 +83,7 @@ export function LandingInfoPage({ ctx }: { ctx: ViewContext }) {
     <MarketplaceProblemPage
       ctx={ctx}
       title="Set up your WebStream subscription"
-      message="This address receives new subscribers from AWS Marketplace. To set up your account, open your WebStream subscription in AWS Marketplace and choose Set up your account."
+      message="This address receives new subscribers from AWS Marketplace. To set up your account, open your WebStream subscription in AWS Marketplace and choose “Set up your account”."
     />
   );
 }

@@ -249,7 +249,7 @@ for (const fault of [
       assert.equal(response.headers().refresh, undefined);
       assert.match(page.url(), /\/marketplace\/landing$/);
       assert.equal(await heading(page), fault.title);
-      assert.match(await alertText(page), /go back to AWS Marketplace, open your WebStream subscription and choose Set up your account again\.$/);
+      assert.match(await alertText(page), /go back to AWS Marketplace, open your WebStream subscription and choose “Set up your account” again\.$/);
       assert.equal(await page.getByRole('link', { name: 'Open your AWS Marketplace subscriptions' }).getAttribute('href'), 'https://console.aws.amazon.com/marketplace/home#/subscriptions');
       const text = await page.locator('body').innerText();
       assert.doesNotMatch(text, /Exception|Error:|\n\s*at |\.[jt]sx?:\d+|stack|x-amzn-marketplace-token/i);

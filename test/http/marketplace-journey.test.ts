@@ -143,7 +143,7 @@ test('a legacy listing keeps its customer identifier; GET on the landing address
 
   const info = await new FormAgent(portal.app).get('/marketplace/landing');
   assert.equal(info.status, 200);
-  assert.match(info.body, /choose Set up your account/);
+  assert.match(info.body, /choose “Set up your account”/);
 });
 
 test('a new buyer registers through the link page (no prior licence), provisions, and sees the Marketplace licence with seats and end date', async () => {
@@ -307,7 +307,7 @@ test('invalid, expired and missing registration tokens get a clear page and writ
   const invalid = await land(new FormAgent(portal.app), 'bm90LWEtcmVhbC10b2tlbg==');
   assert.equal(invalid.status, 400);
   assert.match(invalid.body, /This sign-up link is not valid/);
-  assert.match(invalid.body, /choose Set up your account again/);
+  assert.match(invalid.body, /choose “Set up your account” again/);
 
   const { token } = subscribe('100000000009');
   emulatorClock.advance(4 * 3_600_000 + 1000);

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import { recoveryCodesLeft } from '../mfa/mfa.repo.js';
 
 /**
  * Queries of the Settings page. A contact-email change is an email_verification_tokens row whose address
@@ -21,7 +22,7 @@ export function createAccountSettingsRepo(db: Db) {
           'a.disabled_at',
           'a.mfa_method',
           'a.mfa_enabled_at',
-          eb.selectFrom('mfa_recovery_codes as r').select((e) => e.fn.countAll<number>().as('n')).whereRef('r.account_id', '=', 'a.id').where('r.used_at', 'is', null).as('recovery_codes_left'),
+          recoveryCodesLeft(eb),
           eb
             .selectFrom('email_verification_tokens as t')
             .select('t.email')

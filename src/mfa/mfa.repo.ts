@@ -1,5 +1,6 @@
+import type { ExpressionBuilder } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { MfaMethod } from '../db/schema.js';
+import type { Database, MfaMethod, PortalAccountsTable } from '../db/schema.js';
 import type { MfaStatus } from './mfa.section.js';
 
 export interface MfaAccount {
@@ -12,6 +13,11 @@ export interface MfaAccount {
   pendingTotpCreatedAt: Date | null;
 }
 
+/** How many unused recovery codes the account has: a column for a query on `portal_accounts as a`. */
+export function recoveryCodesLeft(eb: ExpressionBuilder<Database & { a: PortalAccountsTable }, 'a'>) {
+  return eb.selectFrom('mfa_recovery_codes as r').select((e) => e.fn.countAll<number>().as('n')).whereRef('r.account_id', '=', 'a.id').where('r.used_at', 'is', null).as('recovery_codes_left');
+}
+
 /** Queries for MFA state: columns of portal_accounts and the mfa_recovery_codes table. */
 export function createMfaRepo(db: Db) {
   return {
@@ -21,11 +27,11 @@ export function createMfaRepo(db: Db) {
         .select((eb) => [
           'a.mfa_method',
           'a.mfa_enabled_at',
-          eb.selectFrom('mfa_recovery_codes as r').select((e) => e.fn.countAll<string>().as('n')).whereRef('r.account_id', '=', 'a.id').where('r.used_at', 'is', null).as('codes_left'),
+          recoveryCodesLeft(eb),
         ])
         .where('a.id', '=', accountId)
         .executeTakeFirstOrThrow();
-      return { method: row.mfa_method, enabledAt: row.mfa_enabled_at, recoveryCodesLeft: Number(row.codes_left ?? 0) };
+      return { method: row.mfa_method, enabledAt: row.mfa_enabled_at, recoveryCodesLeft: row.recovery_codes_left ?? 0 };
     },
 
     async account(accountId: string, trx: Db = db): Promise<MfaAccount | undefined> {

@@ -2,7 +2,7 @@ import { createAccountsRepo } from '../accounts/accounts.repo.js';
 import { emailProblem } from '../accounts/email.js';
 import { newPasswordProblems } from '../accounts/new-password.js';
 import type { PasswordHasher } from '../accounts/password.hasher.js';
-import type { ClientInfo } from '../accounts/registration.service.js';
+import type { ClientInfo } from '../http/client.js';
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../config/clock.js';
 import type { Db } from '../db/database.js';

@@ -1,10 +1,11 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { clientOf } from '../http/client.js';
 import { AppError } from '../http/errors.js';
 import { viewContext } from '../http/page.js';
 import type { Services } from '../services.js';
 import { ChangePasswordPage } from './change-password.page.js';
-import { clientOf, currentSessionOf } from './request.js';
+import { currentSessionOf } from './request.js';
 
 /**
  * preHandler for the forced change: a session is required, but unlike requireAccount one that must

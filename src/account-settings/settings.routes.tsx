@@ -1,12 +1,13 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { clientOf } from '../http/client.js';
 import { AppError } from '../http/errors.js';
 import { viewContext } from '../http/page.js';
 import type { Services } from '../services.js';
 import { clearSessionCookie, requireAccount } from '../sessions/session.plugin.js';
 import type { CurrentSession } from './account-settings.service.js';
 import { changePasswordRoutes } from './change-password.routes.js';
-import { clientOf, currentSessionOf } from './request.js';
+import { currentSessionOf } from './request.js';
 import { SettingsPage, type FailedForm } from './settings.page.js';
 
 const Csrf = { _csrf: Type.String() };

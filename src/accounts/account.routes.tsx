@@ -1,18 +1,14 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { clientOf } from '../http/client.js';
 import { AppError } from '../http/errors.js';
 import { viewContext } from '../http/page.js';
 import type { Services } from '../services.js';
 import { clearSessionCookie, startBrowserSession } from '../sessions/session.plugin.js';
 import { ForgotPasswordPage, InvalidLinkPage, RegisterPage, ResetPasswordPage, VerifyEmailPage } from './account.pages.js';
-import type { ClientInfo } from './registration.service.js';
 
 const Csrf = { _csrf: Type.String() };
 const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 128 })) });
-
-function client(req: FastifyRequest): ClientInfo {
-  return { ip: req.ip, userAgent: req.headers['user-agent'] ?? '' };
-}
 
 const DEAD_RESET_LINK = {
   message: 'This password reset link is invalid, has expired or has already been used. Reset links work once and expire after 45 minutes.',
@@ -42,7 +38,7 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
       async (req, reply) => {
         const { accountId, email } = req.body;
         try {
-          const result = await services.registration.register(req.body, client(req));
+          const result = await services.registration.register(req.body, clientOf(req));
           await startBrowserSession(req, reply, services, result);
           return await reply.redirect('/portal/entitlements?notice=welcome', 303);
         } catch (error) {
@@ -56,7 +52,7 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
 
     app.post('/portal/forgot-password', { schema: { body: Type.Object({ accountId: Type.String({ maxLength: 64 }), ...Csrf }) } }, async (req, reply) => {
       try {
-        await services.passwordReset.requestReset(req.body.accountId, client(req));
+        await services.passwordReset.requestReset(req.body.accountId, clientOf(req));
         return await reply.redirect('/portal/sign-in?notice=reset-requested', 303);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
@@ -75,7 +71,7 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
       { schema: { body: Type.Object({ token: Type.String({ maxLength: 128 }), password: Type.String({ maxLength: 1024 }), passwordConfirm: Type.String({ maxLength: 1024 }), ...Csrf }) } },
       async (req, reply) => {
         try {
-          await services.passwordReset.completeReset(req.body, client(req));
+          await services.passwordReset.completeReset(req.body, clientOf(req));
           // The reset ended every session, this browser's included.
           clearSessionCookie(reply, config);
           return await reply.redirect('/portal/sign-in?notice=password-reset', 303);
@@ -95,7 +91,7 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
     });
 
     app.post('/portal/verify-email', { schema: { body: Type.Object({ token: Type.String({ maxLength: 128 }), ...Csrf }) } }, async (req, reply) => {
-      if (!(await services.registration.confirmEmailVerification(req.body.token, client(req)))) return invalidLink(req, reply, DEAD_VERIFY_LINK);
+      if (!(await services.registration.confirmEmailVerification(req.body.token, clientOf(req)))) return invalidLink(req, reply, DEAD_VERIFY_LINK);
       return reply.redirect(req.portalSession ? '/portal/entitlements?notice=email-verified' : '/portal/sign-in?notice=email-verified', 303);
     });
   };

@@ -10,7 +10,7 @@ import { passwordChangedEmail, passwordResetEmail } from './account.emails.js';
 import { createAccountsRepo } from './accounts.repo.js';
 import { newPasswordProblems } from './new-password.js';
 import type { PasswordHasher } from './password.hasher.js';
-import type { ClientInfo } from './registration.service.js';
+import type { ClientInfo } from '../http/client.js';
 
 export const RESET_LINK_MINUTES = 45;
 /** At most one reset email per account per minute, so the form cannot be used to flood an inbox. */

@@ -1,3 +1,4 @@
+import type { ClientInfo } from '../http/client.js';
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../config/clock.js';
 import type { Db } from '../db/database.js';
@@ -19,11 +20,6 @@ export interface RegistrationInput {
   email: string;
   password: string;
   passwordConfirm: string;
-}
-
-export interface ClientInfo {
-  ip: string;
-  userAgent: string;
 }
 
 const EMAIL_VERIFICATION_DAYS = 7;

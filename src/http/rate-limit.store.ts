@@ -57,5 +57,3 @@ export function createRateLimitStore(deps: { db: Db; clock: Clock }) {
     },
   };
 }
-
-export type RateLimitStore = ReturnType<typeof createRateLimitStore>;

@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { viewContext } from '../http/page.js';
+import { clientOf } from '../http/client.js';
 import type { Services } from '../services.js';
 import { setLinkCookie } from './link-cookie.js';
 import { MarketplaceError } from './marketplace.errors.js';
@@ -27,7 +28,7 @@ export function landingRoutes(services: Services): FastifyPluginAsyncTypebox {
       },
       async (req, reply) => {
         try {
-          const landing = await services.marketplace.landing.redeemRegistrationToken(req.body['x-amzn-marketplace-token'], { ip: req.ip, userAgent: req.headers['user-agent'] ?? '' });
+          const landing = await services.marketplace.landing.redeemRegistrationToken(req.body['x-amzn-marketplace-token'], clientOf(req));
           setLinkCookie(reply, config, landing.handshake, landing.handshakeExpiresAt);
           // 200 (AWS checks it), then on to the link page: the Refresh header needs no script, the button covers the rest.
           reply.header('refresh', `1; url=${LINK_PATH}`);

@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatAccountId, normaliseAccountId } from '../accounts/account-id.js';
+import { clientOf } from '../http/client.js';
 import { AppError } from '../http/errors.js';
 import { viewContext } from '../http/page.js';
 import type { Services } from '../services.js';
@@ -21,7 +22,6 @@ const Csrf = { _csrf: Type.String() };
 export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
   const { config } = services;
   const link = services.marketplace.link;
-  const client = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'] ?? '' });
 
   function problem(req: FastifyRequest, reply: FastifyReply, error: MarketplaceError) {
     // A dead handshake is of no further use: drop the cookie (a mismatch keeps it, to sign in with the right account).
@@ -70,11 +70,11 @@ export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
       if (session === undefined) return reply.redirect(LINK_PATH, 303);
       if (session.mustChangePassword) return reply.redirect(CHANGE_PASSWORD_PATH, 303);
       try {
-        const { subscriptionId } = await link.linkAccount(handshake, { id: session.accountId, awsAccountId: session.awsAccountId }, client(req));
+        const { subscriptionId } = await link.linkAccount(handshake, { id: session.accountId, awsAccountId: session.awsAccountId }, clientOf(req));
         return await toProvisioning(reply, subscriptionId);
       } catch (error) {
         if (!(error instanceof MarketplaceError)) throw error;
-        if (error.code === 'marketplace_account_mismatch') await link.recordRefusal(handshake, session.awsAccountId, client(req));
+        if (error.code === 'marketplace_account_mismatch') await link.recordRefusal(handshake, session.awsAccountId, clientOf(req));
         return problem(req, reply, error);
       }
     });
@@ -88,13 +88,13 @@ export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
       if (!typed.ok) return page(req, reply, handshake, { kind: 'sign-in', values: { accountId }, error: 'Please correct the highlighted field.', fieldErrors: { accountId: [typed.message] } }, 400);
       // The subscription fixes the account: another ID is refused before any password is checked.
       if (typed.accountId !== subscriptionAccount) {
-        await link.recordRefusal(handshake, typed.accountId, client(req));
+        await link.recordRefusal(handshake, typed.accountId, clientOf(req));
         const message = `This subscription belongs to AWS account ${formatAccountId(subscriptionAccount)}. Sign in with that account ID; a subscription cannot be linked to another AWS account's portal account.`;
         return page(req, reply, handshake, { kind: 'sign-in', values: { accountId: formatAccountId(subscriptionAccount) }, error: message, fieldErrors: { accountId: [message] } }, 403);
       }
       try {
         const deviceId = services.knownDevices.read(req.cookies[deviceCookieName(config)]);
-        const outcome = await services.signIn.signIn({ accountId: subscriptionAccount, password, returnPath: LINK_PATH }, client(req), deviceId);
+        const outcome = await services.signIn.signIn({ accountId: subscriptionAccount, password, returnPath: LINK_PATH }, clientOf(req), deviceId);
         if (outcome.kind === 'challenge') {
           setChallengeCookie(reply, config, outcome.token, outcome.expiresAt);
           return await reply.redirect('/portal/sign-in/verify', 303);
@@ -102,7 +102,7 @@ export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
         await startBrowserSession(req, reply, services, outcome);
         // Linking waits until a one-time password is replaced; the link cookie keeps the way back here.
         if (outcome.mustChangePassword) return await reply.redirect(CHANGE_PASSWORD_PATH, 303);
-        const { subscriptionId } = await link.linkAccount(handshake, { id: outcome.accountId, awsAccountId: outcome.awsAccountId }, client(req));
+        const { subscriptionId } = await link.linkAccount(handshake, { id: outcome.accountId, awsAccountId: outcome.awsAccountId }, clientOf(req));
         return await toProvisioning(reply, subscriptionId);
       } catch (error) {
         if (error instanceof MarketplaceError) return problem(req, reply, error);
@@ -122,7 +122,7 @@ export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
         // The read-only field is only shown: the account ID is the subscription's, whatever was posted.
         const input = { accountId: req.body.accountId ?? handshake.subscription.aws_account_id, email, password, passwordConfirm };
         try {
-          const result = await services.registration.register(input, client(req), link.registrationOptions(handshake, client(req)));
+          const result = await services.registration.register(input, clientOf(req), link.registrationOptions(handshake, clientOf(req)));
           await startBrowserSession(req, reply, services, result);
           return await toProvisioning(reply, handshake.subscription.id);
         } catch (error) {
@@ -136,7 +136,7 @@ export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
     // Signed in as another account: sign out here and come back to the link page (the link cookie stays).
     app.post('/portal/marketplace/sign-out', { schema: { body: Type.Object(Csrf) } }, async (req, reply) => {
       const session = req.portalSession;
-      if (session !== undefined && req.portalSessionToken !== undefined) await services.signIn.signOut(req.portalSessionToken, session.awsAccountId, client(req));
+      if (session !== undefined && req.portalSessionToken !== undefined) await services.signIn.signOut(req.portalSessionToken, session.awsAccountId, clientOf(req));
       clearSessionCookie(reply, config);
       return reply.redirect(LINK_PATH, 303);
     });

@@ -1,6 +1,7 @@
 import { formatAccountId } from '../accounts/account-id.js';
 import { createAccountsRepo } from '../accounts/accounts.repo.js';
-import type { ClientInfo, RegistrationOptions } from '../accounts/registration.service.js';
+import type { RegistrationOptions } from '../accounts/registration.service.js';
+import type { ClientInfo } from '../http/client.js';
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../config/clock.js';
 import type { Db } from '../db/database.js';

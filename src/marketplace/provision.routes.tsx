@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { viewContext } from '../http/page.js';
+import { clientOf } from '../http/client.js';
 import type { Services } from '../services.js';
 import { requireAccount } from '../sessions/session.plugin.js';
 import { linkErrors, MarketplaceError } from './marketplace.errors.js';
@@ -32,7 +33,7 @@ export function provisionRoutes(services: Services): FastifyPluginAsyncTypebox {
       if (session === undefined) return reply;
       const subscriptionId = req.body.subscription;
       try {
-        await provisioning.provision(subscriptionId, { id: session.accountId, awsAccountId: session.awsAccountId }, { ip: req.ip, userAgent: req.headers['user-agent'] ?? '' });
+        await provisioning.provision(subscriptionId, { id: session.accountId, awsAccountId: session.awsAccountId }, clientOf(req));
         return await reply.redirect('/portal/entitlements?notice=marketplace-provisioned', 303);
       } catch (error) {
         if (!(error instanceof MarketplaceError)) throw error;

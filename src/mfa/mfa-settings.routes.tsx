@@ -2,6 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { viewContext } from '../http/page.js';
+import { clientOf } from '../http/client.js';
 import type { Services } from '../services.js';
 import { requireAccount } from '../sessions/session.plugin.js';
 import type { SessionWithAccount } from '../sessions/sessions.repo.js';
@@ -14,7 +15,6 @@ const CsrfBody = Type.Object({ _csrf: Type.String() });
 /** Turning MFA on and off, and replacing recovery codes, under /portal/settings/mfa. */
 export function mfaSettingsRoutes(services: Services): FastifyPluginAsyncTypebox {
   const { mfa } = services;
-  const client = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'] ?? '' });
   /** requireAccount has run: the session is there. */
   const sessionOf = (req: FastifyRequest): SessionWithAccount & { token: string } => {
     const session = req.portalSession;
@@ -52,7 +52,7 @@ export function mfaSettingsRoutes(services: Services): FastifyPluginAsyncTypebox
 
     app.post('/portal/settings/mfa/totp', { schema: { body: CodeBody } }, async (req, reply) => {
       const session = sessionOf(req);
-      const result = await mfa.confirmTotp(session.accountId, req.body.code, session.token, client(req));
+      const result = await mfa.confirmTotp(session.accountId, req.body.code, session.token, clientOf(req));
       if (!result.ok) return totpSetupPage(req, reply, result.message);
       return reply.page(<RecoveryCodesPage ctx={viewContext(req, reply)} codes={result.recoveryCodes} justEnabled />);
     });
@@ -72,7 +72,7 @@ export function mfaSettingsRoutes(services: Services): FastifyPluginAsyncTypebox
 
     app.post('/portal/settings/mfa/email', { schema: { body: CodeBody } }, async (req, reply) => {
       const session = sessionOf(req);
-      const result = await mfa.confirmEmail(session.accountId, req.body.code, session.token, client(req));
+      const result = await mfa.confirmEmail(session.accountId, req.body.code, session.token, clientOf(req));
       if (!result.ok) return reply.page(<EmailSetupPage ctx={viewContext(req, reply)} email={session.email} error={result.message} />, 400);
       return reply.page(<RecoveryCodesPage ctx={viewContext(req, reply)} codes={result.recoveryCodes} justEnabled />);
     });
@@ -81,7 +81,7 @@ export function mfaSettingsRoutes(services: Services): FastifyPluginAsyncTypebox
 
     app.post('/portal/settings/mfa/disable', { schema: { body: CodeBody } }, async (req, reply) => {
       const session = sessionOf(req);
-      const result = await mfa.disable(session.accountId, req.body.code, session.token, client(req));
+      const result = await mfa.disable(session.accountId, req.body.code, session.token, clientOf(req));
       if (!result.ok) return stepUpPage(req, reply, 'disable', { error: result.message }, 400);
       return backToSettings(reply, 'mfa-disabled');
     });
@@ -90,7 +90,7 @@ export function mfaSettingsRoutes(services: Services): FastifyPluginAsyncTypebox
 
     app.post('/portal/settings/mfa/recovery-codes', { schema: { body: CodeBody } }, async (req, reply) => {
       const session = sessionOf(req);
-      const result = await mfa.regenerateRecoveryCodes(session.accountId, req.body.code, client(req));
+      const result = await mfa.regenerateRecoveryCodes(session.accountId, req.body.code, clientOf(req));
       if (!result.ok) return stepUpPage(req, reply, 'recovery-codes', { error: result.message }, 400);
       return reply.page(<RecoveryCodesPage ctx={viewContext(req, reply)} codes={result.recoveryCodes} justEnabled={false} />);
     });

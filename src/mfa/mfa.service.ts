@@ -1,4 +1,4 @@
-import type { ClientInfo } from '../accounts/registration.service.js';
+import type { ClientInfo } from '../http/client.js';
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../config/clock.js';
 import type { Db } from '../db/database.js';

@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { clientOf } from '../http/client.js';
 import { AppError } from '../http/errors.js';
 import { safeReturnPath, viewContext } from '../http/page.js';
 import type { Services } from '../services.js';
@@ -17,7 +18,6 @@ const SignInBody = Type.Object({
 
 export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
   const { config } = services;
-  const client = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'] ?? '' });
   const challengeToken = (req: FastifyRequest) => req.cookies[challengeCookieName(config)];
 
   /** The second step has lapsed (or never began): back to the password, saying why. */
@@ -38,7 +38,7 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
       try {
         const returnPath = next === undefined ? null : safeReturnPath(next);
         const deviceId = services.knownDevices.read(req.cookies[deviceCookieName(config)]);
-        const outcome = await services.signIn.signIn({ accountId, password, returnPath }, client(req), deviceId);
+        const outcome = await services.signIn.signIn({ accountId, password, returnPath }, clientOf(req), deviceId);
         if (outcome.kind === 'challenge') {
           setChallengeCookie(reply, config, outcome.token, outcome.expiresAt);
           // A code emailed under a minute ago is not replaced: it is still the one to use.
@@ -63,7 +63,7 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
     app.post('/portal/sign-in/verify', { schema: { body: Type.Object({ code: Type.String({ maxLength: 64 }), _csrf: Type.String() }) } }, async (req, reply) => {
       const token = challengeToken(req);
       if (token === undefined) return startOver(req, reply);
-      const result = await services.signIn.completeSecondStep(token, req.body.code, client(req));
+      const result = await services.signIn.completeSecondStep(token, req.body.code, clientOf(req));
       if (result.ok) {
         await startBrowserSession(req, reply, services, result);
         return reply.redirect(result.returnPath ?? '/portal/entitlements', 303);
@@ -84,7 +84,7 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
     app.post('/portal/sign-out', { schema: { body: Type.Object({ _csrf: Type.String() }) } }, async (req, reply) => {
       const session = req.portalSession;
       if (session !== undefined && req.portalSessionToken !== undefined) {
-        await services.signIn.signOut(req.portalSessionToken, session.awsAccountId, client(req));
+        await services.signIn.signOut(req.portalSessionToken, session.awsAccountId, clientOf(req));
       }
       clearSessionCookie(reply, config);
       return reply.redirect('/portal/sign-in?notice=signed-out', 303);

@@ -66,7 +66,9 @@ export async function buildApp(services: Services): Promise<App> {
     frameguard: { action: 'deny' },
   });
   app.addHook('onRequest', (req, reply, done) => {
-    securityHeaders(req.raw, reply.raw, () => done());
+    securityHeaders(req.raw, reply.raw, (error?: unknown) => {
+      done(error instanceof Error ? error : undefined);
+    });
   });
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);

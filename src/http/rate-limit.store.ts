@@ -39,7 +39,11 @@ export function createRateLimitStore(deps: { db: Db; clock: Clock }) {
           (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
         );
       },
-      child: (route) => storeFor(`${String(route.method)} ${route.url}|`),
+      child: (options) => {
+        // The plugin passes its merged options, the route under `routeInfo` (not the route, as its types say).
+        const route = (options as unknown as { routeInfo?: { method?: unknown; url?: unknown } }).routeInfo;
+        return storeFor(`${String(route?.method)} ${String(route?.url)}|`);
+      },
     };
   }
 

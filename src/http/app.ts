@@ -84,8 +84,7 @@ export async function buildApp(services: Services): Promise<App> {
   await app.register(fastifyRateLimit, {
     global: false,
     store: services.rateLimits.Store,
-    errorResponseBuilder: (_req, context) =>
-      new AppError('too_many_requests', `Too many attempts from your network. Please wait ${Math.ceil(context.ttl / 1000)} seconds, then go back to AWS Marketplace and press “Set up your account” again.`, 429),
+    errorResponseBuilder: (_req, context) => new AppError('too_many_requests', `Too many requests from your network. Please wait ${Math.ceil(context.ttl / 1000)} seconds and try again.`, 429),
   });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/assets/', maxAge: '1h', index: false });
 

@@ -17,6 +17,10 @@ export function createLicencesRepo(db: Db) {
       return row !== undefined;
     },
 
+    find(trx: Db, id: string): Promise<LicenceRow | undefined> {
+      return trx.selectFrom('licences').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
     findForUpdate(trx: Db, id: string): Promise<LicenceRow | undefined> {
       return trx.selectFrom('licences').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     },

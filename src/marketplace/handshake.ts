@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { generateToken } from '../http/tokens.js';
+import { SUBSCRIPTION_ID } from './subscription.rules.js';
 
 /**
  * The landing-to-link handshake as a pure value: `<subscription id>.<expiry, epoch s>.<nonce>.<HMAC>`.
@@ -16,7 +17,6 @@ export interface HandshakeClaims {
 
 export type HandshakeCheck = { ok: true; claims: HandshakeClaims } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NONCE = /^[A-Za-z0-9_-]{43}$/;
 const MAC = /^[A-Za-z0-9_-]{43}$/;
 
@@ -35,7 +35,7 @@ export function verifyHandshake(key: Buffer, value: string, now: Date): Handshak
   const parts = value.split('.');
   if (parts.length !== 4) return { ok: false, reason: 'malformed' };
   const [subscriptionId = '', expiry = '', nonce = '', signature = ''] = parts;
-  if (!UUID.test(subscriptionId) || !/^\d{1,12}$/.test(expiry) || !NONCE.test(nonce) || !MAC.test(signature)) return { ok: false, reason: 'malformed' };
+  if (!SUBSCRIPTION_ID.test(subscriptionId) || !/^\d{1,12}$/.test(expiry) || !NONCE.test(nonce) || !MAC.test(signature)) return { ok: false, reason: 'malformed' };
   const expected = mac(key, subscriptionId, Number(expiry), nonce);
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad_signature' };

@@ -1,10 +1,12 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { viewContext } from '../http/page.js';
 import { clientOf } from '../http/client.js';
+import { AppError } from '../http/errors.js';
 import type { Services } from '../services.js';
 import { setLinkCookie } from './link-cookie.js';
 import { MarketplaceError } from './marketplace.errors.js';
-import { LandingContinuePage, LandingInfoPage, LINK_PATH, MarketplaceProblemPage } from './marketplace.pages.js';
+import { LandingContinuePage, LandingInfoPage, LINK_PATH } from './marketplace.pages.js';
+import { sendMarketplaceProblem } from './marketplace.problem.js';
 
 const LANDING_PATH = '/marketplace/landing';
 
@@ -22,7 +24,15 @@ export function landingRoutes(services: Services): FastifyPluginAsyncTypebox {
       LANDING_PATH,
       {
         // Each landing costs a ResolveCustomer call: junk posts must not use up the seller's AWS quota.
-        config: { crossSite: true, rateLimit: { max: config.marketplaceLandingsPerMinute, timeWindow: 60_000 } },
+        config: {
+          crossSite: true,
+          rateLimit: {
+            max: config.marketplaceLandingsPerMinute,
+            timeWindow: 60_000,
+            errorResponseBuilder: (_req, context) =>
+              new AppError('too_many_requests', `Too many attempts from your network. Please wait ${Math.ceil(context.ttl / 1000)} seconds, then go back to AWS Marketplace and press “Set up your account” again.`, 429),
+          },
+        },
         // The length is checked by the service, so an odd token gets the friendly page, not a schema error.
         schema: { body: Type.Object({ 'x-amzn-marketplace-token': Type.Optional(Type.String()) }) },
       },
@@ -35,8 +45,7 @@ export function landingRoutes(services: Services): FastifyPluginAsyncTypebox {
           return await reply.page(<LandingContinuePage ctx={viewContext(req, reply)} awsAccountId={landing.awsAccountId} />);
         } catch (error) {
           if (!(error instanceof MarketplaceError)) throw error;
-          if (error.status === 503) reply.header('retry-after', '60');
-          return reply.page(<MarketplaceProblemPage ctx={viewContext(req, reply)} title={error.title} message={error.message} />, error.status);
+          return sendMarketplaceProblem(req, reply, error);
         }
       },
     );

@@ -7,14 +7,13 @@ import type { Db } from '../db/database.js';
 import type { MarketplaceClients } from './aws-clients.js';
 import { hashToken } from '../http/tokens.js';
 import { signHandshake } from './handshake.js';
-import { awsProblem, landingErrors } from './marketplace.errors.js';
+import { awsErrorFields, awsProblem, landingErrors } from './marketplace.errors.js';
 import { createMarketplaceRepo, type SubscriptionIdentity } from './marketplace.repo.js';
 
 /** Real tokens are a few hundred characters; anything far longer is not one (and is never sent to AWS). */
 const MAX_TOKEN_LENGTH = 4096;
 
 export interface Landing {
-  subscriptionId: string;
   awsAccountId: string;
   /** The signed handshake for the link page (a cookie); not the Marketplace token. */
   handshake: string;
@@ -33,7 +32,7 @@ export function createLandingService(deps: { db: Db; clock: Clock; audit: AuditL
       const problem = awsProblem(error, 'landing');
       // The error's name and message only: the token is never logged.
       const log = problem.status >= 500 ? deps.logger.error.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
-      log({ awsError: error instanceof Error ? error.name : 'unknown', awsMessage: error instanceof Error ? error.message : undefined, code: problem.code }, 'ResolveCustomer failed');
+      log({ ...awsErrorFields(error), code: problem.code }, 'ResolveCustomer failed');
       throw problem;
     }
     const productCode = result.ProductCode;
@@ -80,7 +79,7 @@ export function createLandingService(deps: { db: Db; clock: Clock; audit: AuditL
           { event: 'marketplace.landed', actor: 'marketplace', awsAccountId: row.aws_account_id, ip: client.ip, details: { subscriptionId: row.id, licenceArn: row.licence_arn, productCode: row.product_code, newSubscription: inserted } },
           trx,
         );
-        return { subscriptionId: row.id, awsAccountId: row.aws_account_id, handshake: value, handshakeExpiresAt: claims.expiresAt };
+        return { awsAccountId: row.aws_account_id, handshake: value, handshakeExpiresAt: claims.expiresAt };
       });
     },
   };

@@ -9,7 +9,8 @@ import { CHANGE_PASSWORD_PATH, clearSessionCookie, deviceCookieName, setChalleng
 import type { OpenHandshake } from './link.service.js';
 import { clearLinkCookie, readLinkCookie } from './link-cookie.js';
 import { MarketplaceError } from './marketplace.errors.js';
-import { LINK_PATH, LinkPage, MarketplaceProblemPage, PROVISION_PATH, type LinkView } from './marketplace.pages.js';
+import { LINK_PATH, LinkPage, PROVISION_PATH, type LinkView } from './marketplace.pages.js';
+import { sendMarketplaceProblem } from './marketplace.problem.js';
 
 const Csrf = { _csrf: Type.String() };
 
@@ -26,7 +27,7 @@ export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
   function problem(req: FastifyRequest, reply: FastifyReply, error: MarketplaceError) {
     // A dead handshake is of no further use: drop the cookie (a mismatch keeps it, to sign in with the right account).
     if (error.code !== 'marketplace_account_mismatch') clearLinkCookie(reply, config);
-    return reply.page(<MarketplaceProblemPage ctx={viewContext(req, reply)} title={error.title} message={error.message} />, error.status);
+    return sendMarketplaceProblem(req, reply, error);
   }
 
   /** The open handshake behind the cookie, or the page saying why there is none (and undefined). */
@@ -70,8 +71,8 @@ export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
       if (session === undefined) return reply.redirect(LINK_PATH, 303);
       if (session.mustChangePassword) return reply.redirect(CHANGE_PASSWORD_PATH, 303);
       try {
-        const { subscriptionId } = await link.linkAccount(handshake, { id: session.accountId, awsAccountId: session.awsAccountId }, clientOf(req));
-        return await toProvisioning(reply, subscriptionId);
+        await link.linkAccount(handshake, { id: session.accountId, awsAccountId: session.awsAccountId }, clientOf(req));
+        return await toProvisioning(reply, handshake.subscription.id);
       } catch (error) {
         if (!(error instanceof MarketplaceError)) throw error;
         if (error.code === 'marketplace_account_mismatch') await link.recordRefusal(handshake, session.awsAccountId, clientOf(req));
@@ -102,8 +103,8 @@ export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
         await startBrowserSession(req, reply, services, outcome);
         // Linking waits until a one-time password is replaced; the link cookie keeps the way back here.
         if (outcome.mustChangePassword) return await reply.redirect(CHANGE_PASSWORD_PATH, 303);
-        const { subscriptionId } = await link.linkAccount(handshake, { id: outcome.accountId, awsAccountId: outcome.awsAccountId }, clientOf(req));
-        return await toProvisioning(reply, subscriptionId);
+        await link.linkAccount(handshake, { id: outcome.accountId, awsAccountId: outcome.awsAccountId }, clientOf(req));
+        return await toProvisioning(reply, handshake.subscription.id);
       } catch (error) {
         if (error instanceof MarketplaceError) return problem(req, reply, error);
         if (!(error instanceof AppError)) throw error;

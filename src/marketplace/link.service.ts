@@ -1,5 +1,4 @@
 import { formatAccountId } from '../accounts/account-id.js';
-import { createAccountsRepo } from '../accounts/accounts.repo.js';
 import type { RegistrationOptions } from '../accounts/registration.service.js';
 import type { ClientInfo } from '../http/client.js';
 import type { AuditLog } from '../audit/audit.repo.js';
@@ -24,7 +23,6 @@ export type HandshakeState = { ok: true; handshake: OpenHandshake } | { ok: fals
 
 export function createLinkService(deps: { db: Db; clock: Clock; audit: AuditLog; handshakeKey: Buffer }) {
   const repo = createMarketplaceRepo(deps.db);
-  const accounts = createAccountsRepo(deps.db);
 
   /** Spends the handshake and links the subscription to the portal account, in the caller's transaction. */
   async function claim(trx: Db, handshake: OpenHandshake, account: { id: string; awsAccountId: string }, client: ClientInfo): Promise<void> {
@@ -52,17 +50,15 @@ export function createLinkService(deps: { db: Db; clock: Clock; audit: AuditLog;
       const nonceHash = hashToken(verified.claims.nonce);
       const row = await repo.findHandshake(nonceHash);
       // A signed value whose row is gone or names another subscription is treated as forged.
-      if (row === undefined || row.subscriptionId !== verified.claims.subscriptionId) return { ok: false, error: linkErrors.invalid() };
+      if (row === undefined || row.subscription.id !== verified.claims.subscriptionId) return { ok: false, error: linkErrors.invalid() };
       if (row.usedAt !== null) return { ok: false, error: linkErrors.used() };
       if (row.expiresAt <= now) return { ok: false, error: linkErrors.expired() };
-      const portalAccountExists = (await accounts.findByAwsAccountId(row.subscription.aws_account_id)) !== undefined;
-      return { ok: true, handshake: { nonceHash, expiresAt: row.expiresAt, subscription: row.subscription, portalAccountExists } };
+      return { ok: true, handshake: { nonceHash, expiresAt: row.expiresAt, subscription: row.subscription, portalAccountExists: row.portalAccountExists } };
     },
 
     /** Links the subscription to the signed-in portal account (it must have the subscription's AWS account ID). */
-    async linkAccount(handshake: OpenHandshake, account: { id: string; awsAccountId: string }, client: ClientInfo): Promise<{ subscriptionId: string }> {
+    async linkAccount(handshake: OpenHandshake, account: { id: string; awsAccountId: string }, client: ClientInfo): Promise<void> {
       await deps.db.transaction().execute((trx) => claim(trx, handshake, account, client));
-      return { subscriptionId: handshake.subscription.id };
     },
 
     /** For registration through the link page: the account ID is the subscription's and the link happens in the same transaction. */

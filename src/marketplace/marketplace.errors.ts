@@ -62,6 +62,11 @@ export const linkErrors = {
   subscriptionNotFound: () => new MarketplaceError('marketplace_subscription_not_found', 'Subscription not found', 'We could not find that AWS Marketplace subscription for your account. Your licences are on My Entitlements; to link a subscription, start from AWS Marketplace with “Set up your account”.', 404),
 };
 
+/** What is logged of an AWS SDK failure: its name and message only (never a token or a request). */
+export function awsErrorFields(error: unknown): { awsError: string; awsMessage: string | undefined } {
+  return { awsError: error instanceof Error ? error.name : 'unknown', awsMessage: error instanceof Error ? error.message : undefined };
+}
+
 /** Maps an AWS SDK failure (service exception, throttling, network, credentials) to the buyer's page. */
 export function awsProblem(error: unknown, during: 'landing' | 'provisioning'): MarketplaceError {
   const name = error instanceof Error ? error.name : '';

@@ -11,11 +11,15 @@ export interface SubscriptionIdentity {
 }
 
 export interface HandshakeWithSubscription {
-  subscriptionId: string;
   expiresAt: Date;
   usedAt: Date | null;
   subscription: MarketplaceSubscriptionRow;
+  /** Whether a portal account exists for the subscription's AWS account. */
+  portalAccountExists: boolean;
 }
+
+/** Sets the customer identifier unless one is on record (the first one AWS gave is kept). */
+const keepCustomerIdentifier = (customerIdentifier: string) => sql<string>`coalesce(customer_identifier, ${customerIdentifier})`;
 
 /** A new subscription row: not linked to a portal account, no licence yet. */
 function newSubscription(identity: SubscriptionIdentity, status: MarketplaceSubscriptionStatus, landedAt: Date | null, now: Date) {
@@ -90,12 +94,25 @@ export function createMarketplaceRepo(db: Db) {
         .execute();
     },
 
+    /** The handshake with its subscription, and whether a portal account has the subscription's AWS account ID: one query. */
     async findHandshake(nonceHash: string): Promise<HandshakeWithSubscription | undefined> {
-      const handshake = await db.selectFrom('marketplace_link_handshakes').selectAll().where('nonce_hash', '=', nonceHash).executeTakeFirst();
-      if (handshake === undefined) return undefined;
-      const subscription = await db.selectFrom('marketplace_subscriptions').selectAll().where('id', '=', handshake.subscription_id).executeTakeFirst();
-      if (subscription === undefined) return undefined;
-      return { subscriptionId: handshake.subscription_id, expiresAt: handshake.expires_at, usedAt: handshake.used_at, subscription };
+      const found = await db
+        .selectFrom('marketplace_link_handshakes as h')
+        .innerJoin('marketplace_subscriptions', 'marketplace_subscriptions.id', 'h.subscription_id')
+        .selectAll('marketplace_subscriptions')
+        .select((eb) => [
+          'h.expires_at as handshake_expires_at',
+          'h.used_at as handshake_used_at',
+          eb
+            .exists(eb.selectFrom('portal_accounts').select(sql<number>`1`.as('one')).whereRef('portal_accounts.aws_account_id', '=', 'marketplace_subscriptions.aws_account_id'))
+            .$castTo<boolean>()
+            .as('portal_account_exists'),
+        ])
+        .where('h.nonce_hash', '=', nonceHash)
+        .executeTakeFirst();
+      if (found === undefined) return undefined;
+      const { handshake_expires_at: expiresAt, handshake_used_at: usedAt, portal_account_exists: portalAccountExists, ...subscription } = found;
+      return { expiresAt, usedAt, subscription, portalAccountExists };
     },
 
     /** Spends the handshake exactly once: of two requests racing, one gets true. */
@@ -157,7 +174,7 @@ export function createMarketplaceRepo(db: Db) {
     async rememberCustomerIdentifier(trx: Db, id: string, customerIdentifier: string, now: Date): Promise<void> {
       await trx
         .updateTable('marketplace_subscriptions')
-        .set({ customer_identifier: sql<string>`coalesce(customer_identifier, ${customerIdentifier})`, updated_at: now })
+        .set({ customer_identifier: keepCustomerIdentifier(customerIdentifier), updated_at: now })
         .where('id', '=', id)
         .execute();
     },
@@ -175,7 +192,7 @@ export function createMarketplaceRepo(db: Db) {
           licence_id: licenceId,
           provisioned_at: now,
           updated_at: now,
-          ...(customerIdentifier === undefined ? {} : { customer_identifier: sql<string>`coalesce(customer_identifier, ${customerIdentifier})` }),
+          ...(customerIdentifier === undefined ? {} : { customer_identifier: keepCustomerIdentifier(customerIdentifier) }),
         })
         .where('id', '=', id)
         .execute();

@@ -32,8 +32,8 @@ const clip = (text: string) => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TE
 /** Queries for marketplace_notifications (the subscriptions they change are marketplace.repo's). */
 export function createNotificationRepo(db: Db) {
   return {
-    /** Stores a notification once: a message id seen before inserts nothing (the caller then finds the existing row). */
-    async insert(values: NewNotification, now: Date): Promise<{ id: string; inserted: boolean }> {
+    /** Stores a notification once: a message id seen before inserts nothing, and returns the stored row's id and status. */
+    async insert(values: NewNotification, now: Date): Promise<{ id: string; inserted: boolean; status: MarketplaceNotificationStatus }> {
       const inserted = await db
         .insertInto('marketplace_notifications')
         .values({
@@ -59,9 +59,9 @@ export function createNotificationRepo(db: Db) {
         .onConflict((oc) => oc.constraint('marketplace_notifications_message_id').doNothing())
         .returning('id')
         .executeTakeFirst();
-      if (inserted !== undefined) return { id: inserted.id, inserted: true };
-      const existing = await db.selectFrom('marketplace_notifications').select('id').where('message_id', '=', values.messageId).executeTakeFirstOrThrow();
-      return { id: existing.id, inserted: false };
+      if (inserted !== undefined) return { id: inserted.id, inserted: true, status: values.status };
+      const existing = await db.selectFrom('marketplace_notifications').select(['id', 'status']).where('message_id', '=', values.messageId).executeTakeFirstOrThrow();
+      return { id: existing.id, inserted: false, status: existing.status };
     },
 
     /** Locks the notification for processing; undefined while another process holds it (SKIP LOCKED: nobody waits). */
@@ -97,10 +97,6 @@ export function createNotificationRepo(db: Db) {
         .where('message_id', '=', messageId)
         .where('status', '=', 'received')
         .execute();
-    },
-
-    find(messageId: string): Promise<MarketplaceNotificationRow | undefined> {
-      return db.selectFrom('marketplace_notifications').selectAll().where('message_id', '=', messageId).executeTakeFirst();
     },
 
     /**

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../config/clock.js';
 import type { Db } from '../db/database.js';
-import type { MarketplaceNotificationSource } from '../db/schema.js';
+import type { MarketplaceNotificationSource, MarketplaceNotificationStatus } from '../db/schema.js';
 import { AppError } from '../http/errors.js';
 import type { LicenceService } from '../licences/licences.service.js';
 import type { MarketplaceClients } from './aws-clients.js';
@@ -59,12 +59,12 @@ export function createNotificationService(deps: {
    * Prepares (identify, read AWS) without holding anything, then locks the stored notification (skipping one
    * another process holds), applies it and marks it done, in one transaction.
    */
-  async function processStored(n: MarketplaceNotification, notificationId: string, receiveCount: number | undefined): Promise<NotificationResult> {
+  async function processStored(n: MarketplaceNotification, stored: { id: string; status: MarketplaceNotificationStatus }, receiveCount: number | undefined): Promise<NotificationResult> {
     const productCode = deps.productCode;
+    const notificationId = stored.id;
+    // A copy of a notification already done with costs no call to AWS (its status came back with the insert).
+    if (stored.status !== 'received') return { outcome: 'duplicate', notificationId };
     try {
-      // A copy of a notification already done with costs one read, not a call to AWS.
-      const seen = await repo.find(n.messageId);
-      if (seen !== undefined && seen.status !== 'received') return { outcome: 'duplicate', notificationId: seen.id };
       const prepared: Prepared =
         productCode === undefined
           ? { kind: 'settled', result: { status: 'failed', outcome: 'MARKETPLACE_PRODUCT_CODE is not set, so notifications cannot be matched to the product.', subscriptionId: null, statusSet: null } }
@@ -149,7 +149,7 @@ export function createNotificationService(deps: {
         },
         now,
       );
-      const result = await processStored(n, stored.id, delivery.receiveCount);
+      const result = await processStored(n, stored, delivery.receiveCount);
       if (result.outcome === 'processed' || result.outcome === 'ignored') log.info({ messageId: n.messageId, kind: n.kind, source: delivery.source, outcome: result.outcome, detail: result.detail }, 'Marketplace notification handled');
       return result;
     },

@@ -4,9 +4,11 @@ import { clientOf } from '../http/client.js';
 import type { Services } from '../services.js';
 import { requireAccount } from '../sessions/session.plugin.js';
 import { linkErrors, MarketplaceError } from './marketplace.errors.js';
-import { MarketplaceProblemPage, PROVISION_PATH, ProvisionPage } from './marketplace.pages.js';
+import { PROVISION_PATH, ProvisionPage } from './marketplace.pages.js';
+import { sendMarketplaceProblem, setRetryAfter } from './marketplace.problem.js';
+import { SUBSCRIPTION_ID, SUBSCRIPTION_ID_PATTERN } from './subscription.rules.js';
 
-const SubscriptionId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
+const SubscriptionId = Type.String({ pattern: SUBSCRIPTION_ID_PATTERN });
 
 /**
  * Provisioning: a progress page whose form posts by itself (script) or by its button, then the work
@@ -20,11 +22,8 @@ export function provisionRoutes(services: Services): FastifyPluginAsyncTypebox {
       const session = req.portalSession;
       if (session === undefined) return reply;
       const id = req.query.subscription ?? '';
-      const subscription = /^[0-9a-f-]{36}$/.test(id) ? await provisioning.findOwned(id, session.awsAccountId) : undefined;
-      if (subscription === undefined) {
-        const error = linkErrors.subscriptionNotFound();
-        return reply.page(<MarketplaceProblemPage ctx={viewContext(req, reply)} title={error.title} message={error.message} />, error.status);
-      }
+      const subscription = SUBSCRIPTION_ID.test(id) ? await provisioning.findOwned(id, session.awsAccountId) : undefined;
+      if (subscription === undefined) return sendMarketplaceProblem(req, reply, linkErrors.subscriptionNotFound());
       return reply.page(<ProvisionPage ctx={viewContext(req, reply)} subscriptionId={subscription.id} awsAccountId={subscription.aws_account_id} />);
     });
 
@@ -37,10 +36,8 @@ export function provisionRoutes(services: Services): FastifyPluginAsyncTypebox {
         return await reply.redirect('/portal/entitlements?notice=marketplace-provisioned', 303);
       } catch (error) {
         if (!(error instanceof MarketplaceError)) throw error;
-        if (error.code === 'marketplace_subscription_not_found') {
-          return reply.page(<MarketplaceProblemPage ctx={viewContext(req, reply)} title={error.title} message={error.message} />, error.status);
-        }
-        if (error.retryable) reply.header('retry-after', '60');
+        if (error.code === 'marketplace_subscription_not_found') return sendMarketplaceProblem(req, reply, error);
+        setRetryAfter(reply, error);
         const shown = { title: error.title, message: error.message, retryable: error.retryable };
         return reply.page(<ProvisionPage ctx={viewContext(req, reply)} subscriptionId={subscriptionId} awsAccountId={session.awsAccountId} error={shown} />, error.status);
       }

@@ -10,7 +10,7 @@ import type { MarketplaceClients } from './aws-clients.js';
 import { fetchAllEntitlements } from './entitlements.fetch.js';
 import { desiredLicence, planLicenceChanges, type LicenceChange } from './entitlements.mapping.js';
 import { applyLicenceChanges, loadLicence } from './licence-changes.js';
-import { awsProblem, linkErrors, MarketplaceError } from './marketplace.errors.js';
+import { awsErrorFields, awsProblem, linkErrors, MarketplaceError } from './marketplace.errors.js';
 import { createMarketplaceRepo } from './marketplace.repo.js';
 import { isEntitled } from './subscription.rules.js';
 
@@ -38,7 +38,7 @@ export function createProvisioningService(deps: { db: Db; clock: Clock; audit: A
       return await fetchAllEntitlements(deps.clients.entitlements, subscription.product_code, { CUSTOMER_AWS_ACCOUNT_ID: [subscription.aws_account_id] });
     } catch (error) {
       const problem = awsProblem(error, 'provisioning');
-      deps.logger.error({ awsError: error instanceof Error ? error.name : 'unknown', awsMessage: error instanceof Error ? error.message : undefined, subscriptionId: subscription.id }, 'GetEntitlements failed');
+      deps.logger.error({ ...awsErrorFields(error), subscriptionId: subscription.id }, 'GetEntitlements failed');
       throw problem;
     }
   }

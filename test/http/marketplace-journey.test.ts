@@ -10,6 +10,7 @@ import { ManualClock } from '../../src/config/clock.js';
 import { createLogger } from '../../src/config/logger.js';
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.server.js';
 import { buildApp } from '../../src/http/app.js';
+import { hashToken } from '../../src/http/tokens.js';
 import { createServices } from '../../src/services.js';
 import { registeredAccount } from '../support/accounts.js';
 import { errorsOn, FormAgent, type AgentResponse } from '../support/form-agent.js';
@@ -122,6 +123,7 @@ test('landing: the token is redeemed at once, the subscription recorded, and a 2
   const lifetime = handshake.expires_at.getTime() - handshake.created_at.getTime();
   assert.ok(lifetime > 14 * 60_000 + 59_000 && lifetime <= 15 * 60_000, `15 minutes (to the second), got ${lifetime} ms`);
   assert.ok(!(agent.cookie(LINK_COOKIE) ?? '').includes(handshake.nonce_hash), 'only a hash is stored');
+  assert.equal(handshake.nonce_hash, hashToken((agent.cookie(LINK_COOKIE) ?? '').split('.')[2] ?? ''), "the row is keyed by the hash of the cookie's nonce");
   const after = await counts();
   assert.deepEqual(after, { subscriptions: before.subscriptions + 1, handshakes: before.handshakes + 1, audit: before.audit + 1 });
   assert.equal((await auditFor('100000000001', 'marketplace.landed'))[0]?.details.licenceArn, subscription.licenseArn);

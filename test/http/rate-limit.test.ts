@@ -17,9 +17,12 @@ const hit = async (url: string) => (await portal.app.inject({ method: 'GET', url
 test('each rate-limited route has its own count per address, kept in PostgreSQL under the route', async () => {
   assert.deepEqual([await hit('/limited/a'), await hit('/limited/a'), await hit('/limited/a')], [200, 200, 429]);
   assert.equal(await hit('/limited/b'), 200, 'another route is not held up by the first one');
+  // The refusal speaks of the route in general; only the Marketplace landing talks about AWS Marketplace.
+  const refused = await portal.app.inject({ method: 'GET', url: '/limited/a', remoteAddress: '10.1.2.3' });
+  assert.match(refused.body, /Too many requests from your network\. Please wait \d+ seconds and try again\./);
   const rows = await portal.services.db.selectFrom('rate_limit_counters').select(['key', 'hits']).orderBy('key').execute();
   assert.deepEqual(rows, [
-    { key: 'GET /limited/a|10.1.2.3', hits: 3 },
+    { key: 'GET /limited/a|10.1.2.3', hits: 4 },
     { key: 'GET /limited/b|10.1.2.3', hits: 1 },
   ]);
   // A new window once the minute is over.

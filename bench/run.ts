@@ -19,17 +19,16 @@
  * Knobs: BENCH_CONCURRENCY (8), BENCH_ROUND_SECONDS (2.5), BENCH_CYCLES (2), BENCH_WARMUP_SECONDS (2),
  * BENCH_ONLY (sign-in | entitlements), BENCH_DATABASE_URL.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { loadConfig } from '../src/config/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { buildApp, type App } from '../src/http/app.js';
 import { createServices, type Services } from '../src/services.js';
 import { deviceCookieName, sessionCookieName } from '../src/sessions/session.plugin.js';
+import { createScratchDatabase } from '../test/support/resources.js';
 import { compare, cpuMeter, httpWorkload, LoadGenerator, loopWorkload, type Aggregate, type Comparison } from './measure.js';
 
 function numberFromEnv(name: string, fallback: number): number {
@@ -110,23 +109,9 @@ async function startDatabase(scratch: string): Promise<{ url: string; kind: stri
     const pid = Number(pidText.split('\n')[0]);
     return { url: server.url, kind: 'embedded PostgreSQL (temporary data directory)', postmasterPid: () => (Number.isInteger(pid) && pid > 0 ? pid : undefined) };
   }
-  const name = `wsp_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  cleanups.push({
-    name: `drop database ${name}`,
-    run: async () => {
-      const client = new pg.Client({ connectionString: baseUrl });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    },
-  });
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), kind: 'BENCH_DATABASE_URL (scratch database)', postmasterPid: () => undefined };
+  const database = await createScratchDatabase('wsp_bench', baseUrl);
+  cleanups.push({ name: `drop database ${new URL(database.url).pathname.slice(1)}`, run: database.drop });
+  return { url: database.url, kind: 'BENCH_DATABASE_URL (scratch database)', postmasterPid: () => undefined };
 }
 
 function awsAccountId(n: number): string {

@@ -2,7 +2,7 @@ import type { Config } from './config/config.js';
 import { buildApp } from './http/app.js';
 import { createSqsClient } from './marketplace/aws-clients.js';
 import { createQueueWorker } from './marketplace/queue.worker.js';
-import { createServices } from './services.js';
+import { createServices, type Services } from './services.js';
 
 /** Starts the portal: database (embedded or by URL), migrations, HTTP server, background jobs. */
 export async function startServer(config: Config): Promise<{ url: string; stop(): Promise<void> }> {
@@ -10,12 +10,10 @@ export async function startServer(config: Config): Promise<{ url: string; stop()
   const app = await buildApp(services);
   const stopDispatcher = services.mailer.startDispatcher();
   // Marketplace notifications from SQS, only when a queue is configured (the SNS HTTPS endpoint needs no worker).
-  const queueUrl = config.marketplaceQueueUrl;
-  const sqs = queueUrl === undefined ? undefined : createSqsClient(config);
-  const queueWorker = queueUrl === undefined || sqs === undefined ? undefined : createQueueWorker({ queueUrl, sqs, notifications: services.marketplaceNotifications, logger: services.logger });
+  const queue = config.marketplaceQueueUrl === undefined ? undefined : createMarketplaceQueue(config, config.marketplaceQueueUrl, services);
   const stopQueueWorker = async () => {
-    await queueWorker?.stop();
-    sqs?.destroy();
+    await queue?.worker.stop();
+    queue?.sqs.destroy();
   };
   // Expired sessions, sign-in challenges, codes and Marketplace link handshakes are refused on use anyway; this only keeps the tables small.
   const sweeper = setInterval(() => {
@@ -33,7 +31,7 @@ export async function startServer(config: Config): Promise<{ url: string; stop()
     await services.close();
     throw error;
   }
-  queueWorker?.start();
+  queue?.worker.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = config.port === 0 ? `http://${config.host}:${port}` : config.publicUrl.origin;
@@ -52,4 +50,10 @@ export async function startServer(config: Config): Promise<{ url: string; stop()
       return stopping;
     },
   };
+}
+
+/** The SQS client and the worker that polls the Marketplace notification queue with it. */
+function createMarketplaceQueue(config: Config, queueUrl: string, services: Services) {
+  const sqs = createSqsClient(config);
+  return { sqs, worker: createQueueWorker({ queueUrl, sqs, notifications: services.marketplaceNotifications, logger: services.logger }) };
 }

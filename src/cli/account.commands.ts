@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { formatAccountId } from '../accounts/account-id.js';
 import { emailProblem } from '../accounts/email.js';
-import { parseAccountIdOption } from './licence.commands.js';
+import { parseAccountIdOption } from './options.js';
 import type { TaskRunner } from './task.runner.js';
 
 function parseEmailOption(value: string): string {

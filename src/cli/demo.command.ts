@@ -1,11 +1,6 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { parsePort } from './options.js';
 import { serve } from './serve.js';
-
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 65_535) throw new InvalidArgumentError('Expected a port number from 1 to 65535.');
-  return n;
-}
 
 /**
  * `webstream-portal demo`: the portal (embedded database, outbox mail) and the local AWS emulator in one
@@ -14,8 +9,8 @@ function parsePort(value: string): number {
 export function demoCommand(): Command {
   return new Command('demo')
     .description('Start the portal and the local AWS emulator wired together, to try the AWS Marketplace journey')
-    .option('--port <n>', 'the portal port', parsePort, 3000)
-    .option('--emulator-port <n>', 'the emulator port', parsePort, 4566)
+    .option('--port <n>', 'the portal port', parsePort(1), 3000)
+    .option('--emulator-port <n>', 'the emulator port', parsePort(1), 4566)
     .action(async (options: { port: number; emulatorPort: number }) => {
       const portalUrl = process.env.PUBLIC_URL ?? `http://localhost:${options.port}`;
       const { startEmulator } = await import('../emulator/emulator.server.js');

@@ -1,21 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { shellExports } from '../emulator/emulator.context.js';
-
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65_535) throw new InvalidArgumentError('Expected a port number from 0 to 65535 (0: any free port).');
-  return n;
-}
-
-function parseUrl(value: string): string {
-  try {
-    const url = new URL(value);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
-    return value.replace(/\/+$/, '');
-  } catch {
-    throw new InvalidArgumentError('Expected an http:// or https:// URL.');
-  }
-}
+import { parseHttpUrl, parsePort } from './options.js';
+import { onStopSignal, stopAfterSignal } from './signals.js';
 
 function parseProductCode(value: string): string {
   if (!/^[-a-zA-Z0-9/=:_.@]{1,255}$/.test(value)) throw new InvalidArgumentError('A product code is 1 to 255 letters, digits and -/=:_.@');
@@ -42,13 +28,13 @@ interface EmulatorCommandOptions {
 export function emulatorCommand(): Command {
   return new Command('emulator')
     .description('Start the local AWS emulator (Marketplace Metering and Entitlement, SQS, signed SNS notifications) with a buyer page; no database needed')
-    .option('--port <n>', 'HTTP port of the emulator (0: any free port)', parsePort, 4566)
-    .option('--https-port <n>', 'https port (same routes; serves the SNS signing certificate over https); default: --port + 1', parsePort)
+    .option('--port <n>', 'HTTP port of the emulator (0: any free port)', parsePort(0), 4566)
+    .option('--https-port <n>', 'https port (same routes; serves the SNS signing certificate over https); default: --port + 1', parsePort(0))
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--portal-url <url>', 'the portal the buyer is sent to: the form posts to <url>/marketplace/landing', parseUrl, 'http://localhost:3000')
+    .option('--portal-url <url>', 'the portal the buyer is sent to: the form posts to <url>/marketplace/landing', parseHttpUrl, 'http://localhost:3000')
     .option('--product-code <code>', 'the Marketplace product code of WebStream (default: webstreamemulatorproduct1)', parseProductCode)
     .option('--queue-name <name>', 'name of the notification queue created at start (default: webstream-marketplace-notifications)')
-    .option('--sns-endpoint <url>', 'also deliver signed SNS messages over HTTP to this URL, e.g. http://localhost:3000/marketplace/sns', parseUrl)
+    .option('--sns-endpoint <url>', 'also deliver signed SNS messages over HTTP to this URL, e.g. http://localhost:3000/marketplace/sns', parseHttpUrl)
     .option('--notifications <style>', 'how new subscriptions and entitlement changes are announced: sns, eventbridge, both or none', parseNotifications, 'sns')
     .action(async (options: EmulatorCommandOptions) => {
       const { startEmulator } = await import('../emulator/emulator.server.js');
@@ -84,18 +70,12 @@ export function emulatorCommand(): Command {
       process.stdout.write(`${lines.join('\n')}\n`);
 
       await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          process.stderr.write(`\nReceived ${signal}: stopping the emulator…\n`);
-          const forced = setTimeout(() => process.exit(1), 10_000);
-          forced.unref();
-          emulator.stop().then(resolve, (error: unknown) => {
-            process.stderr.write(`Stopping failed: ${String(error)}\n`);
-            process.exitCode = 1;
+        onStopSignal((signal) => {
+          void stopAfterSignal(signal, { doing: 'stopping the emulator', failure: 'Stopping failed', forceExitAfterMs: 10_000, stop: () => emulator.stop() }).then((stopped) => {
+            if (!stopped) process.exitCode = 1;
             resolve();
           });
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
+        });
       });
     });
 }

@@ -1,20 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { formatAccountId, normaliseAccountId } from '../accounts/account-id.js';
+import { formatAccountId } from '../accounts/account-id.js';
+import { parseAccountIdOption, parsePositiveInteger } from './options.js';
 import type { TaskRunner } from './task.runner.js';
-
-export function parseAccountIdOption(value: string): string {
-  const result = normaliseAccountId(value);
-  if (!result.ok) throw new InvalidArgumentError(result.message);
-  return result.accountId;
-}
-
-function parsePositiveInteger(max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`Expected a whole number from 1 to ${max}.`);
-    return n;
-  };
-}
 
 function parsePlan(value: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/.test(value)) throw new InvalidArgumentError('A plan name is 1 to 64 letters, digits, spaces, dots, dashes or underscores.');

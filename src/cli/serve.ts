@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/config.js';
 import type { startServer } from '../server.js';
+import { onStopSignal, stopAfterSignal } from './signals.js';
 
 export interface ServeOptions {
   /** What to print once the portal is up, instead of the default how-to-start lines. */
@@ -25,19 +26,11 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
       process.stderr.write(`\nReceived ${signal} while starting: stopping as soon as the portal is up…\n`);
       return;
     }
-    process.stderr.write(`\nReceived ${signal}: finishing requests and stopping…\n`);
-    const forced = setTimeout(() => process.exit(1), 20_000);
-    forced.unref();
-    stopAll(server).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`Shutdown failed: ${String(error)}\n`);
-        process.exit(1);
-      },
+    void stopAfterSignal(signal, { doing: 'finishing requests and stopping', failure: 'Shutdown failed', forceExitAfterMs: 20_000, stop: () => stopAll(server) }).then((stopped) =>
+      process.exit(stopped ? 0 : 1),
     );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  onStopSignal(shutdown);
 
   let server: Awaited<ReturnType<typeof startServer>>;
   try {

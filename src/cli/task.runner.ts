@@ -4,7 +4,7 @@ import { loadConfig } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
 import type { Services } from '../services.js';
 
-export type ServicesTask = (services: Services) => Promise<void>;
+type ServicesTask = (services: Services) => Promise<void>;
 
 /** What a command module is given to run its tasks. */
 export type TaskRunner = (task: ServicesTask) => Promise<void>;

@@ -38,7 +38,7 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 /** The hosts SNS serves signing certificates and subscription links from (sns-validator's default). */
-export const SNS_HOST_PATTERN = /^sns\.[a-zA-Z0-9-]{3,}\.amazonaws\.com(\.cn)?$/;
+const SNS_HOST_PATTERN = /^sns\.[a-zA-Z0-9-]{3,}\.amazonaws\.com(\.cn)?$/;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -50,7 +50,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     return raw === undefined || raw === '' ? undefined : raw;
   };
 
-  const port = parsePort(value('PORT') ?? '3000', 'PORT', problems);
+  const portText = value('PORT') ?? '3000';
+  const port = wholeNumberInRange(portText, 0, 65_535, problems, `PORT must be a port number between 0 and 65535, got "${portText}"`);
   const host = value('HOST') ?? '127.0.0.1';
 
   const publicUrlText = value('PUBLIC_URL') ?? `http://localhost:${port}`;
@@ -103,8 +104,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (snsCaFile !== undefined && production) problems.push('MARKETPLACE_SNS_CA_FILE is for development and tests only (unset it in production)');
 
   const landingsText = value('MARKETPLACE_LANDINGS_PER_MINUTE') ?? '20';
-  const marketplaceLandingsPerMinute = /^\d{1,5}$/.test(landingsText) ? Number(landingsText) : NaN;
-  if (!(marketplaceLandingsPerMinute >= 1 && marketplaceLandingsPerMinute <= 10_000)) problems.push(`MARKETPLACE_LANDINGS_PER_MINUTE must be a whole number from 1 to 10000, got "${landingsText}"`);
+  const marketplaceLandingsPerMinute = wholeNumberInRange(landingsText, 1, 10_000, problems, `MARKETPLACE_LANDINGS_PER_MINUTE must be a whole number from 1 to 10000, got "${landingsText}"`);
 
   const logLevel = (value('LOG_LEVEL') ?? 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
@@ -137,17 +137,16 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   };
 }
 
-function parsePort(text: string, name: string, problems: string[]): number {
-  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    problems.push(`${name} must be a port number between 0 and 65535, got "${text}"`);
-    return 0;
-  }
-  return port;
+/** Up to five digits making a number from min to max; otherwise `problem` is recorded (and min returned, as loading fails anyway). */
+function wholeNumberInRange(text: string, min: number, max: number, problems: string[], problem: string): number {
+  const n = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (n >= min && n <= max) return n;
+  problems.push(problem);
+  return min;
 }
 
 /** "localhost:4566" parses as a URL with the scheme "localhost:", so the scheme is checked too. */
-function isHttpUrl(text: string): boolean {
+export function isHttpUrl(text: string): boolean {
   try {
     const url = new URL(text);
     return url.protocol === 'http:' || url.protocol === 'https:';

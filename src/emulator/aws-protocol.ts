@@ -85,14 +85,18 @@ export function successReply(service: AwsServiceSpec, output: unknown, requestId
   };
 }
 
+/** The `__type` of an error reply: the service's namespace and the error code (the bare code before the service is known). */
+export function errorType(service: AwsServiceSpec | undefined, error: AwsError): string {
+  return service === undefined ? error.code : `${service.namespace}#${error.code}`;
+}
+
 export function errorReply(service: AwsServiceSpec | undefined, error: AwsError, requestId: string): AwsReply {
   const headers: Record<string, string> = {
     'content-type': `application/x-amz-json-${service?.jsonVersion ?? '1.1'}`,
     'x-amzn-requestid': requestId,
   };
   if (error.queryError !== undefined) headers['x-amzn-query-error'] = `${error.queryError};${error.status >= 500 ? 'Receiver' : 'Sender'}`;
-  const type = service === undefined ? error.code : `${service.namespace}#${error.code}`;
-  return { status: error.status, headers, body: JSON.stringify({ __type: type, message: error.message }) };
+  return { status: error.status, headers, body: JSON.stringify({ __type: errorType(service, error), message: error.message }) };
 }
 
 /** The credential scope of a SigV4 Authorization header: `Credential=AKID/20260115/us-east-1/sqs/aws4_request`. */

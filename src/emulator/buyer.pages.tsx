@@ -77,10 +77,6 @@ export function BuyerPage(props: { productCode: string; plans: readonly string[]
   );
 }
 
-export function formatAccount(accountId: string): string {
-  return accountId.replace(/^(\d{4})(\d{4})(\d{4})$/, '$1-$2-$3');
-}
-
 /** "Set up your account": the form that carries the token to the seller, plus what was created. */
 export function SetUpAccountPage(props: { subscription: Subscription; token: RegistrationToken; landingUrl: string }) {
   const { subscription, token } = props;

@@ -3,18 +3,16 @@
  * take JSON (and answer JSON) or a form from the page (and answer with a redirect back to it).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { renderDocument } from '../web/render.js';
 import { SetUpAccountPage } from './buyer.pages.js';
 import { ControlPage } from './control.pages.js';
 import { portalEnvironment, type EmulatorContext } from './emulator.context.js';
-import { renderPage } from './emulator.layout.js';
 import { FAULT_NAMES, FaultError } from './faults.js';
-import { validateNewSubscription, type FieldErrors, type RegistrationToken, type Subscription } from './marketplace.state.js';
+import { fieldText, parseEndDate, validateNewSubscription, type FieldErrors, type RegistrationToken, type Subscription } from './marketplace.state.js';
 import { actionsFor, isNotificationAction, type NotificationAction } from './notifications.js';
 import type { SentNotification } from './notifier.js';
 
 type Body = Record<string, unknown>;
-
-const text = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '');
 
 export function subscriptionJson(s: Subscription) {
   return { ...s, expiresAt: s.expiresAt?.toISOString() ?? null, createdAt: s.createdAt.toISOString(), updatedAt: s.updatedAt.toISOString() };
@@ -70,7 +68,7 @@ export function controlRoutes(app: FastifyInstance, context: EmulatorContext): v
 
   app.get('/_emulator', async (request, reply) => {
     const query = request.query as { notice?: string; error?: string };
-    return html(reply, renderPage(<ControlPage {...controlView({ notice: query.notice, error: query.error })} />));
+    return html(reply, renderDocument(<ControlPage {...controlView({ notice: query.notice, error: query.error })} />));
   });
 
   app.get('/_emulator/state', async () => {
@@ -97,13 +95,13 @@ export function controlRoutes(app: FastifyInstance, context: EmulatorContext): v
     const input = body(request);
     const validated = validateNewSubscription(input, context.clock.now());
     if (!validated.ok) {
-      if (isForm(request)) return html(reply, renderPage(<ControlPage {...controlView({ error: 'The subscription was not created.', newSubscription: { values: input, errors: validated.errors } })} />), 400);
+      if (isForm(request)) return html(reply, renderDocument(<ControlPage {...controlView({ error: 'The subscription was not created.', newSubscription: { values: input, errors: validated.errors } })} />), 400);
       return reply.code(400).send({ error: 'The subscription was not created.', fields: validated.errors });
     }
     const { subscription, token } = marketplace.create(validated.value);
     const notify = input.notify === undefined || input.notify === true || input.notify === 'true';
     const notifications = notify ? await notifyAll(subscription, actionsFor('subscribed', context.settings.notifications)) : [];
-    if (isForm(request)) return html(reply, renderPage(<SetUpAccountPage subscription={subscription} token={token} landingUrl={context.settings.landingUrl} />));
+    if (isForm(request)) return html(reply, renderDocument(<SetUpAccountPage subscription={subscription} token={token} landingUrl={context.settings.landingUrl} />));
     return reply.code(201).send({ subscription: subscriptionJson(subscription), ...tokenJson(token), landingUrl: context.settings.landingUrl, notifications });
   });
 
@@ -111,7 +109,7 @@ export function controlRoutes(app: FastifyInstance, context: EmulatorContext): v
     const subscription = subscriptionFrom(request);
     if (subscription === undefined) return fail(request, reply, 404, `No subscription ${request.params.licenseArn}.`);
     const token = marketplace.issueToken(subscription);
-    if (isForm(request)) return html(reply, renderPage(<SetUpAccountPage subscription={subscription} token={token} landingUrl={context.settings.landingUrl} />));
+    if (isForm(request)) return html(reply, renderDocument(<SetUpAccountPage subscription={subscription} token={token} landingUrl={context.settings.landingUrl} />));
     return reply.code(201).send({ subscription: subscriptionJson(subscription), ...tokenJson(token), landingUrl: context.settings.landingUrl });
   });
 
@@ -132,9 +130,8 @@ export function controlRoutes(app: FastifyInstance, context: EmulatorContext): v
       if (input.expiresAt === null || input.expiresAt === '') change.expiresAt = null;
       // The page's date field carries the day only: the same day keeps the exact end time.
       else if (input.expiresAt !== unchangedDay) {
-        const given = text(input.expiresAt);
-        const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(given) ? `${given}T00:00:00Z` : given);
-        if (Number.isNaN(date.getTime())) errors.expiresAt = 'expiresAt must be a date (YYYY-MM-DD), an ISO 8601 time or null.';
+        const date = parseEndDate(fieldText(input.expiresAt));
+        if (date === undefined) errors.expiresAt = 'expiresAt must be a date (YYYY-MM-DD), an ISO 8601 time or null.';
         else change.expiresAt = date;
       }
     }
@@ -152,7 +149,7 @@ export function controlRoutes(app: FastifyInstance, context: EmulatorContext): v
   app.post<{ Params: { licenseArn: string } }>('/_emulator/subscriptions/:licenseArn/notify', async (request, reply) => {
     const subscription = subscriptionFrom(request);
     if (subscription === undefined) return fail(request, reply, 404, `No subscription ${request.params.licenseArn}.`);
-    const action = text(body(request).action);
+    const action = fieldText(body(request).action);
     if (!isNotificationAction(action)) return fail(request, reply, 400, `Unknown action '${action}'.`, { action: 'One of the SNS actions or EventBridge detail types.' });
     const notification = await context.notifier.send(subscription, action);
     if (isForm(request)) return back(reply, { notice: `Sent ${action} for ${subscription.licenseArn} (status now ${subscription.status}).` });
@@ -164,8 +161,8 @@ export function controlRoutes(app: FastifyInstance, context: EmulatorContext): v
     try {
       const count = input.count === undefined || input.count === '' ? 1 : Number(input.count);
       const armed = context.faults.failNext({
-        operation: text(input.operation),
-        error: text(input.error),
+        operation: fieldText(input.operation),
+        error: fieldText(input.error),
         count,
         ...(typeof input.message === 'string' ? { message: input.message } : {}),
       });
@@ -183,7 +180,7 @@ export function controlRoutes(app: FastifyInstance, context: EmulatorContext): v
   });
 
   app.post('/_emulator/sns/subscriptions', async (request, reply) => {
-    const endpoint = text(body(request).endpoint);
+    const endpoint = fieldText(body(request).endpoint);
     if (!/^https?:\/\/./.test(endpoint)) return fail(request, reply, 400, 'endpoint must be an http(s) URL.');
     const subscriptions = await context.notifier.subscribeEndpointToProduct(endpoint, context.settings.productCode);
     if (isForm(request)) return back(reply, { notice: `Sent SubscriptionConfirmation messages to ${endpoint}.` });

@@ -1,6 +1,5 @@
 /** The emulator's own page frame and form fields (it is a separate tool, so it does not use the portal's layout). */
-import type { ComponentChildren, VNode } from 'preact';
-import { renderToString } from 'preact-render-to-string';
+import type { ComponentChildren } from 'preact';
 
 const STYLE = `
 body { font: 16px/1.5 system-ui, sans-serif; margin: 0; color: #16191f; background: #f2f3f3; }
@@ -29,10 +28,6 @@ code, .mono { font-family: ui-monospace, monospace; font-size: .85rem; word-brea
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 pre { background: #f2f3f3; padding: .75rem; overflow-x: auto; }
 `;
-
-export function renderPage(page: VNode): string {
-  return `<!doctype html>${renderToString(page)}`;
-}
 
 export function Layout(props: { title: string; children: ComponentChildren }) {
   return (

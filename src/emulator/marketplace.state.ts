@@ -57,33 +57,43 @@ const randomFrom = (alphabet: string, length: number) => Array.from({ length }, 
 const DIMENSION = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const PRODUCT_CODE = /^[-a-zA-Z0-9/=:_.@]{1,255}$/;
 
+/** A form or JSON field as trimmed text: a number is written out; anything else (absent, null, an object) is empty. */
+export function fieldText(value: unknown): string {
+  return typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
+}
+
+/** An end date given as a day (YYYY-MM-DD, taken as midnight UTC) or an ISO 8601 time; undefined if it is neither. */
+export function parseEndDate(text: string): Date | undefined {
+  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
 /** Checks a new subscription from a form or JSON (strings or typed values); every problem is reported by field. */
 export function validateNewSubscription(raw: Record<string, unknown>, now: Date): Validated<NewSubscription> {
   const errors: FieldErrors = {};
-  const text = (v: unknown) => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '');
-  const normalised = normaliseAccountId(text(raw.awsAccountId));
+  const normalised = normaliseAccountId(fieldText(raw.awsAccountId));
   const accountId = normalised.ok ? normalised.accountId : undefined;
   if (accountId === undefined) errors.awsAccountId = 'Enter a 12-digit AWS account ID, for example 1234-5678-9012.';
-  const dimension = text(raw.dimension);
+  const dimension = fieldText(raw.dimension);
   if (!DIMENSION.test(dimension)) errors.dimension = 'Choose a plan (dimension): letters, digits, dots, dashes or underscores.';
-  const quantityText = text(raw.quantity === undefined || raw.quantity === '' ? '1' : raw.quantity);
+  const quantityText = fieldText(raw.quantity === undefined || raw.quantity === '' ? '1' : raw.quantity);
   const quantity = Number(quantityText);
   if (!/^\d+$/.test(quantityText) || quantity < 1 || quantity > 1_000_000) errors.quantity = 'Enter a whole number of units from 1 to 1000000.';
   let expiresAt: Date | null = null;
-  const expiry = text(raw.expiresAt);
+  const expiry = fieldText(raw.expiresAt);
   if (expiry !== '') {
-    const parsed = /^\d{4}-\d{2}-\d{2}$/.test(expiry) ? new Date(`${expiry}T00:00:00Z`) : new Date(expiry);
-    if (Number.isNaN(parsed.getTime())) errors.expiresAt = 'Enter the end date as YYYY-MM-DD or an ISO 8601 time.';
+    const parsed = parseEndDate(expiry);
+    if (parsed === undefined) errors.expiresAt = 'Enter the end date as YYYY-MM-DD or an ISO 8601 time.';
     else expiresAt = parsed;
-  } else if (raw.durationMonths !== undefined && text(raw.durationMonths) !== '' && text(raw.durationMonths) !== '0') {
-    const months = Number(text(raw.durationMonths));
+  } else if (raw.durationMonths !== undefined && fieldText(raw.durationMonths) !== '' && fieldText(raw.durationMonths) !== '0') {
+    const months = Number(fieldText(raw.durationMonths));
     if (!Number.isInteger(months) || months < 1 || months > 60) errors.durationMonths = 'Choose a contract duration from 1 to 60 months.';
     else {
       expiresAt = new Date(now);
       expiresAt.setUTCMonth(expiresAt.getUTCMonth() + months);
     }
   }
-  const productCode = text(raw.productCode);
+  const productCode = fieldText(raw.productCode);
   if (productCode !== '' && !PRODUCT_CODE.test(productCode)) errors.productCode = 'A product code is up to 255 letters, digits and -/=:_.@';
   const flag = (v: unknown) => v === true || v === 'true' || v === 'on' || v === '1';
   if (Object.keys(errors).length > 0 || accountId === undefined) return { ok: false, errors };

@@ -3,12 +3,9 @@
  * with `x-amzn-query-mode: true`): the calls a notification poller and its tests need.
  */
 import { AwsError, isRecord, optionalInteger, optionalString, optionalStringList, type Input } from './aws-protocol.js';
+import type { OperationContext } from './aws.routes.js';
 import type { MessageAttributeValue } from './sqs.checksums.js';
 import { sqsError, type SqsMessage, type SqsQueues } from './sqs.queues.js';
-
-export interface SqsCallContext {
-  signal: AbortSignal;
-}
 
 const required = (input: Input, field: string): string => {
   const value = optionalString(input, field, sqsError.invalidParameter);
@@ -54,13 +51,19 @@ function batchEntries(input: Input, field: string): Input[] {
 }
 
 /** Runs one batch entry; an AwsError becomes a Failed entry, as SQS reports per-entry failures. */
-function perEntry<T>(entry: Input, run: () => T): { ok: T } | { failed: { Id: unknown; SenderFault: boolean; Code: string; Message: string } } {
-  try {
-    return { ok: run() };
-  } catch (error) {
-    if (!(error instanceof AwsError)) throw error;
-    return { failed: { Id: entry.Id, SenderFault: error.status < 500, Code: error.queryError ?? error.code, Message: error.message } };
+/** Runs each entry of a batch on its own: an AWS error fails that entry only, and the reply lists both outcomes. */
+function runBatch<T>(entries: Input[], run: (entry: Input) => T) {
+  const Successful: T[] = [];
+  const Failed: { Id: unknown; SenderFault: boolean; Code: string; Message: string }[] = [];
+  for (const entry of entries) {
+    try {
+      Successful.push(run(entry));
+    } catch (error) {
+      if (!(error instanceof AwsError)) throw error;
+      Failed.push({ Id: entry.Id, SenderFault: error.status < 500, Code: error.queryError ?? error.code, Message: error.message });
+    }
   }
+  return { Successful, Failed };
 }
 
 export function sqsHandlers(deps: { queues: SqsQueues; senderId: string }) {
@@ -130,10 +133,9 @@ export function sqsHandlers(deps: { queues: SqsQueues; senderId: string }) {
     SendMessage: (input: Input) => sendResult(send(input, input)),
     SendMessageBatch: (input: Input) => {
       queueOf(input);
-      const outcomes = batchEntries(input, 'Entries').map((entry) => perEntry(entry, () => ({ Id: entry.Id, ...sendResult(send(input, entry)) })));
-      return { Successful: outcomes.flatMap((o) => ('ok' in o ? [o.ok] : [])), Failed: outcomes.flatMap((o) => ('failed' in o ? [o.failed] : [])) };
+      return runBatch(batchEntries(input, 'Entries'), (entry) => ({ Id: entry.Id, ...sendResult(send(input, entry)) }));
     },
-    ReceiveMessage: async (input: Input, context: SqsCallContext) => {
+    ReceiveMessage: async (input: Input, context: OperationContext) => {
       const queue = queueOf(input);
       const maxMessages = integer(input, 'MaxNumberOfMessages', 1, 10) ?? 1;
       const visibilityTimeout = integer(input, 'VisibilityTimeout', 0, 43_200);
@@ -163,8 +165,10 @@ export function sqsHandlers(deps: { queues: SqsQueues; senderId: string }) {
     },
     DeleteMessageBatch: (input: Input) => {
       const queue = queueOf(input);
-      const outcomes = batchEntries(input, 'Entries').map((entry) => perEntry(entry, () => (queues.deleteMessage(queue, required(entry, 'ReceiptHandle')), { Id: entry.Id })));
-      return { Successful: outcomes.flatMap((o) => ('ok' in o ? [o.ok] : [])), Failed: outcomes.flatMap((o) => ('failed' in o ? [o.failed] : [])) };
+      return runBatch(batchEntries(input, 'Entries'), (entry) => {
+        queues.deleteMessage(queue, required(entry, 'ReceiptHandle'));
+        return { Id: entry.Id };
+      });
     },
     ChangeMessageVisibility: (input: Input) => {
       const timeout = integer(input, 'VisibilityTimeout', 0, 43_200);

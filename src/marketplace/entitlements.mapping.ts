@@ -1,5 +1,6 @@
 import type { Entitlement } from '@aws-sdk/client-marketplace-entitlement-service';
 import type { LicenceStatus } from '../licences/licence.lifecycle.js';
+import type { LicenceTermsChange } from '../licences/licences.service.js';
 
 /**
  * From AWS Marketplace entitlements to the terms of the portal licence, and from those terms to the
@@ -74,7 +75,7 @@ export type LicenceChange =
   | { op: 'create'; plan: string; seats: number; endsAt: Date | null }
   | { op: 'approve'; endsAt: Date | null }
   | { op: 'renew'; endsAt: Date | null }
-  | { op: 'amend'; plan?: string; seats?: number; endsAt?: Date | null }
+  | ({ op: 'amend' } & LicenceTermsChange)
   | { op: 'expire' };
 
 export type ChangePlan = { ok: true; changes: LicenceChange[] } | { ok: false; reason: 'revoked' | 'nothing_to_provision' };

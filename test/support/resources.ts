@@ -14,9 +14,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A new, empty database on the server at TEST_DATABASE_URL, and a way to drop it again. */
-export async function createScratchDatabase(prefix = 'wsp_test'): Promise<{ url: string; drop: () => Promise<void> }> {
-  const baseUrl = process.env.TEST_DATABASE_URL;
+/** A new, empty database on the server at baseUrl (by default TEST_DATABASE_URL), and a way to drop it again. */
+export async function createScratchDatabase(prefix = 'wsp_test', baseUrl = process.env.TEST_DATABASE_URL): Promise<{ url: string; drop: () => Promise<void> }> {
   if (baseUrl === undefined) throw new Error('TEST_DATABASE_URL is not set: run the tests with `npm test`.');
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const run = async (statement: string) => {

@@ -1,14 +1,13 @@
 import { formatAccountId } from '../accounts/account-id.js';
 import type { MailMessage } from '../mail/mailer.js';
-
-const signature = '\n\n— WebStream Licence Portal\nIf you did not expect this email, you can ignore it or contact your WebStream account team.';
+import { EMAIL_SIGNATURE } from '../mail/signature.js';
 
 /** After a change in Settings (or the forced change after a one-time password): this browser stays signed in. */
 export function passwordChangedInSettingsEmail(to: string, awsAccountId: string, forgotPasswordUrl: string): MailMessage {
   return {
     to,
     subject: 'Your WebStream Licence Portal password was changed',
-    text: `The password of the portal account for AWS account ${formatAccountId(awsAccountId)} was just changed, and every other session of the account was signed out.\n\nIf you did not do this, reset your password at once and contact your WebStream account team:\n${forgotPasswordUrl}${signature}`,
+    text: `The password of the portal account for AWS account ${formatAccountId(awsAccountId)} was just changed, and every other session of the account was signed out.\n\nIf you did not do this, reset your password at once and contact your WebStream account team:\n${forgotPasswordUrl}${EMAIL_SIGNATURE}`,
   };
 }
 
@@ -17,7 +16,7 @@ export function confirmNewEmailEmail(to: string, awsAccountId: string, verifyUrl
   return {
     to,
     subject: 'Confirm your new contact email for the WebStream Licence Portal',
-    text: `Someone asked to make this address the contact email of the portal account for AWS account ${formatAccountId(awsAccountId)}.\n\nTo confirm, open this link within ${validHours} hours and press the button. It works once:\n${verifyUrl}\n\nUntil then, the contact email stays as it is.${signature}`,
+    text: `Someone asked to make this address the contact email of the portal account for AWS account ${formatAccountId(awsAccountId)}.\n\nTo confirm, open this link within ${validHours} hours and press the button. It works once:\n${verifyUrl}\n\nUntil then, the contact email stays as it is.${EMAIL_SIGNATURE}`,
   };
 }
 
@@ -26,6 +25,6 @@ export function emailChangeRequestedEmail(to: string, awsAccountId: string, newE
   return {
     to,
     subject: 'Your WebStream Licence Portal contact email is being changed',
-    text: `Someone signed in to the portal account for AWS account ${formatAccountId(awsAccountId)} asked to change its contact email from this address to ${newEmail}. The change applies once the new address is confirmed.\n\nIf you did not do this, reset your password at once and contact your WebStream account team:\n${forgotPasswordUrl}${signature}`,
+    text: `Someone signed in to the portal account for AWS account ${formatAccountId(awsAccountId)} asked to change its contact email from this address to ${newEmail}. The change applies once the new address is confirmed.\n\nIf you did not do this, reset your password at once and contact your WebStream account team:\n${forgotPasswordUrl}${EMAIL_SIGNATURE}`,
   };
 }

@@ -1,3 +1,4 @@
+import { cancelPendingEmailChange } from '../accounts/accounts.repo.js';
 import type { Db } from '../db/database.js';
 import { recoveryCodesLeft } from '../mfa/mfa.repo.js';
 
@@ -52,13 +53,7 @@ export function createAccountSettingsRepo(db: Db) {
 
     /** Starts a change: an earlier pending change stops working, the new link is stored (hashed). */
     async replacePendingEmailChange(trx: Db, values: { accountId: string; currentEmail: string; email: string; tokenHash: string; now: Date; expiresAt: Date }): Promise<void> {
-      await trx
-        .updateTable('email_verification_tokens')
-        .set({ used_at: values.now })
-        .where('account_id', '=', values.accountId)
-        .where('used_at', 'is', null)
-        .where('email', '<>', values.currentEmail)
-        .execute();
+      await cancelPendingEmailChange(trx, values.accountId, values.currentEmail, values.now);
       await trx
         .insertInto('email_verification_tokens')
         .values({ token_hash: values.tokenHash, account_id: values.accountId, email: values.email, created_at: values.now, expires_at: values.expiresAt, used_at: null })

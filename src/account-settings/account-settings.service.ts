@@ -10,6 +10,7 @@ import type { PortalAccountRow } from '../db/schema.js';
 import { AppError } from '../http/errors.js';
 import { generateToken, hashToken } from '../http/tokens.js';
 import type { Mailer } from '../mail/mailer.js';
+import { mfaStatusOf } from '../mfa/mfa.repo.js';
 import type { MfaStatus } from '../mfa/mfa.section.js';
 import type { SessionService } from '../sessions/sessions.service.js';
 import { confirmNewEmailEmail, emailChangeRequestedEmail, passwordChangedInSettingsEmail } from './account-settings.emails.js';
@@ -94,7 +95,7 @@ export function createAccountSettingsService(deps: { db: Db; clock: Clock; hashe
       const account = stillSignedIn(row);
       return {
         awsAccountId: account.aws_account_id,
-        mfa: { method: account.mfa_method, enabledAt: account.mfa_enabled_at, recoveryCodesLeft: account.recovery_codes_left ?? 0 },
+        mfa: mfaStatusOf(account),
         contact: { email: account.email, verified: account.email_verified_at !== null, pending: account.pending_email ?? undefined },
         sessions,
       };

@@ -1,5 +1,5 @@
-import { PasswordRules } from '../accounts/password-rules.js';
-import { ErrorSummary, Field, PostForm } from '../web/forms.js';
+import { NEW_PASSWORD_NAMES, NewPasswordFields } from '../accounts/account.pages.js';
+import { ErrorSummary, PostForm } from '../web/forms.js';
 import { Layout } from '../web/layout.js';
 import type { ViewContext } from '../web/view-context.js';
 
@@ -13,8 +13,7 @@ export function ChangePasswordPage(props: { ctx: ViewContext; error?: string | u
         <p class="lead">You signed in with a one-time password. Choose a password of your own to continue; the one-time password then stops working.</p>
         <ErrorSummary message={error} />
         <PostForm action="/portal/change-password" csrfToken={ctx.csrfToken}>
-          <Field name="newPassword" label="New password" type="password" hint={<PasswordRules />} autocomplete="new-password" errors={fieldErrors.newPassword} maxLength={1024} />
-          <Field name="newPasswordConfirm" label="Confirm new password" type="password" autocomplete="new-password" errors={fieldErrors.newPasswordConfirm} maxLength={1024} />
+          <NewPasswordFields errors={fieldErrors} label="New password" confirmLabel="Confirm new password" names={NEW_PASSWORD_NAMES} />
           <button type="submit" class="block">
             Set password
           </button>

@@ -4,8 +4,8 @@ import { clientOf } from '../http/client.js';
 import { AppError } from '../http/errors.js';
 import { viewContext } from '../http/page.js';
 import type { Services } from '../services.js';
+import { signedInSession } from '../sessions/session.plugin.js';
 import { ChangePasswordPage } from './change-password.page.js';
-import { currentSessionOf } from './request.js';
 
 /**
  * preHandler for the forced change: a session is required, but unlike requireAccount one that must
@@ -27,8 +27,8 @@ export function changePasswordRoutes(services: Services): FastifyPluginAsyncType
     });
 
     app.post('/portal/change-password', { preHandler: requireSessionAllowingPasswordChange, schema: { body: NewPasswordBody } }, async (req, reply) => {
-      const session = currentSessionOf(req);
-      if (session === undefined || req.portalSession?.mustChangePassword !== true) return reply.redirect('/portal/settings', 303);
+      const session = signedInSession(req);
+      if (!session.mustChangePassword) return reply.redirect('/portal/settings', 303);
       try {
         await services.accountSettings.setRequiredPassword(session, req.body, clientOf(req));
         return await reply.redirect('/portal/entitlements?notice=password-set', 303);

@@ -2,7 +2,7 @@ import type { PasswordHasher } from '../accounts/password.hasher.js';
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../config/clock.js';
 import type { Db } from '../db/database.js';
-import { lockoutMessage } from '../sessions/sign-in.service.js';
+import { lockoutMessage } from '../sessions/throttle.policy.js';
 import { throttledCheck } from '../sessions/throttle.repo.js';
 
 export type CurrentPasswordResult = { ok: true } | { ok: false; message: string; locked: boolean };
@@ -37,5 +37,3 @@ export function createCurrentPasswordCheck(deps: { db: Db; clock: Clock; hasher:
     return { ok: true };
   };
 }
-
-export type CheckCurrentPassword = ReturnType<typeof createCurrentPasswordCheck>;

@@ -1,5 +1,5 @@
 import { formatAccountId } from '../accounts/account-id.js';
-import { PasswordRules } from '../accounts/password-rules.js';
+import { NEW_PASSWORD_NAMES, NewPasswordFields } from '../accounts/account.pages.js';
 import { MfaSection } from '../mfa/mfa.section.js';
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';
 import { Layout } from '../web/layout.js';
@@ -45,8 +45,7 @@ function PasswordSection({ ctx, failed }: { ctx: ViewContext; failed: FailedForm
       <ErrorSummary message={failed?.error} />
       <PostForm action="/portal/settings/password" csrfToken={ctx.csrfToken} class="settings-form">
         <Field name="currentPassword" label="Current password" type="password" autocomplete="current-password" errors={errors.currentPassword} maxLength={1024} />
-        <Field name="newPassword" label="New password" type="password" hint={<PasswordRules />} autocomplete="new-password" errors={errors.newPassword} maxLength={1024} />
-        <Field name="newPasswordConfirm" label="Confirm new password" type="password" autocomplete="new-password" errors={errors.newPasswordConfirm} maxLength={1024} />
+        <NewPasswordFields errors={errors} label="New password" confirmLabel="Confirm new password" names={NEW_PASSWORD_NAMES} />
         <button type="submit">Change password</button>
       </PostForm>
     </section>

@@ -4,10 +4,9 @@ import { clientOf } from '../http/client.js';
 import { AppError } from '../http/errors.js';
 import { viewContext } from '../http/page.js';
 import type { Services } from '../services.js';
-import { clearSessionCookie, requireAccount } from '../sessions/session.plugin.js';
+import { clearSessionCookie, requireAccount, signedInSession } from '../sessions/session.plugin.js';
 import type { CurrentSession } from './account-settings.service.js';
 import { changePasswordRoutes } from './change-password.routes.js';
-import { currentSessionOf } from './request.js';
 import { SettingsPage, type FailedForm } from './settings.page.js';
 
 const Csrf = { _csrf: Type.String() };
@@ -22,16 +21,13 @@ export function accountSettingsRoutes(services: Services): FastifyPluginAsyncTyp
 
   /** The whole page; after a refused form, that form's section shows why. */
   async function settingsPage(req: FastifyRequest, reply: FastifyReply, failed?: FailedForm, status = 200) {
-    const session = req.portalSession;
-    if (session === undefined) throw new AppError('not_signed_in', 'Your session has ended. Please sign in again.', 401);
-    const view = await settings.settingsView(session);
+    const view = await settings.settingsView(signedInSession(req));
     return reply.page(<SettingsPage ctx={viewContext(req, reply)} view={view} failed={failed} />, status);
   }
 
   /** A form of the page: done, back to Settings with a notice; refused, the page again with that form's errors. */
   async function submitForm(req: FastifyRequest, reply: FastifyReply, form: { name: FailedForm['form']; notice: string; newEmail?: string }, change: (session: CurrentSession) => Promise<void>) {
-    const session = currentSessionOf(req);
-    if (session === undefined) return reply;
+    const session = signedInSession(req);
     try {
       await change(session);
     } catch (error) {
@@ -56,15 +52,12 @@ export function accountSettingsRoutes(services: Services): FastifyPluginAsyncTyp
     );
 
     app.post('/portal/settings/sessions/end-others', { preHandler: requireAccount }, async (req, reply) => {
-      const session = currentSessionOf(req);
-      if (session === undefined) return reply;
-      await settings.endOtherSessions(session, clientOf(req));
+      await settings.endOtherSessions(signedInSession(req), clientOf(req));
       return reply.redirect('/portal/settings?notice=sessions-ended', 303);
     });
 
     app.post('/portal/settings/sessions/:id/end', { preHandler: requireAccount, schema: { params: SessionParams } }, async (req, reply) => {
-      const session = currentSessionOf(req);
-      if (session === undefined) return reply;
+      const session = signedInSession(req);
       // Only the account's own sessions match: another account's id is "not found", and reveals nothing.
       const result = await settings.endSession(session, req.params.id.toLowerCase(), clientOf(req));
       if (result === 'ended_current') {

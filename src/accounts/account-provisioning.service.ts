@@ -65,9 +65,8 @@ export function createAccountProvisioningService(deps: { db: Db; clock: Clock; h
       const signInUrl = new URL('/portal/sign-in', deps.publicUrl).toString();
       try {
         return await deps.db.transaction().execute(async (trx) => {
-          const account = await accounts.insert(trx, { awsAccountId, email, passwordHash, now });
           // Sign-in refuses this password after expiresAt; the session plugin allows nothing but choosing a new one.
-          await trx.updateTable('portal_accounts').set({ must_change_password: true, one_time_password_expires_at: expiresAt }).where('id', '=', account.id).execute();
+          const account = await accounts.insert(trx, { awsAccountId, email, passwordHash, now, oneTimePasswordExpiresAt: expiresAt });
           await deps.mailer.enqueue(oneTimePasswordEmail(email, awsAccountId, oneTimePassword, signInUrl, expiresAt), trx);
           await deps.audit.record(
             { event: 'account.created_by_staff', actor: by.actor, awsAccountId, ip: by.ip ?? null, details: { email, oneTimePasswordExpiresAt: expiresAt.toISOString() } },

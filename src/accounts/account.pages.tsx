@@ -15,15 +15,19 @@ export function ContactEmailField(props: { value: string | undefined; errors: st
   return <Field name="email" label="Contact email" type="email" value={props.value} hint="We send licence notices and password resets here." autocomplete="email" errors={props.errors} maxLength={254} />;
 }
 
-/** A password being chosen, with the rules as its hint, and its confirmation. */
-export function NewPasswordFields(props: { errors: FieldErrors; label?: string; confirmLabel?: string }) {
+/** A password being chosen, with the rules as its hint, and its confirmation; `names`: the form's field names. */
+export function NewPasswordFields(props: { errors: FieldErrors; label?: string; confirmLabel?: string; names?: { password: string; confirm: string } }) {
+  const { password, confirm } = props.names ?? { password: 'password', confirm: 'passwordConfirm' };
   return (
     <>
-      <Field name="password" label={props.label ?? 'Password'} type="password" hint={<PasswordRules />} autocomplete="new-password" errors={props.errors.password} maxLength={1024} />
-      <Field name="passwordConfirm" label={props.confirmLabel ?? 'Confirm password'} type="password" autocomplete="new-password" errors={props.errors.passwordConfirm} maxLength={1024} />
+      <Field name={password} label={props.label ?? 'Password'} type="password" hint={<PasswordRules />} autocomplete="new-password" errors={props.errors[password]} maxLength={1024} />
+      <Field name={confirm} label={props.confirmLabel ?? 'Confirm password'} type="password" autocomplete="new-password" errors={props.errors[confirm]} maxLength={1024} />
     </>
   );
 }
+
+/** The field names of a new password in Settings and the forced change. */
+export const NEW_PASSWORD_NAMES = { password: 'newPassword', confirm: 'newPasswordConfirm' };
 
 export function RegisterPage(props: { ctx: ViewContext; values?: { accountId?: string; email?: string }; error?: string | undefined; fieldErrors?: FieldErrors }) {
   const { ctx, values = {}, error, fieldErrors = {} } = props;

@@ -1,6 +1,11 @@
 import type { Db } from '../db/database.js';
 import type { PortalAccountRow } from '../db/schema.js';
 
+/** A pending contact-email change (an unused link to an address other than the current one) stops working. */
+export async function cancelPendingEmailChange(trx: Db, accountId: string, currentEmail: string, now: Date): Promise<void> {
+  await trx.updateTable('email_verification_tokens').set({ used_at: now }).where('account_id', '=', accountId).where('used_at', 'is', null).where('email', '<>', currentEmail).execute();
+}
+
 export function createAccountsRepo(db: Db) {
   return {
     findByAwsAccountId(awsAccountId: string): Promise<PortalAccountRow | undefined> {
@@ -11,10 +16,12 @@ export function createAccountsRepo(db: Db) {
       return trx.selectFrom('portal_accounts').selectAll().where('id', '=', id).executeTakeFirst();
     },
 
-    async insert(trx: Db, values: { awsAccountId: string; email: string; passwordHash: string; now: Date }): Promise<PortalAccountRow> {
+    /** `oneTimePasswordExpiresAt`: the password is a staff one-time password, to be replaced at the first sign-in. */
+    async insert(trx: Db, values: { awsAccountId: string; email: string; passwordHash: string; now: Date; oneTimePasswordExpiresAt?: Date }): Promise<PortalAccountRow> {
+      const oneTimePassword = values.oneTimePasswordExpiresAt === undefined ? {} : { must_change_password: true, one_time_password_expires_at: values.oneTimePasswordExpiresAt };
       const account = await trx
         .insertInto('portal_accounts')
-        .values({ aws_account_id: values.awsAccountId, email: values.email, password_hash: values.passwordHash, password_changed_at: values.now, created_at: values.now, email_verified_at: null, disabled_at: null })
+        .values({ aws_account_id: values.awsAccountId, email: values.email, password_hash: values.passwordHash, password_changed_at: values.now, created_at: values.now, email_verified_at: null, disabled_at: null, ...oneTimePassword })
         .returningAll()
         .executeTakeFirstOrThrow();
       await trx.insertInto('password_history').values({ account_id: account.id, password_hash: values.passwordHash, created_at: values.now }).execute();
@@ -34,7 +41,7 @@ export function createAccountsRepo(db: Db) {
         .returning('email')
         .executeTakeFirstOrThrow();
       await trx.insertInto('password_history').values({ account_id: accountId, password_hash: passwordHash, created_at: now }).execute();
-      await trx.updateTable('email_verification_tokens').set({ used_at: now }).where('account_id', '=', accountId).where('used_at', 'is', null).where('email', '<>', account.email).execute();
+      await cancelPendingEmailChange(trx, accountId, account.email, now);
     },
 
     /** The hashes of the account's most recent passwords, newest first (the current one included). */

@@ -15,7 +15,6 @@ import type { ClientInfo } from '../http/client.js';
 export const RESET_LINK_MINUTES = 45;
 /** At most one reset email per account per minute, so the form cannot be used to flood an inbox. */
 const RESET_EMAIL_INTERVAL_MS = 60_000;
-export { PASSWORD_HISTORY_DEPTH } from './new-password.js';
 
 export function createPasswordResetService(deps: {
   db: Db;

@@ -2,6 +2,7 @@ import { ErrorSummary, Field, PostForm } from '../web/forms.js';
 import { Layout } from '../web/layout.js';
 import type { ViewContext } from '../web/view-context.js';
 import { maskEmail } from '../sessions/verify.page.js';
+import { EMAIL_CODE_VALID_MINUTES } from './email-codes.repo.js';
 import { formatSecretForManualEntry } from './totp.js';
 
 function Notice({ text }: { text: string | undefined }) {
@@ -70,7 +71,7 @@ export function EmailSetupPage({ ctx, email, info, error }: { ctx: ViewContext; 
         <Notice text={info} />
         <ErrorSummary message={error} />
         <PostForm action="/portal/settings/mfa/email" csrfToken={ctx.csrfToken}>
-          <CodeField label="Code from the email we just sent" hint="It expires in 10 minutes." />
+          <CodeField label="Code from the email we just sent" hint={`It expires in ${EMAIL_CODE_VALID_MINUTES} minutes.`} />
           <div class="button-row">
             <button type="submit">Turn on email codes</button>
             <a class="button secondary" href="/portal/settings">

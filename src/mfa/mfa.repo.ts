@@ -18,20 +18,22 @@ export function recoveryCodesLeft(eb: ExpressionBuilder<Database & { a: PortalAc
   return eb.selectFrom('mfa_recovery_codes as r').select((e) => e.fn.countAll<number>().as('n')).whereRef('r.account_id', '=', 'a.id').where('r.used_at', 'is', null).as('recovery_codes_left');
 }
 
+/** The MFA status of an account row read with the MFA columns and recoveryCodesLeft. */
+export function mfaStatusOf(row: { mfa_method: MfaMethod | null; mfa_enabled_at: Date | null; recovery_codes_left: number | null }): MfaStatus {
+  return { method: row.mfa_method, enabledAt: row.mfa_enabled_at, recoveryCodesLeft: row.recovery_codes_left ?? 0 };
+}
+
 /** Queries for MFA state: columns of portal_accounts and the mfa_recovery_codes table. */
 export function createMfaRepo(db: Db) {
   return {
-    async status(accountId: string): Promise<MfaStatus> {
-      const row = await db
-        .selectFrom('portal_accounts as a')
-        .select((eb) => [
-          'a.mfa_method',
-          'a.mfa_enabled_at',
-          recoveryCodesLeft(eb),
-        ])
-        .where('a.id', '=', accountId)
-        .executeTakeFirstOrThrow();
-      return { method: row.mfa_method, enabledAt: row.mfa_enabled_at, recoveryCodesLeft: row.recovery_codes_left ?? 0 };
+    async method(accountId: string): Promise<MfaMethod | null> {
+      const row = await db.selectFrom('portal_accounts').select('mfa_method').where('id', '=', accountId).executeTakeFirstOrThrow();
+      return row.mfa_method;
+    },
+
+    /** The account's row, locked until the transaction ends (serialises work per account). */
+    lockAccount(trx: Db, accountId: string): Promise<{ email: string; aws_account_id: string }> {
+      return trx.selectFrom('portal_accounts').select(['aws_account_id', 'email']).where('id', '=', accountId).forUpdate().executeTakeFirstOrThrow();
     },
 
     async account(accountId: string, trx: Db = db): Promise<MfaAccount | undefined> {

@@ -1,4 +1,5 @@
 import { PostForm } from '../web/forms.js';
+import { RECOVERY_CODE_COUNT } from './codes.js';
 import type { ViewContext } from '../web/view-context.js';
 import { formatDate } from '../web/format.js';
 
@@ -30,7 +31,7 @@ export function MfaSection({ ctx, status }: { ctx: ViewContext; status: MfaStatu
         <>
           <p>
             MFA is on: {status.method === 'totp' ? 'authenticator app' : 'email verification code (weaker than an app)'}
-            {status.enabledAt ? `, since ${formatDate(status.enabledAt)}` : ''}. {status.recoveryCodesLeft} of 10 recovery codes left.
+            {status.enabledAt ? `, since ${formatDate(status.enabledAt)}` : ''}. {status.recoveryCodesLeft} of {RECOVERY_CODE_COUNT} recovery codes left.
           </p>
           <div class="button-row">
             <a class="button secondary" href="/portal/settings/mfa/recovery-codes">

@@ -6,7 +6,7 @@ import type { EmailCodePurpose, MfaMethod } from '../db/schema.js';
 import { deriveKey } from '../http/keys.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { SessionService } from '../sessions/sessions.service.js';
-import { lockoutMessage } from '../sessions/sign-in.service.js';
+import { lockoutMessage } from '../sessions/throttle.policy.js';
 import { throttledCheck } from '../sessions/throttle.repo.js';
 import { hashCode, looksLikeRecoveryCode, newEmailCode, newRecoveryCodes, normaliseRecoveryCode } from './codes.js';
 import { createEmailCodesRepo, EMAIL_CODE_VALID_MINUTES, type EmailCodeCheck } from './email-codes.repo.js';
@@ -108,8 +108,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
   }
 
   return {
-    status: (accountId: string) => repo.status(accountId),
-    account: loadAccount,
+    method: (accountId: string) => repo.method(accountId),
     deleteOldEmailCodes: () => emailCodes.deleteOlderThan(new Date(deps.clock.now().getTime() - 86_400_000)),
 
     /** Emails a fresh code for the purpose, unless one was sent less than a minute ago. */
@@ -117,7 +116,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
       const now = deps.clock.now();
       return deps.db.transaction().execute(async (trx) => {
         // Serialises sends per account, so two clicks cannot both pass the once-a-minute check.
-        const account = await trx.selectFrom('portal_accounts').select(['id', 'aws_account_id', 'email']).where('id', '=', accountId).forUpdate().executeTakeFirstOrThrow();
+        const account = await repo.lockAccount(trx, accountId);
         const waitSeconds = await emailCodes.resendWaitSeconds(accountId, purpose, now, trx);
         if (waitSeconds > 0) return { sent: false, waitSeconds };
         const code = newEmailCode();

@@ -1,7 +1,7 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../db/database.js';
 import { deriveKey } from '../http/keys.js';
-import { hashToken } from '../http/tokens.js';
+import { generateToken, hashToken } from '../http/tokens.js';
 
 /** Browsers cap cookie lifetimes at 400 days. */
 export const DEVICE_COOKIE_MAX_AGE_SECONDS = 400 * 24 * 60 * 60;
@@ -27,7 +27,7 @@ export function createKnownDevices(deps: { db: Db; secretKey: string }) {
     },
 
     newCookie(): { id: string; value: string } {
-      const id = randomBytes(32).toString('base64url');
+      const id = generateToken();
       return { id, value: `${id}.${sign(id)}` };
     },
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
+import { AppError } from '../http/errors.js';
 import type { Services } from '../services.js';
 import { DEVICE_COOKIE_MAX_AGE_SECONDS } from './known-devices.js';
 import type { SessionWithAccount } from './sessions.repo.js';
@@ -111,4 +112,15 @@ export async function requireAccount(req: FastifyRequest, reply: FastifyReply): 
   }
   const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.url)}` : '';
   await reply.redirect(`/portal/sign-in${next}`, 303);
+}
+
+/** The signed-in session (with its raw token, to keep it while ending the others) of a route behind requireAccount. */
+export type SignedInSession = SessionWithAccount & { token: string };
+
+/** Only for routes whose preHandler demands a session: reaching one without it is a wiring mistake, answered as signed out. */
+export function signedInSession(req: FastifyRequest): SignedInSession {
+  const session = req.portalSession;
+  const token = req.portalSessionToken;
+  if (session === undefined || token === undefined) throw new AppError('not_signed_in', 'Your session has ended. Please sign in again.', 401);
+  return { ...session, token };
 }

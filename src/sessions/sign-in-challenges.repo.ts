@@ -15,6 +15,14 @@ export interface PendingSignIn {
   expiresAt: Date;
 }
 
+/**
+ * What the second step asks for: an emailed code (MFA by email, or a new browser), or the app's code;
+ * only an MFA step also takes the app's codes and recovery codes.
+ */
+export function secondStepOf(pending: Pick<PendingSignIn, 'reason' | 'mfaMethod'>): { emailsCode: boolean; isMfa: boolean } {
+  return { emailsCode: pending.reason === 'new_device' || pending.mfaMethod === 'email', isMfa: pending.reason === 'mfa' };
+}
+
 /** The state between a right password and the second step: a hashed bearer token, short-lived, single-use. */
 export function createSignInChallengesRepo(db: Db) {
   return {

@@ -5,26 +5,18 @@ import type { ClientInfo } from '../http/client.js';
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../config/clock.js';
 import type { Db } from '../db/database.js';
-import type { PortalAccountRow } from '../db/schema.js';
+import type { ChallengeReason, PortalAccountRow } from '../db/schema.js';
 import { AppError } from '../http/errors.js';
-import type { ChallengeReason } from '../db/schema.js';
 import type { MfaService, SendResult } from '../mfa/mfa.service.js';
 import type { SettingsRepo } from '../settings/settings.repo.js';
 import type { KnownDevices } from './known-devices.js';
 import type { SessionService } from './sessions.service.js';
-import { createSignInChallengesRepo, type PendingSignIn } from './sign-in-challenges.repo.js';
-import { ACCOUNT_POLICY, ADDRESS_POLICY } from './throttle.policy.js';
+import { createSignInChallengesRepo, secondStepOf, type PendingSignIn } from './sign-in-challenges.repo.js';
+import { ACCOUNT_POLICY, ADDRESS_POLICY, lockoutMessage } from './throttle.policy.js';
 import { beginAttempt, settleSuccessfulAttempt } from './throttle.repo.js';
 
 /** One message for every failure: it never says whether the account exists or which half was wrong. */
 export const SIGN_IN_FAILED = 'The AWS account ID or password is incorrect.';
-
-/** `what` names the attempts: sign-in attempts, wrong passwords re-entered in Settings, codes. */
-export function lockoutMessage(retryAt: Date, now: Date, what = 'sign-in attempts'): string {
-  const seconds = Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000));
-  const wait = seconds < 90 ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${Math.ceil(seconds / 60)} minutes`;
-  return `Too many ${what}. For your security, please wait ${wait} before trying again.`;
-}
 
 export const ONE_TIME_PASSWORD_EXPIRED = 'This one-time password has expired. Ask your WebStream contact for a new one.';
 
@@ -74,11 +66,6 @@ export function createSignInService(deps: {
   const accounts = createAccountsRepo(deps.db);
   const challenges = createSignInChallengesRepo(deps.db);
 
-  /** Emails a sign-in code when the second step is an emailed code (MFA by email, or a new browser). */
-  function needsEmailedCode(pending: Pick<PendingSignIn, 'reason' | 'mfaMethod'>): boolean {
-    return pending.reason === 'new_device' || pending.mfaMethod === 'email';
-  }
-
   return {
     /** `deviceId`: the browser's verified device cookie, if any; `returnPath`: a safe same-site path. */
     async signIn(input: { accountId: string; password: string; returnPath?: string | null }, client: ClientInfo, deviceId?: string): Promise<SignInOutcome> {
@@ -113,7 +100,7 @@ export function createSignInService(deps: {
         account.mfa_method !== null ? 'mfa' : (await deps.settings.get()).verifyNewDevices && !(await deps.knownDevices.isKnown(account.id, deviceId)) ? 'new_device' : undefined;
       if (reason !== undefined) {
         const challenge = await challenges.create({ accountId: account.id, reason, returnPath: input.returnPath ?? null, now: deps.clock.now() });
-        const codeSent = needsEmailedCode({ reason, mfaMethod: account.mfa_method }) ? await deps.mfa.sendEmailCode(account.id, 'sign_in') : undefined;
+        const codeSent = secondStepOf({ reason, mfaMethod: account.mfa_method }).emailsCode ? await deps.mfa.sendEmailCode(account.id, 'sign_in') : undefined;
         return { kind: 'challenge', token: challenge.token, expiresAt: challenge.expiresAt, reason, awsAccountId, codeSent };
       }
 
@@ -131,15 +118,15 @@ export function createSignInService(deps: {
 
     /** Sends another emailed code for the pending sign-in (at most once a minute). */
     async resendCode(pending: PendingSignIn): Promise<SendResult | undefined> {
-      return needsEmailedCode(pending) ? deps.mfa.sendEmailCode(pending.accountId, 'sign_in') : undefined;
+      return secondStepOf(pending).emailsCode ? deps.mfa.sendEmailCode(pending.accountId, 'sign_in') : undefined;
     },
 
     /** Checks the second step's code (throttled like passwords); success spends the challenge and opens a session. */
     async completeSecondStep(challengeToken: string, code: string, client: ClientInfo): Promise<SecondStepResult> {
       const pending = await challenges.find(challengeToken, deps.clock.now());
       if (pending === undefined) return { ok: false, message: CHALLENGE_LAPSED, pending: undefined };
-      const options = pending.reason === 'mfa' ? { emailPurpose: 'sign_in' as const, acceptTotp: true, acceptRecovery: true } : { emailPurpose: 'sign_in' as const, acceptTotp: false, acceptRecovery: false };
-      const check = await deps.mfa.verifyCode(pending.accountId, code, options, client);
+      const { isMfa } = secondStepOf(pending);
+      const check = await deps.mfa.verifyCode(pending.accountId, code, { emailPurpose: 'sign_in', acceptTotp: isMfa, acceptRecovery: isMfa }, client);
       if (!check.ok) return { ok: false, message: check.message, pending, locked: check.locked === true };
       // Spent exactly once: of two tabs posting good codes, one gets the session.
       if (!(await challenges.consume(challengeToken))) return { ok: false, message: CHALLENGE_LAPSED, pending: undefined };

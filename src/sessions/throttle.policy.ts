@@ -42,3 +42,10 @@ export function decideAttempt(state: ThrottleState | undefined, policy: Throttle
     next: { failures, lockedUntil: wait > 0 ? new Date(now.getTime() + wait * 1000) : null, lastFailureAt: now },
   };
 }
+
+/** `what` names the attempts: sign-in attempts, wrong passwords re-entered in Settings, codes. */
+export function lockoutMessage(retryAt: Date, now: Date, what = 'sign-in attempts'): string {
+  const seconds = Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000));
+  const wait = seconds < 90 ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${Math.ceil(seconds / 60)} minutes`;
+  return `Too many ${what}. For your security, please wait ${wait} before trying again.`;
+}

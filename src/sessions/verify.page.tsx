@@ -1,7 +1,7 @@
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';
 import { Layout } from '../web/layout.js';
 import type { ViewContext } from '../web/view-context.js';
-import type { PendingSignIn } from './sign-in-challenges.repo.js';
+import { CHALLENGE_MINUTES, secondStepOf, type PendingSignIn } from './sign-in-challenges.repo.js';
 
 /** "j•••@example.com": enough to recognise the mailbox, not to learn it. */
 export function maskEmail(email: string): string {
@@ -24,8 +24,7 @@ interface VerifyPageProps {
 
 /** The second sign-in step: authenticator code, emailed code, or a recovery code. */
 export function VerifyPage({ ctx, pending, info, error }: VerifyPageProps) {
-  const emailed = pending.reason === 'new_device' || pending.mfaMethod === 'email';
-  const recoveryAllowed = pending.reason === 'mfa';
+  const { emailsCode: emailed, isMfa: recoveryAllowed } = secondStepOf(pending);
   const lead =
     pending.reason === 'new_device'
       ? `You are signing in from a browser this account has not used before. To confirm it is you, we emailed a 6-digit verification code to ${maskEmail(pending.email)}.`
@@ -37,7 +36,7 @@ export function VerifyPage({ ctx, pending, info, error }: VerifyPageProps) {
       <div class="card">
         <h1>Verify it’s you</h1>
         <p class="lead">{lead}</p>
-        {emailed ? <p class="hint">Enter it within 5 minutes, while this page is open. If it has not arrived, check your spam folder or ask for a new one below.</p> : null}
+        {emailed ? <p class="hint">Enter it within {CHALLENGE_MINUTES} minutes, while this page is open. If it has not arrived, check your spam folder or ask for a new one below.</p> : null}
         {info ? (
           <div class="notice" role="status">
             {info}

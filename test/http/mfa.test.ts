@@ -736,7 +736,6 @@ test('new-device check: an unknown browser confirms an emailed code, a known one
     assert.match(page.body, /<label[^>]*for="field-code"[^>]*>Verification code/);
     assert.equal(await signedIn(browser), false);
     const code = await emailedCode(email);
-    // Recovery codes and app codes are not for this check: only the emailed code.
     const ok = await verify(browser, code);
     assert.equal(ok.status, 303, errorOf(ok));
     assert.equal(ok.location, '/portal/settings');

@@ -28,16 +28,30 @@ export function viewContext(req: FastifyRequest, reply: FastifyReply): ViewConte
   };
 }
 
-/** Only same-site paths are ever followed after sign-in: never an open redirect. */
-export function safeReturnPath(next: unknown, fallback = '/portal/entitlements'): string {
-  if (typeof next !== 'string') return fallback;
-  // One leading slash, no protocol-relative "//host" or "/\host", no control characters.
-  if (!/^\/(?![/\\])[^\s\\]*$/.test(next) || next.length > 512) return fallback;
+/** Where a return path may lead: the portal's own pages (the admin panel will pass its own prefix). */
+export const PORTAL_RETURN_PREFIXES: readonly string[] = ['/portal/'];
+
+/**
+ * Only the portal's own paths are ever followed after sign-in: never an open redirect. The check is made on
+ * the normalised result, because the URL parser folds dot-segments ("/.//evil", "/portal/%2e%2e/..//evil")
+ * into a protocol-relative "//evil" that a browser follows off-site.
+ */
+export function safeReturnPath(next: unknown, fallback = '/portal/entitlements', allowedPrefixes: readonly string[] = PORTAL_RETURN_PREFIXES): string {
+  if (typeof next !== 'string' || next.length > 512) return fallback;
+  // One leading slash, no backslash (browsers read it as a slash), no whitespace or control characters.
+  if (!/^\/[^\s\\\p{Cc}]*$/u.test(next)) return fallback;
+  const normalised = sameSitePath(next);
+  if (normalised === undefined || !allowedPrefixes.some((prefix) => normalised.startsWith(prefix))) return fallback;
+  // Normalising again must not move it (a path that changes twice is not one we follow).
+  return sameSitePath(normalised) === normalised ? normalised : fallback;
+}
+
+/** The path and query a browser would request for `path` on this site, dot-segments resolved. */
+function sameSitePath(path: string): string | undefined {
   try {
-    const parsed = new URL(next, 'http://portal.invalid');
-    if (parsed.origin !== 'http://portal.invalid') return fallback;
-    return parsed.pathname + parsed.search;
+    const parsed = new URL(path, 'http://portal.invalid');
+    return parsed.origin === 'http://portal.invalid' ? parsed.pathname + parsed.search : undefined;
   } catch {
-    return fallback;
+    return undefined;
   }
 }

@@ -66,7 +66,8 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
       const result = await services.signIn.completeSecondStep(token, req.body.code, clientOf(req));
       if (result.ok) {
         await startBrowserSession(req, reply, services, result);
-        return reply.redirect(result.returnPath ?? '/portal/entitlements', 303);
+        // Checked again on the way out: the stored path came from an earlier request.
+        return reply.redirect(safeReturnPath(result.returnPath), 303);
       }
       const { pending } = result;
       if (pending === undefined) return startOver(req, reply);

@@ -6,6 +6,16 @@ export async function cancelPendingEmailChange(trx: Db, accountId: string, curre
   await trx.updateTable('email_verification_tokens').set({ used_at: now }).where('account_id', '=', accountId).where('used_at', 'is', null).where('email', '<>', currentEmail).execute();
 }
 
+/**
+ * Every outstanding password reset and email verification link of the account stops working. After a
+ * password change or a confirmed contact-email change, a link sent earlier (perhaps to an address the owner
+ * no longer holds, or read by whoever knew the old password) must not reset the password or move the address.
+ */
+async function spendOutstandingLinks(trx: Db, accountId: string, now: Date): Promise<void> {
+  await trx.updateTable('password_reset_tokens').set({ used_at: now }).where('account_id', '=', accountId).where('used_at', 'is', null).execute();
+  await trx.updateTable('email_verification_tokens').set({ used_at: now }).where('account_id', '=', accountId).where('used_at', 'is', null).execute();
+}
+
 export function createAccountsRepo(db: Db) {
   return {
     findByAwsAccountId(awsAccountId: string): Promise<PortalAccountRow | undefined> {
@@ -30,18 +40,19 @@ export function createAccountsRepo(db: Db) {
 
     /**
      * Every password change goes through here (settings, reset, forced change). A staff one-time password
-     * stops mattering, and a pending contact-email change is cancelled: whoever started it may have known
-     * the old password, and the owner's answer to that is exactly this change.
+     * stops mattering, and every outstanding reset and verification link is spent (a pending contact-email
+     * change included): whoever asked for them may have known the old password, and the owner's answer to
+     * that is exactly this change.
      */
     async setPassword(trx: Db, accountId: string, passwordHash: string, now: Date): Promise<void> {
-      const account = await trx
+      await trx
         .updateTable('portal_accounts')
         .set({ password_hash: passwordHash, password_changed_at: now, must_change_password: false, one_time_password_expires_at: null })
         .where('id', '=', accountId)
-        .returning('email')
+        .returning('id')
         .executeTakeFirstOrThrow();
       await trx.insertInto('password_history').values({ account_id: accountId, password_hash: passwordHash, created_at: now }).execute();
-      await cancelPendingEmailChange(trx, accountId, account.email, now);
+      await spendOutstandingLinks(trx, accountId, now);
     },
 
     /** The hashes of the account's most recent passwords, newest first (the current one included). */
@@ -54,10 +65,13 @@ export function createAccountsRepo(db: Db) {
       await trx.updateTable('portal_accounts').set({ email_verified_at: now }).where('id', '=', accountId).where('email', '=', email).execute();
     },
 
-    /** A confirmed contact-email change: the new address is proven, and every other outstanding link stops working. */
+    /**
+     * A confirmed contact-email change: the new address is proven, and every other outstanding link stops
+     * working, password reset links sent to the old address included (the link confirmed is already spent).
+     */
     async changeEmail(trx: Db, accountId: string, email: string, now: Date): Promise<void> {
       await trx.updateTable('portal_accounts').set({ email, email_verified_at: now }).where('id', '=', accountId).execute();
-      await trx.updateTable('email_verification_tokens').set({ used_at: now }).where('account_id', '=', accountId).where('used_at', 'is', null).execute();
+      await spendOutstandingLinks(trx, accountId, now);
     },
   };
 }

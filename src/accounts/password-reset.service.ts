@@ -54,12 +54,10 @@ export function createPasswordResetService(deps: {
             .executeTakeFirst();
           if (recent === undefined) {
             const token = generateToken();
-            await trx
-              .insertInto('password_reset_tokens')
-              .values({ token_hash: hashToken(token), account_id: account.id, created_at: now, expires_at: new Date(now.getTime() + RESET_LINK_MINUTES * 60_000), used_at: null })
-              .execute();
+            const expiresAt = new Date(now.getTime() + RESET_LINK_MINUTES * 60_000);
+            await trx.insertInto('password_reset_tokens').values({ token_hash: hashToken(token), account_id: account.id, created_at: now, expires_at: expiresAt, used_at: null }).execute();
             const resetUrl = new URL(`/portal/reset-password?token=${token}`, deps.publicUrl).toString();
-            await deps.mailer.enqueue(passwordResetEmail(account.email, account.aws_account_id, resetUrl, RESET_LINK_MINUTES), trx);
+            await deps.mailer.enqueue(passwordResetEmail(account.email, account.aws_account_id, resetUrl, RESET_LINK_MINUTES, expiresAt), trx);
             emailed = true;
           }
         }
@@ -97,8 +95,7 @@ export function createPasswordResetService(deps: {
           .where('expires_at', '>', now)
           .executeTakeFirst();
         if (used.numUpdatedRows !== 1n) throw invalidLink();
-        // Any other outstanding links for this account stop working too.
-        await trx.updateTable('password_reset_tokens').set({ used_at: now }).where('account_id', '=', account.id).where('used_at', 'is', null).execute();
+        // setPassword spends the account's other outstanding links too.
         await accounts.setPassword(trx, account.id, passwordHash, now);
         await deps.sessions.invalidateAllForAccount(account.id, trx);
         await deps.mailer.enqueue(passwordChangedEmail(account.email, account.aws_account_id, new URL('/portal/sign-in', deps.publicUrl).toString()), trx);

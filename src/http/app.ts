@@ -18,9 +18,10 @@ import { mfaSettingsRoutes } from '../mfa/mfa-settings.routes.js';
 import type { Services } from '../services.js';
 import { signInRoutes } from '../sessions/sign-in.routes.js';
 import { installSessions } from '../sessions/session.plugin.js';
-import { installErrorPages } from './error-pages.js';
+import { answerRoutingError, installErrorPages } from './error-pages.js';
 import { AppError } from './errors.js';
 import { deriveKey } from './keys.js';
+import { installNoStoreForPrivateAnswers } from './cache-control.js';
 import { installCsrfGuard } from './csrf-guard.js';
 import { originCheck } from './origin-check.js';
 import { installPageHelpers } from './page.js';
@@ -38,6 +39,8 @@ export async function buildApp(services: Services): Promise<App> {
     trustProxy: config.trustProxy,
     bodyLimit: 256 * 1024,
     return503OnClosing: true,
+    // A URL that cannot be decoded ("/%ff") gets a page too, not Fastify's own JSON.
+    frameworkErrors: answerRoutingError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Security headers from helmet's middleware, built once: @fastify/helmet rebuilds it, CSP parsing
@@ -71,6 +74,8 @@ export async function buildApp(services: Services): Promise<App> {
     });
   });
   await app.register(fastifyCookie);
+  // After the cookie plugin, whose onSend hook writes Set-Cookie: this one must see it.
+  installNoStoreForPrivateAnswers(app);
   await app.register(fastifyFormbody);
   await app.register(fastifyCsrf, {
     sessionPlugin: '@fastify/cookie',
@@ -100,7 +105,7 @@ export async function buildApp(services: Services): Promise<App> {
       await sql`select 1`.execute(services.db);
       return { status: 'ready', database: 'ok' };
     } catch {
-      return reply.code(503).send({ status: 'not ready', database: 'unreachable' });
+      return reply.code(503).header('retry-after', '30').send({ status: 'not ready', database: 'unreachable' });
     }
   });
   app.get('/', (_req, reply) => reply.redirect('/portal/entitlements'));

@@ -34,15 +34,6 @@ export type App = FastifyInstance;
 export async function buildApp(services: Services): Promise<App> {
   const { config } = services;
   const loggerInstance: FastifyBaseLogger = services.logger;
-  const app = Fastify({
-    loggerInstance,
-    trustProxy: config.trustProxy,
-    bodyLimit: 256 * 1024,
-    return503OnClosing: true,
-    // A URL that cannot be decoded ("/%ff") gets a page too, not Fastify's own JSON.
-    frameworkErrors: answerRoutingError,
-  }).withTypeProvider<TypeBoxTypeProvider>();
-
   // Security headers from helmet's middleware, built once: @fastify/helmet rebuilds it, CSP parsing
   // included, on every request (a tenth of a plain page's CPU here).
   const securityHeaders = helmet({
@@ -68,6 +59,17 @@ export async function buildApp(services: Services): Promise<App> {
     crossOriginEmbedderPolicy: false,
     frameguard: { action: 'deny' },
   });
+  const app = Fastify({
+    loggerInstance,
+    trustProxy: config.trustProxy,
+    bodyLimit: 256 * 1024,
+    return503OnClosing: true,
+    // A URL that cannot be decoded ("/%ff") gets a page too, not Fastify's own JSON.
+    frameworkErrors: (error, req, reply) => {
+      securityHeaders(req.raw, reply.raw, () => answerRoutingError(error, req, reply));
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
   app.addHook('onRequest', (req, reply, done) => {
     securityHeaders(req.raw, reply.raw, (error?: unknown) => {
       done(error instanceof Error ? error : undefined);

@@ -69,3 +69,14 @@ test('static assets keep their own caching', async () => {
   const response = await portal.app.inject({ method: 'GET', url: '/assets/app.css' });
   assert.match(String(response.headers['cache-control']), /max-age=3600/);
 });
+
+test('a URL that cannot be decoded gets a 400 page with the security headers, not a framework JSON body', async () => {
+  for (const url of ['/%ff', '/portal/%e0%a4%a', '/assets/%ff%fe.css']) {
+    const response = await portal.app.inject({ method: 'GET', url });
+    assert.equal(response.statusCode, 400, url);
+    assert.match(String(response.headers['content-type']), /^text\/html/, url);
+    assert.match(response.body, /not a valid URL/, url);
+    assert.match(String(response.headers['content-security-policy']), /default-src 'self'/, url);
+    assert.equal(response.headers['x-frame-options'], 'DENY', url);
+  }
+});

@@ -13,12 +13,16 @@ export interface TestInbox {
   messages: ReceivedMail[];
   /** Waits for a message to `to` whose subject matches, delivered after `since` messages. */
   waitFor(to: string, subject: RegExp, options?: { timeoutMs?: number }): Promise<ReceivedMail>;
+  /** Stops listening, so connections are refused (an SMTP outage); `start()` listens on the same port again. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startInbox(): Promise<TestInbox> {
   const messages: ReceivedMail[] = [];
-  const server = new SMTPServer({
+  // A new SMTPServer for each start: a closed one is not meant to listen again.
+  const newServer = () => new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
@@ -32,9 +36,16 @@ export async function startInbox(): Promise<TestInbox> {
         .catch((error: unknown) => callback(error instanceof Error ? error : new Error(String(error))));
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.server.address();
+  const first = newServer();
+  await new Promise<void>((resolve) => first.listen(0, '127.0.0.1', resolve));
+  const address = first.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
+  let server: SMTPServer | undefined = first;
+  const stop = async () => {
+    const running = server;
+    server = undefined;
+    if (running !== undefined) await new Promise<void>((resolve) => running.close(() => resolve()));
+  };
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
@@ -47,7 +58,17 @@ export async function startInbox(): Promise<TestInbox> {
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop,
+    async start() {
+      if (server !== undefined) return;
+      const restarted = newServer();
+      await new Promise<void>((resolve, reject) => {
+        restarted.server.once('error', reject);
+        restarted.listen(port, '127.0.0.1', resolve);
+      });
+      server = restarted;
+    },
+    close: stop,
   };
 }
 

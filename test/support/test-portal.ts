@@ -34,7 +34,8 @@ export async function createTestPortal(options: { listen?: boolean; env?: Record
   const mode = process.env.TEST_DB_MODE === 'embedded' ? 'embedded' : 'url';
   let databaseUrl: string | undefined;
   let dropDatabase: (() => Promise<void>) | undefined;
-  if (mode === 'url') {
+  // A test that brings its own server (env DATABASE_URL) needs no scratch database.
+  if (mode === 'url' && options.env?.DATABASE_URL === undefined) {
     const database = await createScratchDatabase();
     databaseUrl = database.url;
     dropDatabase = database.drop;

@@ -8,6 +8,8 @@ import { createServices, type Services } from './services.js';
 export async function startServer(config: Config): Promise<{ url: string; stop(): Promise<void> }> {
   const services = await createServices(config, { role: 'server' });
   const app = await buildApp(services);
+  // Email bodies left in plain text by the upgrade to migration 0008 are sealed before anything reads them.
+  await services.mailer.sealLegacyBodies();
   const stopDispatcher = services.mailer.startDispatcher();
   // Marketplace notifications from SQS, only when a queue is configured (the SNS HTTPS endpoint needs no worker).
   const queue = config.marketplaceQueueUrl === undefined ? undefined : createMarketplaceQueue(config, config.marketplaceQueueUrl, services);
@@ -16,8 +18,9 @@ export async function startServer(config: Config): Promise<{ url: string; stop()
     queue?.sqs.destroy();
   };
   // Expired sessions, sign-in challenges, codes and Marketplace link handshakes are refused on use anyway; this only keeps the tables small.
+  // The outbox purge is not only tidying: it erases email bodies whose secret has expired.
   const sweeper = setInterval(() => {
-    Promise.all([services.licences.expireDue(), services.sessions.deleteExpired(), services.signIn.deleteExpiredChallenges(), services.mfa.deleteOldEmailCodes(), services.marketplace.link.deleteExpiredHandshakes(), services.rateLimits.deleteStale()]).catch((error: unknown) =>
+    Promise.all([services.licences.expireDue(), services.sessions.deleteExpired(), services.signIn.deleteExpiredChallenges(), services.mfa.deleteOldEmailCodes(), services.marketplace.link.deleteExpiredHandshakes(), services.rateLimits.deleteStale(), services.mailer.purgeExpired()]).catch((error: unknown) =>
       services.logger.warn({ err: error }, 'expiry sweep failed'),
     );
   }, 10 * 60_000);

@@ -56,7 +56,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
 
   const audit = createAuditLog({ db, clock });
   const settings = createSettingsRepo(db, clock);
-  const mailer = createMailer({ db, clock, logger, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, logBodies: config.development });
+  const mailer = createMailer({ db, clock, logger, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, logBodies: config.development, secretKey });
   const sessions = createSessionService({ db, clock, settings });
   const licencesRepo = createLicencesRepo(db);
   const licences = createLicenceService({ db, clock, audit });

@@ -147,9 +147,10 @@ export function createAccountSettingsService(deps: { db: Db; clock: Clock; hashe
 
       const token = generateToken();
       const verifyUrl = new URL(`/portal/verify-email?token=${token}`, deps.publicUrl).toString();
+      const expiresAt = new Date(now.getTime() + EMAIL_CHANGE_LINK_HOURS * 3_600_000);
       await deps.db.transaction().execute(async (trx) => {
-        await repo.replacePendingEmailChange(trx, { accountId: account.id, currentEmail: account.email, email, tokenHash: hashToken(token), now, expiresAt: new Date(now.getTime() + EMAIL_CHANGE_LINK_HOURS * 3_600_000) });
-        await deps.mailer.enqueue(confirmNewEmailEmail(email, account.aws_account_id, verifyUrl, EMAIL_CHANGE_LINK_HOURS), trx);
+        await repo.replacePendingEmailChange(trx, { accountId: account.id, currentEmail: account.email, email, tokenHash: hashToken(token), now, expiresAt });
+        await deps.mailer.enqueue(confirmNewEmailEmail(email, account.aws_account_id, verifyUrl, EMAIL_CHANGE_LINK_HOURS, expiresAt), trx);
         await deps.mailer.enqueue(emailChangeRequestedEmail(account.email, account.aws_account_id, email, forgotPasswordUrl), trx);
         await deps.audit.record({ event: 'account.email_change_requested', actor: actor(account.aws_account_id), awsAccountId: account.aws_account_id, ip: client.ip, details: { from: account.email, to: email } }, trx);
       });

@@ -89,12 +89,13 @@ export function createRegistrationService(deps: {
           const account = await accounts.insert(trx, { awsAccountId, email, passwordHash, now });
           await entitledBy?.claim(trx, { id: account.id, awsAccountId });
           const verifyToken = generateToken();
+          const verifyExpiresAt = new Date(now.getTime() + EMAIL_VERIFICATION_DAYS * 86_400_000);
           await trx
             .insertInto('email_verification_tokens')
-            .values({ token_hash: hashToken(verifyToken), account_id: account.id, email, created_at: now, expires_at: new Date(now.getTime() + EMAIL_VERIFICATION_DAYS * 86_400_000), used_at: null })
+            .values({ token_hash: hashToken(verifyToken), account_id: account.id, email, created_at: now, expires_at: verifyExpiresAt, used_at: null })
             .execute();
           const verifyUrl = new URL(`/portal/verify-email?token=${verifyToken}`, deps.publicUrl).toString();
-          await deps.mailer.enqueue(welcomeEmail(email, awsAccountId, verifyUrl), trx);
+          await deps.mailer.enqueue(welcomeEmail(email, awsAccountId, verifyUrl, verifyExpiresAt), trx);
           const session = await deps.sessions.create(account.id, client, trx);
           await deps.audit.record({ event: 'account.registered', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip, ...(entitledBy === undefined ? {} : { details: { via: 'marketplace' } }) }, trx);
           return { token: session.token, expiresAt: session.expiresAt, accountId: account.id, awsAccountId };

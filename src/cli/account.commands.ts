@@ -30,7 +30,7 @@ export function accountCommand(run: TaskRunner): Command {
         ];
         if (services.config.smtpUrl === undefined) {
           lines.push(
-            `No SMTP_URL is set: the email is not sent but kept in the outbox (the mail_outbox table).${services.config.development ? ' In development it is also printed in the log with LOG_LEVEL=info.' : ''}`,
+            `No SMTP_URL is set: the email is not sent but kept in the outbox, encrypted, until the password expires: read it with 'webstream-portal outbox list' and 'outbox show --id <id>'.${services.config.development ? ' In development it is also printed in the log with LOG_LEVEL=info.' : ''}`,
           );
         }
         process.stdout.write(`${lines.join('\n')}\n`);

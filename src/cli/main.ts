@@ -5,6 +5,7 @@ import { accountCommand } from './account.commands.js';
 import { emulatorCommand } from './emulator.command.js';
 import { demoCommand } from './demo.command.js';
 import { licenceCommand } from './licence.commands.js';
+import { outboxCommand } from './outbox.commands.js';
 import { serve } from './serve.js';
 import { runTask } from './task.runner.js';
 
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
 
   program.addCommand(licenceCommand(runTask));
   program.addCommand(accountCommand(runTask));
+  program.addCommand(outboxCommand(runTask));
   program.addCommand(emulatorCommand());
   program.addCommand(demoCommand());
   return program;

@@ -135,13 +135,22 @@ export interface AuditEventsTable {
   details: ColumnType<Record<string, unknown>, string | undefined, string>;
 }
 
+export type MailStatus = 'pending' | 'sent' | 'failed' | 'kept';
+
 export interface MailOutboxTable {
   id: Identity;
   to_address: string;
   subject: string;
-  text_body: string;
+  /** Which email it is (`password_reset`, `welcome`…), kept for the record after the body is erased. */
+  template: string;
+  /** The body, sealed (src/mail/outbox.seal.ts); null once delivered or once its secret expired. */
+  body_sealed: string | null;
+  /** When the secret in the body stops working; null for messages that carry none. */
+  secret_expires_at: Date | null;
+  /** Plain bodies queued before migration 0008, sealed by the mailer at start; never set for new rows. */
+  legacy_text_body: ColumnType<string | null, never, string | null>;
   created_at: Date;
-  status: 'pending' | 'sent' | 'failed' | 'kept';
+  status: MailStatus;
   attempts: Generated<number>;
   next_attempt_at: Date;
   last_error: string | null;

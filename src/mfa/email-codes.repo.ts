@@ -37,13 +37,12 @@ export function createEmailCodesRepo(db: Db) {
       await db.deleteFrom('email_codes').where('created_at', '<', cutoff).execute();
     },
 
-    /** Replaces any live code for the purpose with a new one (the caller queues the email in `trx`). */
-    async replace(trx: Db, accountId: string, purpose: EmailCodePurpose, codeHash: string, now: Date): Promise<void> {
+    /** Replaces any live code for the purpose with a new one (the caller queues the email in `trx`); returns when it expires. */
+    async replace(trx: Db, accountId: string, purpose: EmailCodePurpose, codeHash: string, now: Date): Promise<Date> {
+      const expiresAt = new Date(now.getTime() + EMAIL_CODE_VALID_MINUTES * 60_000);
       await trx.updateTable('email_codes').set({ used_at: now }).where('account_id', '=', accountId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
-      await trx
-        .insertInto('email_codes')
-        .values({ account_id: accountId, purpose, code_hash: codeHash, created_at: now, expires_at: new Date(now.getTime() + EMAIL_CODE_VALID_MINUTES * 60_000), used_at: null })
-        .execute();
+      await trx.insertInto('email_codes').values({ account_id: accountId, purpose, code_hash: codeHash, created_at: now, expires_at: expiresAt, used_at: null }).execute();
+      return expiresAt;
     },
 
     /**

@@ -120,8 +120,8 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
         const waitSeconds = await emailCodes.resendWaitSeconds(accountId, purpose, now, trx);
         if (waitSeconds > 0) return { sent: false, waitSeconds };
         const code = newEmailCode();
-        await emailCodes.replace(trx, accountId, purpose, emailCodeHash(accountId, purpose, code), now);
-        await deps.mailer.enqueue(verificationCodeEmail(account.email, account.aws_account_id, code, purpose, EMAIL_CODE_VALID_MINUTES), trx);
+        const expiresAt = await emailCodes.replace(trx, accountId, purpose, emailCodeHash(accountId, purpose, code), now);
+        await deps.mailer.enqueue(verificationCodeEmail(account.email, account.aws_account_id, code, purpose, EMAIL_CODE_VALID_MINUTES, expiresAt), trx);
         return { sent: true };
       });
     },

@@ -23,7 +23,7 @@ const SECOND = 1000;
 const MINUTE = 60_000;
 const STEP = 30_000;
 const TIMED_OUT = 'This sign-in has timed out. Please sign in again.';
-const CODE_EMAIL = /is your WebStream verification code$/;
+const CODE_EMAIL = /^Your WebStream verification code$/;
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
@@ -42,8 +42,8 @@ async function takeMail(to: string, subject: RegExp): Promise<ReceivedMail> {
 /** The 6-digit code of the next verification email to `to`. */
 async function emailedCode(to: string): Promise<string> {
   const mail = await takeMail(to, CODE_EMAIL);
-  const code = /^(\d{6}) is your/.exec(mail.subject)?.[1];
-  assert.ok(code !== undefined && mail.text.includes(code), mail.subject);
+  const code = /^\s*(\d{6})\s*$/m.exec(mail.text)?.[1];
+  assert.ok(code !== undefined, mail.text);
   return code;
 }
 

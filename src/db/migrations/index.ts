@@ -6,6 +6,7 @@ import * as m0004 from './0004-marketplace.js';
 import * as m0005 from './0005-marketplace-notifications.js';
 import * as m0006 from './0006-marketplace-licence-id.js';
 import * as m0007 from './0007-rate-limit-counters.js';
+import * as m0008 from './0008-mail-outbox-secrets.js';
 
 /** Every migration, in order. Listed statically so the compiled build needs no directory scan. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005-marketplace-notifications': m0005,
   '0006-marketplace-licence-id': m0006,
   '0007-rate-limit-counters': m0007,
+  '0008-mail-outbox-secrets': m0008,
 };

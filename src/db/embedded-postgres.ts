@@ -27,6 +27,8 @@ export interface EmbeddedPostgres {
 export interface EmbeddedOptions {
   dataDir: string;
   log: (message: string) => void;
+  /** Listen on this port instead of a free one: a test that stops and starts the server under a running pool. */
+  port?: number;
 }
 
 interface Credentials {
@@ -193,7 +195,7 @@ async function waitUntilAccepting(port: number, timeoutMs: number): Promise<void
  * Starts the embedded server, or reuses one that is already running on DATA_DIR (a portal killed with -9,
  * or a CLI command run beside a running portal). Initialises the cluster on first use.
  */
-export async function startEmbeddedPostgres({ dataDir, log }: EmbeddedOptions): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres({ dataDir, log, port: fixedPort }: EmbeddedOptions): Promise<EmbeddedPostgres> {
   const ids = await runAsIds();
   const asRoot = ids.uid !== undefined;
   const bin = asRoot ? await reachableBinaries(await binaries()) : await binaries();
@@ -236,7 +238,7 @@ export async function startEmbeddedPostgres({ dataDir, log }: EmbeddedOptions): 
     log(`Reusing the embedded PostgreSQL server already running on port ${port}.`);
   } else {
     // pg_ctl removes a stale postmaster.pid (dead PID) itself; crash recovery replays the WAL.
-    port = await freePort();
+    port = fixedPort ?? (await freePort());
     const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=`;
     const result = await run(bin.pg_ctl, ['start', '-D', pgData, '-w', '-t', '60', '-l', path.join(pgData, 'server.log'), '-o', options], ids);
     if (result.code !== 0) {

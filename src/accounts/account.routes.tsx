@@ -9,6 +9,11 @@ import { ForgotPasswordPage, InvalidLinkPage, RegisterPage, ResetPasswordPage, V
 
 const Csrf = { _csrf: Type.String() };
 const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 128 })) });
+/**
+ * Registration posts per source address per minute, counted in PostgreSQL across processes: generous for
+ * people, a ceiling for scripts (refusals are also throttled per AWS account ID in registration.service).
+ */
+const REGISTRATIONS_PER_MINUTE = 30;
 
 const DEAD_RESET_LINK = {
   message: 'This password reset link is invalid, has expired or has already been used. Reset links work once and expire after 45 minutes.',
@@ -34,7 +39,7 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
 
     app.post(
       '/portal/register',
-      { schema: { body: Type.Object({ accountId: Type.String({ maxLength: 64 }), email: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 1024 }), passwordConfirm: Type.String({ maxLength: 1024 }), ...Csrf }) } },
+      { config: { rateLimit: { max: REGISTRATIONS_PER_MINUTE, timeWindow: 60_000 } }, schema: { body: Type.Object({ accountId: Type.String({ maxLength: 64 }), email: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 1024 }), passwordConfirm: Type.String({ maxLength: 1024 }), ...Csrf }) } },
       async (req, reply) => {
         const { accountId, email } = req.body;
         try {

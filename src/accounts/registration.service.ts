@@ -7,10 +7,13 @@ import { generateToken, hashToken } from '../http/tokens.js';
 import type { LicencesRepo } from '../licences/licences.repo.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { SessionService } from '../sessions/sessions.service.js';
+import { ACCOUNT_POLICY, ADDRESS_POLICY, lockoutMessage } from '../sessions/throttle.policy.js';
+import { beginAttempt, settleSuccessfulAttempt } from '../sessions/throttle.repo.js';
 import { formatAccountId, normaliseAccountId } from './account-id.js';
 import { welcomeEmail } from './account.emails.js';
 import { createAccountsRepo, isUniqueViolation } from './accounts.repo.js';
 import { emailProblem } from './email.js';
+import { noticeToLicenceContacts } from './licence-contact.js';
 import type { PasswordHasher } from './password.hasher.js';
 import { passwordProblems } from './password.policy.js';
 import { PASSWORDS_DO_NOT_MATCH } from './new-password.js';
@@ -66,7 +69,22 @@ export function createRegistrationService(deps: {
       }
       const awsAccountId = id.accountId;
 
+      // The refusals below tell licensed, registered and unknown AWS account IDs apart, so they count like
+      // sign-in failures: before the checks, per ID and per address (the sign-in's address key), and a lock
+      // gives one answer whatever the ID. Form mistakes above are not counted: they reveal nothing about the
+      // ID, and a customer correcting the form must not be locked out by it.
+      const accountKey = `register:${awsAccountId}`;
+      const addressKey = { key: `address:${client.ip}`, policy: ADDRESS_POLICY };
+      const attempt = await beginAttempt(deps.db, [{ key: accountKey, policy: ACCOUNT_POLICY }, addressKey], deps.clock.now());
+      if (!attempt.allowed) {
+        await deps.audit.record({ event: 'registration.locked_out', actor: 'anonymous', awsAccountId, ip: client.ip, details: { retryAt: attempt.retryAt.toISOString() } });
+        throw new AppError('locked_out', lockoutMessage(attempt.retryAt, deps.clock.now(), 'registration attempts'), 429);
+      }
+      const refused = async (reason: 'no_licence' | 'account_exists') =>
+        deps.audit.record({ event: 'registration.refused', actor: 'anonymous', awsAccountId, ip: client.ip, details: { reason } });
+
       if (entitledBy === undefined && !(await deps.licences.hasNonRevokedLicence(awsAccountId))) {
+        await refused('no_licence');
         throw new AppError(
           'no_licence',
           `We could not find a WebStream licence for AWS account ${formatAccountId(awsAccountId)}. A portal account needs one: subscribe to WebStream on AWS Marketplace, request a licence from your WebStream instance's admin panel, or contact WebStream sales.`,
@@ -80,12 +98,16 @@ export function createRegistrationService(deps: {
         409,
         { accountId: ['A portal account already exists for this AWS account ID.'] },
       );
-      if ((await accounts.findByAwsAccountId(awsAccountId)) !== undefined) throw alreadyExists;
+      if ((await accounts.findByAwsAccountId(awsAccountId)) !== undefined) {
+        await refused('account_exists');
+        throw alreadyExists;
+      }
 
       const passwordHash = await deps.hasher.hash(input.password);
       const now = deps.clock.now();
+      let registered;
       try {
-        return await deps.db.transaction().execute(async (trx) => {
+        registered = await deps.db.transaction().execute(async (trx) => {
           const account = await accounts.insert(trx, { awsAccountId, email, passwordHash, now });
           await entitledBy?.claim(trx, { id: account.id, awsAccountId });
           const verifyToken = generateToken();
@@ -98,13 +120,20 @@ export function createRegistrationService(deps: {
           await deps.mailer.enqueue(welcomeEmail(email, awsAccountId, verifyUrl, verifyExpiresAt), trx);
           const session = await deps.sessions.create(account.id, client, trx);
           await deps.audit.record({ event: 'account.registered', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip, ...(entitledBy === undefined ? {} : { details: { via: 'marketplace' } }) }, trx);
+          await noticeToLicenceContacts(trx, deps, { awsAccountId, email });
           return { token: session.token, expiresAt: session.expiresAt, accountId: account.id, awsAccountId };
         });
       } catch (error) {
         // The database enforces one portal account per AWS account ID, even when two registrations race.
-        if (isUniqueViolation(error, 'portal_accounts_one_per_aws_account')) throw alreadyExists;
+        if (isUniqueViolation(error, 'portal_accounts_one_per_aws_account')) {
+          await refused('account_exists');
+          throw alreadyExists;
+        }
         throw error;
       }
+      // Settled like a successful sign-in: the ID's count is cleared, the address's pre-counted attempt refunded.
+      await settleSuccessfulAttempt(deps.db, accountKey, addressKey);
+      return registered;
     },
 
     /** Whether a verification link is still usable (the page shows a confirm button; no change on GET). */

@@ -2,6 +2,8 @@ import type { Db } from '../db/database.js';
 
 export type AuditEvent =
   | 'account.registered'
+  | 'registration.refused'
+  | 'registration.locked_out'
   | 'account.email_verified'
   | 'sign_in.succeeded'
   | 'sign_in.failed'

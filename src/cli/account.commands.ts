@@ -1,14 +1,7 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { formatAccountId } from '../accounts/account-id.js';
-import { emailProblem } from '../accounts/email.js';
-import { parseAccountIdOption } from './options.js';
+import { parseAccountIdOption, parseEmailOption } from './options.js';
 import type { TaskRunner } from './task.runner.js';
-
-function parseEmailOption(value: string): string {
-  const problem = emailProblem(value);
-  if (problem !== undefined) throw new InvalidArgumentError(problem);
-  return value.trim();
-}
 
 export function accountCommand(run: TaskRunner): Command {
   const account = new Command('account').description('Create customer portal accounts');

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { formatAccountId } from '../accounts/account-id.js';
-import { parseAccountIdOption, parsePositiveInteger } from './options.js';
+import { parseAccountIdOption, parseEmailOption, parsePositiveInteger } from './options.js';
 import type { TaskRunner } from './task.runner.js';
 
 function parsePlan(value: string): string {
@@ -19,17 +19,18 @@ export function licenceCommand(run: TaskRunner): Command {
     .option('--seats <n>', 'number of seats (concurrent activations)', parsePositiveInteger(100000), 1)
     .option('--days <n>', 'days until the licence ends (default: no end date)', parsePositiveInteger(36500))
     .option('--reason <text>', 'why it is issued (kept in the licence history)', 'Issued from the command line')
-    .action((options: { account: string; plan: string; seats: number; days?: number; reason: string }) =>
+    .option('--contact-email <address>', "the customer's licence contact, emailed when a portal account is created for the AWS account", parseEmailOption)
+    .action((options: { account: string; plan: string; seats: number; days?: number; reason: string; contactEmail?: string }) =>
       run(async (services) => {
         const now = services.clock.now();
         const endsAt = options.days === undefined ? null : new Date(now.getTime() + options.days * 86_400_000);
         const created = await services.licences.create(
-          { awsAccountId: options.account, plan: options.plan, seats: options.seats, source: 'direct', endsAt },
+          { awsAccountId: options.account, plan: options.plan, seats: options.seats, source: 'direct', endsAt, contactEmail: options.contactEmail ?? null },
           'issue',
           { actor: 'cli', reason: options.reason },
         );
         process.stdout.write(
-          `Issued licence ${created.id}\n  AWS account  ${formatAccountId(created.aws_account_id)}\n  plan         ${created.plan}\n  seats        ${created.seats}\n  status       ${created.status}\n  ends         ${created.ends_at?.toISOString() ?? 'no end date'}\n`,
+          `Issued licence ${created.id}\n  AWS account  ${formatAccountId(created.aws_account_id)}\n  plan         ${created.plan}\n  seats        ${created.seats}\n  status       ${created.status}\n  ends         ${created.ends_at?.toISOString() ?? 'no end date'}\n  contact      ${created.contact_email ?? 'none'}\n`,
         );
       }),
     );

@@ -1,12 +1,20 @@
 /** Parsers for command-line option values: each returns the value or throws commander's InvalidArgumentError. */
 import { InvalidArgumentError } from 'commander';
 import { normaliseAccountId } from '../accounts/account-id.js';
+import { emailProblem } from '../accounts/email.js';
 import { isHttpUrl } from '../config/config.js';
 
 export function parseAccountIdOption(value: string): string {
   const result = normaliseAccountId(value);
   if (!result.ok) throw new InvalidArgumentError(result.message);
   return result.accountId;
+}
+
+/** An email address, checked as the portal's forms check it; surrounding spaces dropped. */
+export function parseEmailOption(value: string): string {
+  const problem = emailProblem(value);
+  if (problem !== undefined) throw new InvalidArgumentError(problem);
+  return value.trim();
 }
 
 /** Digits only (no sign, exponent or fraction), within min..max; `expected` completes "Expected …". */

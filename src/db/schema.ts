@@ -110,6 +110,8 @@ export interface LicencesTable {
   ends_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  /** Told when a portal account is created for the AWS account (migration 0009); null when none is known. */
+  contact_email: ColumnType<string | null, string | null | undefined, string | null>;
 }
 export type LicenceRow = Selectable<LicencesTable>;
 export type NewLicenceRow = Insertable<LicencesTable>;

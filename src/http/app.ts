@@ -86,8 +86,8 @@ export async function buildApp(services: Services): Promise<App> {
     csrfOpts: { hmacKey: deriveKey(services.secretKey, 'csrf') },
     getToken: (req) => (req.body as { _csrf?: string } | undefined)?._csrf,
   });
-  // Off by default; routes that cost a call to AWS per request opt in (the Marketplace landing). Counted in
-  // PostgreSQL, so all portal processes share one count per address.
+  // Off by default; routes opt in (the Marketplace landing, which costs an AWS call each, and registration).
+  // Counted in PostgreSQL, so all portal processes share one count per address.
   await app.register(fastifyRateLimit, {
     global: false,
     store: services.rateLimits.Store,

@@ -17,6 +17,19 @@ export function createLicencesRepo(db: Db) {
       return row !== undefined;
     },
 
+    /** The contact emails of the account's licences that are not revoked (each once, whatever its case). */
+    async contactEmails(awsAccountId: string, trx: Db = db): Promise<string[]> {
+      const rows = await trx
+        .selectFrom('licences')
+        .select((eb) => eb.fn.min('contact_email').as('email'))
+        .where('aws_account_id', '=', awsAccountId)
+        .where('status', '!=', 'revoked')
+        .where('contact_email', 'is not', null)
+        .groupBy((eb) => eb.fn('lower', ['contact_email']))
+        .execute();
+      return rows.flatMap((r) => (r.email === null ? [] : [r.email]));
+    },
+
     find(trx: Db, id: string): Promise<LicenceRow | undefined> {
       return trx.selectFrom('licences').selectAll().where('id', '=', id).executeTakeFirst();
     },

@@ -14,6 +14,8 @@ export interface IssueLicenceInput {
   source: LicenceSource;
   startsAt?: Date;
   endsAt: Date | null;
+  /** Who to tell when a portal account is created for the AWS account. */
+  contactEmail?: string | null;
 }
 
 export interface Actor {
@@ -69,7 +71,7 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
       return inTransaction(trx, async (trx) => {
         const licence = await trx
           .insertInto('licences')
-          .values({ aws_account_id: input.awsAccountId, plan: input.plan, seats: input.seats, source: input.source, status: result.next.status, starts_at: result.next.startsAt, ends_at: result.next.endsAt, created_at: now, updated_at: now })
+          .values({ aws_account_id: input.awsAccountId, plan: input.plan, seats: input.seats, source: input.source, status: result.next.status, starts_at: result.next.startsAt, ends_at: result.next.endsAt, created_at: now, updated_at: now, contact_email: input.contactEmail ?? null })
           .returningAll()
           .executeTakeFirstOrThrow();
         await recordTransition(trx, licence.id, action, null, result.next.status, by, input.awsAccountId);

@@ -172,6 +172,22 @@ async function runningPort(pgData: string): Promise<number | undefined> {
   return Number.isInteger(port) && port > 0 ? port : undefined;
 }
 
+/**
+ * The port the server last ran on (PostgreSQL records its options in postmaster.opts), if it is free: a
+ * portal whose server was killed under it reconnects to the same URL once the server is started again.
+ */
+async function previousPort(pgData: string): Promise<number | undefined> {
+  const opts = await fs.readFile(path.join(pgData, 'postmaster.opts'), 'utf8').catch(() => '');
+  const port = Number(/"-p" "(\d+)"/.exec(opts)?.[1]);
+  if (!Number.isInteger(port) || port <= 0) return undefined;
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(port)));
+  });
+}
+
 async function readCredentials(file: string): Promise<Credentials | undefined> {
   const text = await fs.readFile(file, 'utf8').catch(() => undefined);
   return text === undefined ? undefined : (JSON.parse(text) as Credentials);
@@ -238,7 +254,7 @@ export async function startEmbeddedPostgres({ dataDir, log, port: fixedPort }: E
     log(`Reusing the embedded PostgreSQL server already running on port ${port}.`);
   } else {
     // pg_ctl removes a stale postmaster.pid (dead PID) itself; crash recovery replays the WAL.
-    port = fixedPort ?? (await freePort());
+    port = fixedPort ?? (await previousPort(pgData)) ?? (await freePort());
     const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=`;
     const result = await run(bin.pg_ctl, ['start', '-D', pgData, '-w', '-t', '60', '-l', path.join(pgData, 'server.log'), '-o', options], ids);
     if (result.code !== 0) {

@@ -23,6 +23,7 @@ import { AppError } from './errors.js';
 import { deriveKey } from './keys.js';
 import { installNoStoreForPrivateAnswers } from './cache-control.js';
 import { installCsrfGuard } from './csrf-guard.js';
+import { installNulGuard } from './nul-guard.js';
 import { originCheck } from './origin-check.js';
 import { installPageHelpers } from './page.js';
 
@@ -99,6 +100,7 @@ export async function buildApp(services: Services): Promise<App> {
   installErrorPages(app);
   app.addHook('onRequest', originCheck(config.publicUrl));
   installCsrfGuard(app);
+  installNulGuard(app);
   installSessions(app, services);
 
   app.get('/healthz', { logLevel: 'warn' }, () => ({ status: 'ok' }));

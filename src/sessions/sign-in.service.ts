@@ -104,8 +104,12 @@ export function createSignInService(deps: {
         return { kind: 'challenge', token: challenge.token, expiresAt: challenge.expiresAt, reason, awsAccountId, codeSent };
       }
 
-      const session = await deps.sessions.create(account.id, client);
-      await deps.audit.record({ event: 'sign_in.succeeded', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip });
+      // The session and its audit entry commit together: a crash between them cannot leave an unrecorded sign-in.
+      const session = await deps.db.transaction().execute(async (trx) => {
+        const created = await deps.sessions.create(account.id, client, trx);
+        await deps.audit.record({ event: 'sign_in.succeeded', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip }, trx);
+        return created;
+      });
       return { kind: 'session', token: session.token, expiresAt: session.expiresAt, accountId: account.id, awsAccountId, mustChangePassword: account.must_change_password };
     },
 
@@ -131,9 +135,12 @@ export function createSignInService(deps: {
       // Spent exactly once: of two tabs posting good codes, one gets the session.
       if (!(await challenges.consume(challengeToken))) return { ok: false, message: CHALLENGE_LAPSED, pending: undefined };
       const { awsAccountId } = pending;
-      const session = await deps.sessions.create(pending.accountId, client);
-      if (pending.reason === 'new_device') await deps.audit.record({ event: 'new_device.verified', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip });
-      await deps.audit.record({ event: 'sign_in.succeeded', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip, details: { secondStep: check.via } });
+      const session = await deps.db.transaction().execute(async (trx) => {
+        const created = await deps.sessions.create(pending.accountId, client, trx);
+        if (pending.reason === 'new_device') await deps.audit.record({ event: 'new_device.verified', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip }, trx);
+        await deps.audit.record({ event: 'sign_in.succeeded', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip, details: { secondStep: check.via } }, trx);
+        return created;
+      });
       return { ok: true, token: session.token, expiresAt: session.expiresAt, accountId: pending.accountId, awsAccountId, returnPath: pending.returnPath };
     },
 

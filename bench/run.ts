@@ -25,7 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
-import { buildApp, type App } from '../src/http/app.js';
+import { buildApp, type App } from '../src/app.js';
 import { createServices, type Services } from '../src/services.js';
 import { deviceCookieName, sessionCookieName } from '../src/sessions/session.plugin.js';
 import { createScratchDatabase } from '../test/support/resources.js';

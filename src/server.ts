@@ -1,5 +1,5 @@
 import type { Config } from './config/config.js';
-import { buildApp } from './http/app.js';
+import { buildApp } from './app.js';
 import { createSqsClient } from './marketplace/aws-clients.js';
 import { createQueueWorker } from './marketplace/queue.worker.js';
 import { createServices, type Services } from './services.js';

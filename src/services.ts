@@ -6,7 +6,7 @@ import { createPasswordHasher, type PasswordHasher } from './accounts/password.h
 import { createPasswordResetService } from './accounts/password-reset.service.js';
 import { createRegistrationService } from './accounts/registration.service.js';
 import { createAuditLog } from './audit/audit.repo.js';
-import { systemClock, type Clock } from './config/clock.js';
+import { systemClock, type Clock } from './core/clock.js';
 import type { Config } from './config/config.js';
 import { createLogger } from './config/logger.js';
 import { resolveSecretKey } from './config/secret-key.js';
@@ -21,7 +21,7 @@ import { createNotificationService } from './marketplace/notification.service.js
 import { createMfaService } from './mfa/mfa.service.js';
 import { createKnownDevices } from './sessions/known-devices.js';
 import { createSessionService } from './sessions/sessions.service.js';
-import { createSignInService } from './sessions/sign-in.service.js';
+import { createSignInService } from './sign-in/sign-in.service.js';
 import { createSettingsRepo } from './settings/settings.repo.js';
 
 export interface ServiceOptions {

@@ -1,9 +1,9 @@
 import type { PasswordHasher } from '../accounts/password.hasher.js';
 import type { AuditLog } from '../audit/audit.repo.js';
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
-import { lockoutMessage } from '../sessions/throttle.policy.js';
-import { throttledCheck } from '../sessions/throttle.repo.js';
+import { lockoutMessage } from '../throttle/throttle.policy.js';
+import { throttledCheck } from '../throttle/throttle.repo.js';
 
 export type CurrentPasswordResult = { ok: true } | { ok: false; message: string; locked: boolean };
 

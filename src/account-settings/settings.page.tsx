@@ -1,4 +1,4 @@
-import { formatAccountId } from '../accounts/account-id.js';
+import { formatAccountId } from '../core/account-id.js';
 import { NEW_PASSWORD_NAMES, NewPasswordFields } from '../accounts/account.pages.js';
 import { MfaSection } from '../mfa/mfa.section.js';
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';

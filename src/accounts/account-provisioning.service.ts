@@ -1,10 +1,10 @@
 import type { AuditLog } from '../audit/audit.repo.js';
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../core/errors.js';
 import type { LicencesRepo } from '../licences/licences.repo.js';
 import type { Mailer } from '../mail/mailer.js';
-import { formatAccountId, normaliseAccountId } from './account-id.js';
+import { formatAccountId, normaliseAccountId } from '../core/account-id.js';
 import { oneTimePasswordEmail } from './account.emails.js';
 import { createAccountsRepo, isUniqueViolation } from './accounts.repo.js';
 import { emailProblem } from './email.js';

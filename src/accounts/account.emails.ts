@@ -1,7 +1,7 @@
 import type { MailMessage } from '../mail/mailer.js';
 import { EMAIL_SIGNATURE } from '../mail/signature.js';
 import { formatDate } from '../web/format.js';
-import { formatAccountId } from './account-id.js';
+import { formatAccountId } from '../core/account-id.js';
 
 export function welcomeEmail(to: string, awsAccountId: string, verifyUrl: string, linkExpiresAt: Date): MailMessage {
   return {

@@ -1,7 +1,7 @@
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';
 import { Layout } from '../web/layout.js';
 import type { ViewContext } from '../web/view-context.js';
-import { ACCOUNT_ID_HINT } from './account-id.js';
+import { ACCOUNT_ID_HINT } from '../core/account-id.js';
 import { PasswordRules } from './password-rules.js';
 
 type FieldErrors = Record<string, string[]>;

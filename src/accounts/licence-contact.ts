@@ -2,7 +2,7 @@ import type { Db } from '../db/database.js';
 import type { LicencesRepo } from '../licences/licences.repo.js';
 import type { MailMessage, Mailer } from '../mail/mailer.js';
 import { EMAIL_SIGNATURE } from '../mail/signature.js';
-import { formatAccountId } from './account-id.js';
+import { formatAccountId } from '../core/account-id.js';
 
 export function licenceContactAccountCreatedEmail(to: string, awsAccountId: string, registeredEmail: string): MailMessage {
   return {

@@ -1,16 +1,16 @@
 import type { AuditLog } from '../audit/audit.repo.js';
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
-import { AppError } from '../http/errors.js';
-import { generateToken, hashToken } from '../http/tokens.js';
+import { AppError } from '../core/errors.js';
+import { generateToken, hashToken } from '../core/tokens.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { SessionService } from '../sessions/sessions.service.js';
-import { normaliseAccountId } from './account-id.js';
+import { normaliseAccountId } from '../core/account-id.js';
 import { passwordChangedEmail, passwordResetEmail } from './account.emails.js';
 import { createAccountsRepo } from './accounts.repo.js';
 import { newPasswordProblems } from './new-password.js';
 import type { PasswordHasher } from './password.hasher.js';
-import type { ClientInfo } from '../http/client.js';
+import type { ClientInfo } from '../core/client-info.js';
 
 export const RESET_LINK_MINUTES = 45;
 /** At most one reset email per account per minute, so the form cannot be used to flood an inbox. */

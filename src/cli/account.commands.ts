@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { formatAccountId } from '../accounts/account-id.js';
+import { formatAccountId } from '../core/account-id.js';
 import { parseAccountIdOption, parseEmailOption } from './options.js';
 import type { TaskRunner } from './task.runner.js';
 

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { formatAccountId } from '../accounts/account-id.js';
+import { formatAccountId } from '../core/account-id.js';
 import { parseAccountIdOption, parseEmailOption, parsePositiveInteger } from './options.js';
 import type { TaskRunner } from './task.runner.js';
 

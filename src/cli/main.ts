@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../core/errors.js';
 import { accountCommand } from './account.commands.js';
 import { emulatorCommand } from './emulator.command.js';
 import { demoCommand } from './demo.command.js';

@@ -1,6 +1,6 @@
 /** Parsers for command-line option values: each returns the value or throws commander's InvalidArgumentError. */
 import { InvalidArgumentError } from 'commander';
-import { normaliseAccountId } from '../accounts/account-id.js';
+import { normaliseAccountId } from '../core/account-id.js';
 import { emailProblem } from '../accounts/email.js';
 import { isHttpUrl } from '../config/config.js';
 

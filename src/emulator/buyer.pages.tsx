@@ -5,7 +5,7 @@
  */
 import type { FieldErrors, RegistrationToken, Subscription } from './marketplace.state.js';
 import { Checkbox, Field, Layout, Select } from './emulator.layout.js';
-import { formatAccountId } from '../accounts/account-id.js';
+import { formatAccountId } from '../core/account-id.js';
 
 export interface SubscribeFormValues {
   awsAccountId?: string;

@@ -1,6 +1,6 @@
 /** The buyer's pages: subscribe, then carry the registration token to the portal's fulfillment URL. */
 import type { FastifyInstance } from 'fastify';
-import { renderDocument } from '../web/render.js';
+import { renderDocument } from '../core/render.js';
 import { BuyerPage, SetUpAccountPage, type SubscribeFormValues } from './buyer.pages.js';
 import type { EmulatorContext } from './emulator.context.js';
 import { fieldText, validateNewSubscription } from './marketplace.state.js';

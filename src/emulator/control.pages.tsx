@@ -6,7 +6,7 @@ import type { Delivery, HttpSubscription } from './notifier.js';
 import { SubscriptionFields, type SubscribeFormValues } from './buyer.pages.js';
 import { shellExports } from './emulator.context.js';
 import { Field, Layout, Select } from './emulator.layout.js';
-import { formatAccountId } from '../accounts/account-id.js';
+import { formatAccountId } from '../core/account-id.js';
 
 export interface ControlView {
   url: string;

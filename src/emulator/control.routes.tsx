@@ -3,7 +3,7 @@
  * take JSON (and answer JSON) or a form from the page (and answer with a redirect back to it).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { renderDocument } from '../web/render.js';
+import { renderDocument } from '../core/render.js';
 import { SetUpAccountPage } from './buyer.pages.js';
 import { ControlPage } from './control.pages.js';
 import { portalEnvironment, type EmulatorContext } from './emulator.context.js';

@@ -1,5 +1,5 @@
 /** What the emulator's routes share: its state, its settings and the URLs it learns once listening. */
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { FaultInjector } from './faults.js';
 import type { Marketplace } from './marketplace.state.js';
 import type { MeteringRecord } from './metering.handlers.js';

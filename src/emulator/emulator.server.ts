@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import https from 'node:https';
 import fastifyFormbody from '@fastify/formbody';
 import Fastify from 'fastify';
-import { systemClock, type Clock } from '../config/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { AwsServiceName } from './aws-protocol.js';
 import { awsRoutes, type OperationTable } from './aws.routes.js';
 import { buyerRoutes } from './buyer.routes.js';

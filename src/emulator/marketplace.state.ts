@@ -4,8 +4,8 @@
  * Entitlements derive from the subscriptions.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import type { Clock } from '../config/clock.js';
-import { normaliseAccountId } from '../accounts/account-id.js';
+import type { Clock } from '../core/clock.js';
+import { normaliseAccountId } from '../core/account-id.js';
 
 export type SubscriptionStatus = 'active' | 'unsubscribe-pending' | 'unsubscribed' | 'failed';
 

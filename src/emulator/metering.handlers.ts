@@ -1,6 +1,6 @@
 /** AWSMarketplaceMetering (awsJson1_1, target prefix AWSMPMeteringService): ResolveCustomer and BatchMeterUsage. */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import { AwsError, fromEpochSeconds, isRecord, optionalString, requiredString, toEpochSeconds, validationError, type Input } from './aws-protocol.js';
 import { isEntitled, type Marketplace, type Subscription } from './marketplace.state.js';
 

@@ -5,7 +5,7 @@
  * Each recipient's envelope carries its own UnsubscribeURL; a GET on it ends that subscription (the queue's too, until a reset).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Marketplace, Subscription } from './marketplace.state.js';
 import { eventBridgeEvent, isSnsAction, snsNotification, STATUS_AFTER, topicArn, unsubscribeUrl, type NotificationAction } from './notifications.js';
 import type { SnsEnvelope, SnsSigner, UnsignedSnsEnvelope } from './sns.signer.js';

@@ -4,7 +4,7 @@
  * emulator's clock (tests move it); long-poll waits are real time.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import { AwsError } from './aws-protocol.js';
 import { md5Hex, md5OfMessageAttributes, type MessageAttributeValue } from './sqs.checksums.js';
 

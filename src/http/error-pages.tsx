@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { Layout } from '../web/layout.js';
-import { renderDocument } from '../web/render.js';
-import { AppError } from './errors.js';
+import { renderDocument } from '../core/render.js';
+import { AppError } from '../core/errors.js';
 import { viewContext } from './page.js';
 
 function wantsJson(req: FastifyRequest): boolean {

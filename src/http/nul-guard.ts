@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError } from './errors.js';
+import { AppError } from '../core/errors.js';
 
 /** True when a parsed value (string, array or object, keys included) holds a NUL character anywhere. */
 function holdsNul(value: unknown, depth = 0): boolean {

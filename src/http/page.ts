@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
-import { renderDocument } from '../web/render.js';
+import { renderDocument } from '../core/render.js';
 import type { ViewContext } from '../web/view-context.js';
 import { noticeText } from '../web/notices.js';
 

@@ -1,5 +1,5 @@
 import type { LicenceRow } from '../db/schema.js';
-import { formatAccountId } from '../accounts/account-id.js';
+import { formatAccountId } from '../core/account-id.js';
 import { formatDate } from '../web/format.js';
 import { Layout } from '../web/layout.js';
 import type { ViewContext } from '../web/view-context.js';

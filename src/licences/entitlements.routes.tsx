@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { viewContext } from '../http/page.js';
 import type { Services } from '../services.js';
 import { requireAccount } from '../sessions/session.plugin.js';
-import { renderFragment } from '../web/render.js';
+import { renderFragment } from '../core/render.js';
 import { EntitlementsPage, LicenceList } from './entitlements.page.js';
 import { nextDisplayChange } from './licence.lifecycle.js';
 import { licenceTerms } from './licence.terms.js';

@@ -1,8 +1,8 @@
 import type { AuditLog } from '../audit/audit.repo.js';
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import type { LicenceRow } from '../db/schema.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../core/errors.js';
 import { applyTransition, type LicenceCommand, type LicenceSource, type LicenceStatus, type TransitionResult } from './licence.lifecycle.js';
 import { licenceTerms } from './licence.terms.js';
 import { createLicencesRepo } from './licences.repo.js';

@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { MailStatus } from '../db/schema.js';

@@ -1,5 +1,5 @@
-import { deriveKey } from '../http/keys.js';
-import { openSecret, sealSecret } from '../mfa/secret-box.js';
+import { deriveKey } from '../core/keys.js';
+import { openSecret, sealSecret } from '../core/secret-box.js';
 
 export interface SealedEnvelope {
   to: string;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hashToken } from '../http/tokens.js';
+import { hashToken } from '../core/tokens.js';
 import { HANDSHAKE_LIFETIME_MS, signHandshake, verifyHandshake } from './handshake.js';
 
 const key = Buffer.alloc(32, 7);

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { generateToken } from '../http/tokens.js';
+import { generateToken } from '../core/tokens.js';
 import { SUBSCRIPTION_ID } from './subscription.rules.js';
 
 /**

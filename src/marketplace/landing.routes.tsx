@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { viewContext } from '../http/page.js';
 import { clientOf } from '../http/client.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../core/errors.js';
 import type { Services } from '../services.js';
 import { setLinkCookie } from './link-cookie.js';
 import { MarketplaceError } from './marketplace.errors.js';

@@ -1,11 +1,11 @@
 import { ResolveCustomerCommand } from '@aws-sdk/client-marketplace-metering';
 import type { Logger } from 'pino';
-import type { ClientInfo } from '../http/client.js';
+import type { ClientInfo } from '../core/client-info.js';
 import type { AuditLog } from '../audit/audit.repo.js';
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import type { MarketplaceClients } from './aws-clients.js';
-import { hashToken } from '../http/tokens.js';
+import { hashToken } from '../core/tokens.js';
 import { signHandshake } from './handshake.js';
 import { awsErrorFields, awsProblem, landingErrors } from './marketplace.errors.js';
 import { createMarketplaceRepo, type SubscriptionIdentity } from './marketplace.repo.js';

@@ -1,8 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { formatAccountId, normaliseAccountId } from '../accounts/account-id.js';
+import { formatAccountId, normaliseAccountId } from '../core/account-id.js';
 import { clientOf } from '../http/client.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../core/errors.js';
 import { viewContext } from '../http/page.js';
 import type { Services } from '../services.js';
 import { CHANGE_PASSWORD_PATH, clearSessionCookie, deviceCookieName, setChallengeCookie, startBrowserSession } from '../sessions/session.plugin.js';

@@ -1,11 +1,11 @@
-import { formatAccountId } from '../accounts/account-id.js';
+import { formatAccountId } from '../core/account-id.js';
 import type { RegistrationOptions } from '../accounts/registration.service.js';
-import type { ClientInfo } from '../http/client.js';
+import type { ClientInfo } from '../core/client-info.js';
 import type { AuditLog } from '../audit/audit.repo.js';
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import type { MarketplaceSubscriptionRow } from '../db/schema.js';
-import { hashToken } from '../http/tokens.js';
+import { hashToken } from '../core/tokens.js';
 import { verifyHandshake } from './handshake.js';
 import { linkErrors, type MarketplaceError } from './marketplace.errors.js';
 import { createMarketplaceRepo } from './marketplace.repo.js';

@@ -1,4 +1,4 @@
-import { AppError } from '../http/errors.js';
+import { AppError } from '../core/errors.js';
 
 /**
  * What went wrong in the Marketplace journey, as the buyer should hear it: a title, what happened and

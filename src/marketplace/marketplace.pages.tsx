@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
-import { formatAccountId } from '../accounts/account-id.js';
+import { formatAccountId } from '../core/account-id.js';
 import { AccountIdField, ContactEmailField, NewPasswordFields } from '../accounts/account.pages.js';
-import { CurrentPasswordField, ForgotPasswordLink } from '../sessions/sign-in.page.js';
+import { CurrentPasswordField, ForgotPasswordLink } from '../sign-in/sign-in.page.js';
 import { ErrorSummary, PostForm } from '../web/forms.js';
 import { Layout } from '../web/layout.js';
 import type { ViewContext } from '../web/view-context.js';

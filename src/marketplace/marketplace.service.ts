@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit.repo.js';
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/database.js';
-import { deriveKey } from '../http/keys.js';
+import { deriveKey } from '../core/keys.js';
 import type { LicenceService } from '../licences/licences.service.js';
 import { createMarketplaceClients, type MarketplaceClients } from './aws-clients.js';
 import { createLandingService } from './landing.service.js';

@@ -1,6 +1,6 @@
 import type { Entitlement } from '@aws-sdk/client-marketplace-entitlement-service';
 import type { AuditLog } from '../audit/audit.repo.js';
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import type { LicenceRow, MarketplaceNotificationRow, MarketplaceSubscriptionRow, MarketplaceSubscriptionStatus } from '../db/schema.js';
 import type { Actor, LicenceService } from '../licences/licences.service.js';

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit.repo.js';
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import type { MarketplaceNotificationSource, MarketplaceNotificationStatus } from '../db/schema.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../core/errors.js';
 import type { LicenceService } from '../licences/licences.service.js';
 import type { MarketplaceClients } from './aws-clients.js';
 import { createMarketplaceRepo } from './marketplace.repo.js';

@@ -1,8 +1,8 @@
 import type { Entitlement } from '@aws-sdk/client-marketplace-entitlement-service';
 import type { Logger } from 'pino';
-import type { ClientInfo } from '../http/client.js';
+import type { ClientInfo } from '../core/client-info.js';
 import type { AuditLog } from '../audit/audit.repo.js';
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import type { LicenceRow, MarketplaceSubscriptionRow } from '../db/schema.js';
 import type { Actor, LicenceService } from '../licences/licences.service.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { hashCode, looksLikeRecoveryCode, newEmailCode, newRecoveryCodes, normaliseRecoveryCode } from './codes.js';
-import { openSecret, sealSecret } from './secret-box.js';
+import { openSecret, sealSecret } from '../core/secret-box.js';
 
 test('emailed codes are 6 digits', () => {
   for (let i = 0; i < 200; i++) assert.match(newEmailCode(), /^\d{6}$/);

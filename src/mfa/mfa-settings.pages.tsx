@@ -1,7 +1,7 @@
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';
 import { Layout } from '../web/layout.js';
 import type { ViewContext } from '../web/view-context.js';
-import { maskEmail } from '../sessions/verify.page.js';
+import { maskEmail } from './code-messages.js';
 import { EMAIL_CODE_VALID_MINUTES } from './email-codes.repo.js';
 import { formatSecretForManualEntry } from './totp.js';
 

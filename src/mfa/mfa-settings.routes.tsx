@@ -6,7 +6,7 @@ import { clientOf } from '../http/client.js';
 import type { MfaMethod } from '../db/schema.js';
 import type { Services } from '../services.js';
 import { requireAccount, signedInSession } from '../sessions/session.plugin.js';
-import { codeSentMessage } from '../sessions/verify.page.js';
+import { codeSentMessage } from './code-messages.js';
 import { EmailSetupPage, RecoveryCodesPage, StepUpPage, TotpSetupPage, type StepUpPurpose } from './mfa-settings.pages.js';
 
 const CodeBody = Type.Object({ code: Type.String({ maxLength: 64 }), _csrf: Type.String() });

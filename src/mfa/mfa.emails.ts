@@ -1,4 +1,4 @@
-import { formatAccountId } from '../accounts/account-id.js';
+import { formatAccountId } from '../core/account-id.js';
 import type { MailMessage } from '../mail/mailer.js';
 import type { EmailCodePurpose } from '../db/schema.js';
 

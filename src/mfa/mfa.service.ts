@@ -1,18 +1,18 @@
-import type { ClientInfo } from '../http/client.js';
+import type { ClientInfo } from '../core/client-info.js';
 import type { AuditLog } from '../audit/audit.repo.js';
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import type { EmailCodePurpose, MfaMethod } from '../db/schema.js';
-import { deriveKey } from '../http/keys.js';
+import { deriveKey } from '../core/keys.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { SessionService } from '../sessions/sessions.service.js';
-import { lockoutMessage } from '../sessions/throttle.policy.js';
-import { throttledCheck } from '../sessions/throttle.repo.js';
+import { lockoutMessage } from '../throttle/throttle.policy.js';
+import { throttledCheck } from '../throttle/throttle.repo.js';
 import { hashCode, looksLikeRecoveryCode, newEmailCode, newRecoveryCodes, normaliseRecoveryCode } from './codes.js';
 import { createEmailCodesRepo, EMAIL_CODE_VALID_MINUTES, type EmailCodeCheck } from './email-codes.repo.js';
 import { mfaChangedEmail, recoveryCodesRegeneratedEmail, verificationCodeEmail } from './mfa.emails.js';
 import { createMfaRepo, type MfaAccount } from './mfa.repo.js';
-import { openSecret, sealSecret } from './secret-box.js';
+import { openSecret, sealSecret } from '../core/secret-box.js';
 import { matchTotpStep, newTotpSecret, otpauthUri } from './totp.js';
 
 /** An authenticator app set-up not finished within this time starts over (the key shown is forgotten). */

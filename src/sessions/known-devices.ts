@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../db/database.js';
-import { deriveKey } from '../http/keys.js';
-import { generateToken, hashToken } from '../http/tokens.js';
+import { deriveKey } from '../core/keys.js';
+import { generateToken, hashToken } from '../core/tokens.js';
 
 /** Browsers cap cookie lifetimes at 400 days. */
 export const DEVICE_COOKIE_MAX_AGE_SECONDS = 400 * 24 * 60 * 60;

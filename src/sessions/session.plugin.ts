@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../core/errors.js';
 import type { Services } from '../services.js';
 import { DEVICE_COOKIE_MAX_AGE_SECONDS } from './known-devices.js';
 import type { SessionWithAccount } from './sessions.repo.js';

@@ -1,6 +1,6 @@
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
-import { generateToken, hashToken } from '../http/tokens.js';
+import { generateToken, hashToken } from '../core/tokens.js';
 import type { SettingsRepo } from '../settings/settings.repo.js';
 import { createSessionsRepo, type SessionsRepo, type SessionWithAccount } from './sessions.repo.js';
 

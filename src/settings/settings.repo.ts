@@ -1,4 +1,4 @@
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 
 /** Portal-wide settings the admin panel changes; stored in the database so every process sees them. */

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { formatAccountId } from '../accounts/account-id.js';
+import { formatAccountId } from '../core/account-id.js';
 import type { ViewContext } from './view-context.js';
 
 interface LayoutProps {

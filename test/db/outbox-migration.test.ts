@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Migrator, sql } from 'kysely';
-import { systemClock } from '../../src/config/clock.js';
+import { systemClock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/config/logger.js';
 import { connectDatabase, migrateToLatest } from '../../src/db/database.js';
 import { migrations } from '../../src/db/migrations/index.js';

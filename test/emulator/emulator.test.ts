@@ -42,7 +42,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import MessageValidator from 'sns-validator';
-import { ManualClock } from '../../src/config/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

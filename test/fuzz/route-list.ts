@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { App } from '../../src/http/app.js';
+import type { App } from '../../src/app.js';
 
 /** One thing to fuzz: a method and a route pattern (`:id` and `*` are filled in by the generator). */
 export interface FuzzTarget {

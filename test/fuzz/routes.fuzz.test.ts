@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
-import { ManualClock } from '../../src/config/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.server.js';
 import { createTestPortal, type TestPortal } from '../support/test-portal.js';
 import { BROWSER_STATES, Browsers } from './browsers.js';

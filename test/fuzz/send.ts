@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { App } from '../../src/http/app.js';
+import type { App } from '../../src/app.js';
 import type { WireRequest } from './fuzz-request.js';
 
 export interface FuzzResponse {

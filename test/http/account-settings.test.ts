@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { PASSWORD_RULES } from '../../src/accounts/password.policy.js';
-import { hashToken } from '../../src/http/tokens.js';
+import { hashToken } from '../../src/core/tokens.js';
 import { registeredAccount } from '../support/accounts.js';
 import { errorsOn, FormAgent } from '../support/form-agent.js';
 import { linkIn } from '../support/smtp.js';

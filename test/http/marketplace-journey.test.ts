@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, afterEach, before, test } from 'node:test';
-import { ManualClock } from '../../src/config/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/config/logger.js';
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.server.js';
-import { buildApp } from '../../src/http/app.js';
-import { hashToken } from '../../src/http/tokens.js';
+import { buildApp } from '../../src/app.js';
+import { hashToken } from '../../src/core/tokens.js';
 import { createServices } from '../../src/services.js';
 import { registeredAccount } from '../support/accounts.js';
 import { errorsOn, FormAgent, type AgentResponse } from '../support/form-agent.js';

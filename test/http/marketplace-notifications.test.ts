@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { PurgeQueueCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { ManualClock } from '../../src/config/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.server.js';
 import type { Subscription } from '../../src/emulator/marketplace.state.js';
 import { snsNotification, topicArn, type NotificationAction } from '../../src/emulator/notifications.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { licenceCommand } from '../../src/cli/licence.commands.js';
 import { createLogger } from '../../src/config/logger.js';
-import { buildApp, type App } from '../../src/http/app.js';
+import { buildApp, type App } from '../../src/app.js';
 import { createServices } from '../../src/services.js';
 import { errorsOn, FormAgent, type AgentResponse } from '../support/form-agent.js';
 import { createTestPortal, GOOD_PASSWORD, issueLicence, type TestPortal } from '../support/test-portal.js';

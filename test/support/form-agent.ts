@@ -1,4 +1,4 @@
-import type { App } from '../../src/http/app.js';
+import type { App } from '../../src/app.js';
 
 export interface AgentResponse {
   status: number;

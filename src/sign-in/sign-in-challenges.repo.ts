@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.js';
 import type { ChallengeReason, MfaMethod } from '../db/schema.js';
-import { generateToken, hashToken } from '../http/tokens.js';
+import { generateToken, hashToken } from '../core/tokens.js';
 
 /** How long the second step may take: the pending state then lapses and the user signs in again. */
 export const CHALLENGE_MINUTES = 5;

@@ -1,13 +1,14 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientOf } from '../http/client.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../core/errors.js';
 import { safeReturnPath, viewContext } from '../http/page.js';
 import type { Services } from '../services.js';
-import { challengeCookieName, clearChallengeCookie, clearSessionCookie, deviceCookieName, setChallengeCookie, startBrowserSession } from './session.plugin.js';
+import { challengeCookieName, clearChallengeCookie, clearSessionCookie, deviceCookieName, setChallengeCookie, startBrowserSession } from '../sessions/session.plugin.js';
 import { SignInPage } from './sign-in.page.js';
 import { CHALLENGE_LAPSED } from './sign-in.service.js';
-import { codeSentMessage, VerifyPage } from './verify.page.js';
+import { codeSentMessage } from '../mfa/code-messages.js';
+import { VerifyPage } from './verify.page.js';
 
 const SignInBody = Type.Object({
   accountId: Type.String({ maxLength: 64 }),

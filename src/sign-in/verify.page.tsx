@@ -1,19 +1,8 @@
+import { maskEmail } from '../mfa/code-messages.js';
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';
 import { Layout } from '../web/layout.js';
 import type { ViewContext } from '../web/view-context.js';
 import { CHALLENGE_MINUTES, secondStepOf, type PendingSignIn } from './sign-in-challenges.repo.js';
-
-/** "j•••@example.com": enough to recognise the mailbox, not to learn it. */
-export function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  if (at < 1) return '•••';
-  return `${email.slice(0, 1)}•••${email.slice(at)}`;
-}
-
-export function codeSentMessage(result: { sent: true } | { sent: false; waitSeconds: number } | undefined): string | undefined {
-  if (result === undefined) return undefined;
-  return result.sent ? 'We have sent a new code. Only the newest code works.' : `We sent a code less than a minute ago. You can ask for another in ${result.waitSeconds} seconds.`;
-}
 
 interface VerifyPageProps {
   ctx: ViewContext;

@@ -1,19 +1,19 @@
-import { normaliseAccountId } from '../accounts/account-id.js';
+import { normaliseAccountId } from '../core/account-id.js';
 import { createAccountsRepo } from '../accounts/accounts.repo.js';
 import type { PasswordHasher } from '../accounts/password.hasher.js';
-import type { ClientInfo } from '../http/client.js';
+import type { ClientInfo } from '../core/client-info.js';
 import type { AuditLog } from '../audit/audit.repo.js';
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import type { ChallengeReason, PortalAccountRow } from '../db/schema.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../core/errors.js';
 import type { MfaService, SendResult } from '../mfa/mfa.service.js';
 import type { SettingsRepo } from '../settings/settings.repo.js';
-import type { KnownDevices } from './known-devices.js';
-import type { SessionService } from './sessions.service.js';
+import type { KnownDevices } from '../sessions/known-devices.js';
+import type { SessionService } from '../sessions/sessions.service.js';
 import { createSignInChallengesRepo, secondStepOf, type PendingSignIn } from './sign-in-challenges.repo.js';
-import { ACCOUNT_POLICY, ADDRESS_POLICY, lockoutMessage } from './throttle.policy.js';
-import { beginAttempt, settleSuccessfulAttempt } from './throttle.repo.js';
+import { ACCOUNT_POLICY, ADDRESS_POLICY, lockoutMessage } from '../throttle/throttle.policy.js';
+import { beginAttempt, settleSuccessfulAttempt } from '../throttle/throttle.repo.js';
 
 /** One message for every failure: it never says whether the account exists or which half was wrong. */
 export const SIGN_IN_FAILED = 'The AWS account ID or password is incorrect.';

@@ -17,7 +17,7 @@ import { snsEndpointRoutes } from './marketplace/sns-endpoint.routes.js';
 import { mfaSettingsRoutes } from './mfa/mfa-settings.routes.js';
 import type { Services } from './services.js';
 import { signInRoutes } from './sign-in/sign-in.routes.js';
-import { installSessions } from './sessions/session.plugin.js';
+import { installSessions, type BrowserSessions } from './sessions/session.plugin.js';
 import { answerRoutingError, installErrorPages } from './http/error-pages.js';
 import { AppError } from './core/errors.js';
 import { deriveKey } from './core/keys.js';
@@ -101,7 +101,9 @@ export async function buildApp(services: Services): Promise<App> {
   app.addHook('onRequest', originCheck(config.publicUrl));
   installCsrfGuard(app);
   installNulGuard(app);
-  installSessions(app, services);
+  // What every customer-browser route uses to hand out, read and end a browser session.
+  const browser: BrowserSessions = { cookies: config, sessions: services.sessions, knownDevices: services.knownDevices, clock: services.clock };
+  installSessions(app, browser);
 
   app.get('/healthz', { logLevel: 'warn' }, () => ({ status: 'ok' }));
   app.get('/readyz', { logLevel: 'warn' }, async (_req, reply) => {
@@ -116,12 +118,22 @@ export async function buildApp(services: Services): Promise<App> {
   app.get('/portal', (_req, reply) => reply.redirect('/portal/entitlements'));
   app.get('/portal/', (_req, reply) => reply.redirect('/portal/entitlements'));
 
-  await app.register(signInRoutes(services));
-  await app.register(accountRoutes(services));
-  await app.register(entitlementRoutes(services));
-  await app.register(marketplaceRoutes(services));
-  await app.register(snsEndpointRoutes(services));
-  await app.register(mfaSettingsRoutes(services));
-  await app.register(accountSettingsRoutes(services));
+  await app.register(signInRoutes({ signIn: services.signIn, browser }));
+  await app.register(accountRoutes({ registration: services.registration, passwordReset: services.passwordReset, browser }));
+  await app.register(entitlementRoutes({ licences: services.licences, clock: services.clock }));
+  await app.register(
+    marketplaceRoutes({
+      landing: services.marketplace.landing,
+      landingsPerMinute: config.marketplaceLandingsPerMinute,
+      link: services.marketplace.link,
+      provisioning: services.marketplace.provisioning,
+      signIn: services.signIn,
+      registration: services.registration,
+      browser,
+    }),
+  );
+  await app.register(snsEndpointRoutes({ notifications: services.marketplaceNotifications, audit: services.audit, config }));
+  await app.register(mfaSettingsRoutes({ mfa: services.mfa }));
+  await app.register(accountSettingsRoutes({ accountSettings: services.accountSettings, cookies: config }));
   return app;
 }

@@ -3,8 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientOf } from '../http/client.js';
 import { AppError } from '../core/errors.js';
 import { viewContext } from '../http/page.js';
-import type { Services } from '../services.js';
 import { signedInSession } from '../sessions/session.plugin.js';
+import type { AccountSettingsService } from './account-settings.service.js';
 import { ChangePasswordPage } from './change-password.page.js';
 
 /**
@@ -19,7 +19,7 @@ async function requireSessionAllowingPasswordChange(req: FastifyRequest, reply: 
 const NewPasswordBody = Type.Object({ newPassword: Type.String({ maxLength: 1024 }), newPasswordConfirm: Type.String({ maxLength: 1024 }), _csrf: Type.String() });
 
 /** `/portal/change-password`: the first thing a customer does after signing in with a one-time password. */
-export function changePasswordRoutes(services: Services): FastifyPluginAsyncTypebox {
+export function changePasswordRoutes({ accountSettings }: { accountSettings: Pick<AccountSettingsService, 'setRequiredPassword'> }): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/portal/change-password', { preHandler: requireSessionAllowingPasswordChange }, async (req, reply) => {
       if (req.portalSession?.mustChangePassword !== true) return reply.redirect('/portal/settings', 303);
@@ -30,7 +30,7 @@ export function changePasswordRoutes(services: Services): FastifyPluginAsyncType
       const session = signedInSession(req);
       if (!session.mustChangePassword) return reply.redirect('/portal/settings', 303);
       try {
-        await services.accountSettings.setRequiredPassword(session, req.body, clientOf(req));
+        await accountSettings.setRequiredPassword(session, req.body, clientOf(req));
         return await reply.redirect('/portal/entitlements?notice=password-set', 303);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;

@@ -3,9 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientOf } from '../http/client.js';
 import { AppError } from '../core/errors.js';
 import { viewContext } from '../http/page.js';
-import type { Services } from '../services.js';
-import { clearSessionCookie, requireAccount, signedInSession } from '../sessions/session.plugin.js';
-import type { CurrentSession } from './account-settings.service.js';
+import { clearSessionCookie, requireAccount, signedInSession, type CookiePolicy } from '../sessions/session.plugin.js';
+import type { AccountSettingsService, CurrentSession } from './account-settings.service.js';
 import { changePasswordRoutes } from './change-password.routes.js';
 import { SettingsPage, type FailedForm } from './settings.page.js';
 
@@ -16,8 +15,12 @@ const EmailBody = Type.Object({ newEmail: Type.String({ maxLength: 320 }), email
 const SessionParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' }) });
 
 /** `/portal/settings`: MFA, password, contact email and the account's sessions (DESIGN.md §2). */
-export function accountSettingsRoutes(services: Services): FastifyPluginAsyncTypebox {
-  const settings = services.accountSettings;
+export interface AccountSettingsRouteDeps {
+  accountSettings: AccountSettingsService;
+  cookies: CookiePolicy;
+}
+
+export function accountSettingsRoutes({ accountSettings: settings, cookies }: AccountSettingsRouteDeps): FastifyPluginAsyncTypebox {
 
   /** The whole page; after a refused form, that form's section shows why. */
   async function settingsPage(req: FastifyRequest, reply: FastifyReply, failed?: FailedForm, status = 200) {
@@ -38,7 +41,7 @@ export function accountSettingsRoutes(services: Services): FastifyPluginAsyncTyp
   }
 
   return async (app) => {
-    await app.register(changePasswordRoutes(services));
+    await app.register(changePasswordRoutes({ accountSettings: settings }));
 
     app.get('/portal/settings', { preHandler: requireAccount }, async (req, reply) => settingsPage(req, reply));
 
@@ -61,7 +64,7 @@ export function accountSettingsRoutes(services: Services): FastifyPluginAsyncTyp
       // Only the account's own sessions match: another account's id is "not found", and reveals nothing.
       const result = await settings.endSession(session, req.params.id.toLowerCase(), clientOf(req));
       if (result === 'ended_current') {
-        clearSessionCookie(reply, services.config);
+        clearSessionCookie(reply, cookies);
         return reply.redirect('/portal/sign-in?notice=signed-out', 303);
       }
       return reply.redirect(`/portal/settings?notice=${result === 'ended' ? 'session-ended' : 'session-not-found'}`, 303);

@@ -3,8 +3,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientOf } from '../http/client.js';
 import { AppError } from '../core/errors.js';
 import { viewContext } from '../http/page.js';
-import type { Services } from '../services.js';
-import { clearSessionCookie, startBrowserSession } from '../sessions/session.plugin.js';
+import { clearSessionCookie, startBrowserSession, type BrowserSessions } from '../sessions/session.plugin.js';
+import type { PasswordResetService } from './password-reset.service.js';
+import type { RegistrationService } from './registration.service.js';
 import { ForgotPasswordPage, InvalidLinkPage, RegisterPage, ResetPasswordPage, VerifyEmailPage } from './account.pages.js';
 
 const Csrf = { _csrf: Type.String() };
@@ -29,8 +30,13 @@ function invalidLink(req: FastifyRequest, reply: FastifyReply, link: typeof DEAD
   return reply.page(<InvalidLinkPage ctx={viewContext(req, reply)} title="Link not valid" message={link.message} action={link.action} />, 400);
 }
 
-export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
-  const { config } = services;
+export interface AccountRouteDeps {
+  registration: RegistrationService;
+  passwordReset: PasswordResetService;
+  browser: BrowserSessions;
+}
+
+export function accountRoutes({ registration, passwordReset, browser }: AccountRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/portal/register', async (req, reply) => {
       if (req.portalSession !== undefined) return reply.redirect('/portal/entitlements', 303);
@@ -43,8 +49,8 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
       async (req, reply) => {
         const { accountId, email } = req.body;
         try {
-          const result = await services.registration.register(req.body, clientOf(req));
-          await startBrowserSession(req, reply, services, result);
+          const result = await registration.register(req.body, clientOf(req));
+          await startBrowserSession(req, reply, browser, result);
           return await reply.redirect('/portal/entitlements?notice=welcome', 303);
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
@@ -57,7 +63,7 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
 
     app.post('/portal/forgot-password', { schema: { body: Type.Object({ accountId: Type.String({ maxLength: 64 }), ...Csrf }) } }, async (req, reply) => {
       try {
-        await services.passwordReset.requestReset(req.body.accountId, clientOf(req));
+        await passwordReset.requestReset(req.body.accountId, clientOf(req));
         return await reply.redirect('/portal/sign-in?notice=reset-requested', 303);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
@@ -67,7 +73,7 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
 
     app.get('/portal/reset-password', { schema: { querystring: TokenQuery } }, async (req, reply) => {
       const token = req.query.token ?? '';
-      if (!(await services.passwordReset.checkResetToken(token))) return invalidLink(req, reply, DEAD_RESET_LINK);
+      if (!(await passwordReset.checkResetToken(token))) return invalidLink(req, reply, DEAD_RESET_LINK);
       return reply.page(<ResetPasswordPage ctx={viewContext(req, reply)} token={token} />);
     });
 
@@ -76,9 +82,9 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
       { schema: { body: Type.Object({ token: Type.String({ maxLength: 128 }), password: Type.String({ maxLength: 1024 }), passwordConfirm: Type.String({ maxLength: 1024 }), ...Csrf }) } },
       async (req, reply) => {
         try {
-          await services.passwordReset.completeReset(req.body, clientOf(req));
+          await passwordReset.completeReset(req.body, clientOf(req));
           // The reset ended every session, this browser's included.
-          clearSessionCookie(reply, config);
+          clearSessionCookie(reply, browser.cookies);
           return await reply.redirect('/portal/sign-in?notice=password-reset', 303);
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
@@ -90,13 +96,13 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
 
     app.get('/portal/verify-email', { schema: { querystring: TokenQuery } }, async (req, reply) => {
       const token = req.query.token ?? '';
-      const pending = await services.registration.checkEmailVerification(token);
+      const pending = await registration.checkEmailVerification(token);
       if (pending === undefined) return invalidLink(req, reply, DEAD_VERIFY_LINK);
       return reply.page(<VerifyEmailPage ctx={viewContext(req, reply)} token={token} email={pending.email} />);
     });
 
     app.post('/portal/verify-email', { schema: { body: Type.Object({ token: Type.String({ maxLength: 128 }), ...Csrf }) } }, async (req, reply) => {
-      if (!(await services.registration.confirmEmailVerification(req.body.token, clientOf(req)))) return invalidLink(req, reply, DEAD_VERIFY_LINK);
+      if (!(await registration.confirmEmailVerification(req.body.token, clientOf(req)))) return invalidLink(req, reply, DEAD_VERIFY_LINK);
       return reply.redirect(req.portalSession ? '/portal/entitlements?notice=email-verified' : '/portal/sign-in?notice=email-verified', 303);
     });
   };

@@ -2,7 +2,8 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { viewContext } from '../http/page.js';
 import { clientOf } from '../http/client.js';
 import { AppError } from '../core/errors.js';
-import type { Services } from '../services.js';
+import type { CookiePolicy } from '../sessions/session.plugin.js';
+import type { LandingService } from './landing.service.js';
 import { setLinkCookie } from './link-cookie.js';
 import { MarketplaceError } from './marketplace.errors.js';
 import { LandingContinuePage, LandingInfoPage, LINK_PATH } from './marketplace.pages.js';
@@ -15,8 +16,14 @@ const LANDING_PATH = '/marketplace/landing';
  * is exempt from the origin check and CSRF token (no portal cookie comes with it; the registration token
  * is the proof, redeemed at once server-side). Unknown form fields (e.g. an offer type) are ignored.
  */
-export function landingRoutes(services: Services): FastifyPluginAsyncTypebox {
-  const { config } = services;
+export interface LandingRouteDeps {
+  landing: LandingService;
+  cookies: CookiePolicy;
+  /** Landing posts allowed per source address per minute. */
+  landingsPerMinute: number;
+}
+
+export function landingRoutes({ landing: landings, cookies, landingsPerMinute }: LandingRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(LANDING_PATH, async (req, reply) => reply.page(<LandingInfoPage ctx={viewContext(req, reply)} />));
 
@@ -27,7 +34,7 @@ export function landingRoutes(services: Services): FastifyPluginAsyncTypebox {
         config: {
           crossSite: true,
           rateLimit: {
-            max: config.marketplaceLandingsPerMinute,
+            max: landingsPerMinute,
             timeWindow: 60_000,
             errorResponseBuilder: (_req, context) =>
               new AppError('too_many_requests', `Too many attempts from your network. Please wait ${Math.ceil(context.ttl / 1000)} seconds, then go back to AWS Marketplace and press “Set up your account” again.`, 429),
@@ -38,8 +45,8 @@ export function landingRoutes(services: Services): FastifyPluginAsyncTypebox {
       },
       async (req, reply) => {
         try {
-          const landing = await services.marketplace.landing.redeemRegistrationToken(req.body['x-amzn-marketplace-token'], clientOf(req));
-          setLinkCookie(reply, config, landing.handshake, landing.handshakeExpiresAt);
+          const landing = await landings.redeemRegistrationToken(req.body['x-amzn-marketplace-token'], clientOf(req));
+          setLinkCookie(reply, cookies, landing.handshake, landing.handshakeExpiresAt);
           // 200 (AWS checks it), then on to the link page: the Refresh header needs no script, the button covers the rest.
           reply.header('refresh', `1; url=${LINK_PATH}`);
           return await reply.page(<LandingContinuePage ctx={viewContext(req, reply)} awsAccountId={landing.awsAccountId} />);

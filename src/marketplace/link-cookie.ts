@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Config } from '../config/config.js';
+import type { CookiePolicy } from '../sessions/session.plugin.js';
 
 /**
  * The link handshake travels in this cookie from the landing page through sign-in, MFA and registration
@@ -7,19 +7,19 @@ import type { Config } from '../config/config.js';
  * requires Path=/ and Secure) behind https. SameSite=Lax: set by the landing response to AWS's
  * top-level form post, and sent on every later same-site navigation.
  */
-export function linkCookieName(config: Config): string {
-  return config.secureCookies ? '__Host-ws_mplink' : 'ws_mplink';
+export function linkCookieName(cookies: CookiePolicy): string {
+  return cookies.secureCookies ? '__Host-ws_mplink' : 'ws_mplink';
 }
 
-export function setLinkCookie(reply: FastifyReply, config: Config, handshake: string, expiresAt: Date): void {
-  reply.setCookie(linkCookieName(config), handshake, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, expires: expiresAt });
+export function setLinkCookie(reply: FastifyReply, cookies: CookiePolicy, handshake: string, expiresAt: Date): void {
+  reply.setCookie(linkCookieName(cookies), handshake, { path: '/', httpOnly: true, sameSite: 'lax', secure: cookies.secureCookies, expires: expiresAt });
 }
 
-export function clearLinkCookie(reply: FastifyReply, config: Config): void {
-  reply.clearCookie(linkCookieName(config), { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
+export function clearLinkCookie(reply: FastifyReply, cookies: CookiePolicy): void {
+  reply.clearCookie(linkCookieName(cookies), { path: '/', httpOnly: true, sameSite: 'lax', secure: cookies.secureCookies });
 }
 
-export function readLinkCookie(req: FastifyRequest, config: Config): string | undefined {
-  const value = req.cookies[linkCookieName(config)];
+export function readLinkCookie(req: FastifyRequest, cookies: CookiePolicy): string | undefined {
+  const value = req.cookies[linkCookieName(cookies)];
   return value === undefined || value === '' || value.length > 512 ? undefined : value;
 }

@@ -4,9 +4,10 @@ import { formatAccountId, normaliseAccountId } from '../core/account-id.js';
 import { clientOf } from '../http/client.js';
 import { AppError } from '../core/errors.js';
 import { viewContext } from '../http/page.js';
-import type { Services } from '../services.js';
-import { CHANGE_PASSWORD_PATH, clearSessionCookie, deviceCookieName, setChallengeCookie, startBrowserSession } from '../sessions/session.plugin.js';
-import type { OpenHandshake } from './link.service.js';
+import type { RegistrationService } from '../accounts/registration.service.js';
+import { CHANGE_PASSWORD_PATH, clearSessionCookie, deviceCookieName, setChallengeCookie, startBrowserSession, type BrowserSessions } from '../sessions/session.plugin.js';
+import type { SignInService } from '../sign-in/sign-in.service.js';
+import type { LinkService, OpenHandshake } from './link.service.js';
 import { clearLinkCookie, readLinkCookie } from './link-cookie.js';
 import { MarketplaceError } from './marketplace.errors.js';
 import { LINK_PATH, LinkPage, PROVISION_PATH, type LinkView } from './marketplace.pages.js';
@@ -20,19 +21,25 @@ const Csrf = { _csrf: Type.String() };
  * transaction as a registration, or right after a sign-in without a second step. With MFA the second
  * step returns here (returnPath) and the signed-in user confirms.
  */
-export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
-  const { config } = services;
-  const link = services.marketplace.link;
+export interface LinkRouteDeps {
+  link: LinkService;
+  signIn: SignInService;
+  registration: RegistrationService;
+  browser: BrowserSessions;
+}
+
+export function linkRoutes({ link, signIn, registration, browser }: LinkRouteDeps): FastifyPluginAsyncTypebox {
+  const { cookies } = browser;
 
   function problem(req: FastifyRequest, reply: FastifyReply, error: MarketplaceError) {
     // A dead handshake is of no further use: drop the cookie (a mismatch keeps it, to sign in with the right account).
-    if (error.code !== 'marketplace_account_mismatch') clearLinkCookie(reply, config);
+    if (error.code !== 'marketplace_account_mismatch') clearLinkCookie(reply, cookies);
     return sendMarketplaceProblem(req, reply, error);
   }
 
   /** The open handshake behind the cookie, or the page saying why there is none (and undefined). */
   async function openHandshake(req: FastifyRequest, reply: FastifyReply): Promise<OpenHandshake | undefined> {
-    const state = await link.checkHandshake(readLinkCookie(req, config));
+    const state = await link.checkHandshake(readLinkCookie(req, cookies));
     if (state.ok) return state.handshake;
     await problem(req, reply, state.error);
     return undefined;
@@ -44,7 +51,7 @@ export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
 
   /** Linked: the cookie has done its job; provisioning comes next. */
   function toProvisioning(reply: FastifyReply, subscriptionId: string) {
-    clearLinkCookie(reply, config);
+    clearLinkCookie(reply, cookies);
     return reply.redirect(`${PROVISION_PATH}?subscription=${subscriptionId}`, 303);
   }
 
@@ -94,13 +101,13 @@ export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
         return page(req, reply, handshake, { kind: 'sign-in', values: { accountId: formatAccountId(subscriptionAccount) }, error: message, fieldErrors: { accountId: [message] } }, 403);
       }
       try {
-        const deviceId = services.knownDevices.read(req.cookies[deviceCookieName(config)]);
-        const outcome = await services.signIn.signIn({ accountId: subscriptionAccount, password, returnPath: LINK_PATH }, clientOf(req), deviceId);
+        const deviceId = browser.knownDevices.read(req.cookies[deviceCookieName(cookies)]);
+        const outcome = await signIn.signIn({ accountId: subscriptionAccount, password, returnPath: LINK_PATH }, clientOf(req), deviceId);
         if (outcome.kind === 'challenge') {
-          setChallengeCookie(reply, config, outcome.token, outcome.expiresAt);
+          setChallengeCookie(reply, cookies, outcome.token, outcome.expiresAt);
           return await reply.redirect('/portal/sign-in/verify', 303);
         }
-        await startBrowserSession(req, reply, services, outcome);
+        await startBrowserSession(req, reply, browser, outcome);
         // Linking waits until a one-time password is replaced; the link cookie keeps the way back here.
         if (outcome.mustChangePassword) return await reply.redirect(CHANGE_PASSWORD_PATH, 303);
         await link.linkAccount(handshake, { id: outcome.accountId, awsAccountId: outcome.awsAccountId }, clientOf(req));
@@ -123,8 +130,8 @@ export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
         // The read-only field is only shown: the account ID is the subscription's, whatever was posted.
         const input = { accountId: req.body.accountId ?? handshake.subscription.aws_account_id, email, password, passwordConfirm };
         try {
-          const result = await services.registration.register(input, clientOf(req), link.registrationOptions(handshake, clientOf(req)));
-          await startBrowserSession(req, reply, services, result);
+          const result = await registration.register(input, clientOf(req), link.registrationOptions(handshake, clientOf(req)));
+          await startBrowserSession(req, reply, browser, result);
           return await toProvisioning(reply, handshake.subscription.id);
         } catch (error) {
           if (error instanceof MarketplaceError) return problem(req, reply, error);
@@ -137,8 +144,8 @@ export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
     // Signed in as another account: sign out here and come back to the link page (the link cookie stays).
     app.post('/portal/marketplace/sign-out', { schema: { body: Type.Object(Csrf) } }, async (req, reply) => {
       const session = req.portalSession;
-      if (session !== undefined && req.portalSessionToken !== undefined) await services.signIn.signOut(req.portalSessionToken, session.awsAccountId, clientOf(req));
-      clearSessionCookie(reply, config);
+      if (session !== undefined && req.portalSessionToken !== undefined) await signIn.signOut(req.portalSessionToken, session.awsAccountId, clientOf(req));
+      clearSessionCookie(reply, cookies);
       return reply.redirect(LINK_PATH, 303);
     });
   };

@@ -1,10 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { viewContext } from '../http/page.js';
 import { clientOf } from '../http/client.js';
-import type { Services } from '../services.js';
 import { requireAccount } from '../sessions/session.plugin.js';
 import { linkErrors, MarketplaceError } from './marketplace.errors.js';
 import { PROVISION_PATH, ProvisionPage } from './marketplace.pages.js';
+import type { ProvisioningService } from './provisioning.service.js';
 import { sendMarketplaceProblem, setRetryAfter } from './marketplace.problem.js';
 import { SUBSCRIPTION_ID, SUBSCRIPTION_ID_PATTERN } from './subscription.rules.js';
 
@@ -15,8 +15,11 @@ const SubscriptionId = Type.String({ pattern: SUBSCRIPTION_ID_PATTERN });
  * (GetEntitlements, then the licence through the lifecycle) and My Entitlements. Only the signed-in
  * account that owns the linked subscription gets anywhere; AWS errors get the page again with a retry.
  */
-export function provisionRoutes(services: Services): FastifyPluginAsyncTypebox {
-  const provisioning = services.marketplace.provisioning;
+export interface ProvisionRouteDeps {
+  provisioning: ProvisioningService;
+}
+
+export function provisionRoutes({ provisioning }: ProvisionRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(PROVISION_PATH, { preHandler: requireAccount, schema: { querystring: Type.Object({ subscription: Type.Optional(Type.String({ maxLength: 64 })) }) } }, async (req, reply) => {
       const session = req.portalSession;

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Services } from '../services.js';
+import type { AuditLog } from '../audit/audit.repo.js';
+import type { Config } from '../config/config.js';
 import { marketplaceTopicArns } from './notification.parse.js';
-import { isSettled } from './notification.service.js';
+import { isSettled, type NotificationService } from './notification.service.js';
 import { createSnsVerifier } from './sns.verifier.js';
 
 const SNS_ENDPOINT_PATH = '/marketplace/sns';
@@ -13,8 +14,13 @@ const SNS_ENDPOINT_PATH = '/marketplace/sns';
  * forged or tampered) is refused with 403 and nothing is stored. Subscription confirmations are confirmed;
  * notifications go through the same processing as the SQS queue. A 5xx makes SNS deliver again later.
  */
-export function snsEndpointRoutes(services: Services): FastifyPluginAsyncTypebox {
-  const { config } = services;
+export interface SnsEndpointRouteDeps {
+  notifications: Pick<NotificationService, 'receive'>;
+  audit: AuditLog;
+  config: Pick<Config, 'marketplaceProductCode' | 'snsCertHostPattern' | 'snsCaFile'>;
+}
+
+export function snsEndpointRoutes({ notifications, audit, config }: SnsEndpointRouteDeps): FastifyPluginAsyncTypebox {
   const productCode = config.marketplaceProductCode;
   const verifier =
     productCode === undefined
@@ -45,7 +51,7 @@ export function snsEndpointRoutes(services: Services): FastifyPluginAsyncTypebox
               req.log.error({ topicArn: envelope.TopicArn, reason: confirmed.reason }, 'SNS subscription could not be confirmed');
               return reply.code(502).send({ error: confirmed.reason });
             }
-            await services.audit.record({ event: 'marketplace.sns_subscription_confirmed', actor: 'marketplace', ip: req.ip, details: { topicArn: envelope.TopicArn, subscriptionArn: confirmed.subscriptionArn ?? null } });
+            await audit.record({ event: 'marketplace.sns_subscription_confirmed', actor: 'marketplace', ip: req.ip, details: { topicArn: envelope.TopicArn, subscriptionArn: confirmed.subscriptionArn ?? null } });
             req.log.info({ topicArn: envelope.TopicArn, subscriptionArn: confirmed.subscriptionArn }, 'SNS subscription confirmed');
             return { confirmed: true };
           }
@@ -55,7 +61,7 @@ export function snsEndpointRoutes(services: Services): FastifyPluginAsyncTypebox
             return { received: true };
           default: {
             const body = typeof req.body === 'string' ? req.body : JSON.stringify(envelope);
-            const result = await services.marketplaceNotifications.receive({ source: 'sns-https', body });
+            const result = await notifications.receive({ source: 'sns-https', body });
             if (!isSettled(result)) {
               reply.header('retry-after', '30');
               return reply.code(503).send({ outcome: result.outcome });

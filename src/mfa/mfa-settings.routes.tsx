@@ -4,17 +4,20 @@ import QRCode from 'qrcode';
 import { viewContext } from '../http/page.js';
 import { clientOf } from '../http/client.js';
 import type { MfaMethod } from '../db/schema.js';
-import type { Services } from '../services.js';
 import { requireAccount, signedInSession } from '../sessions/session.plugin.js';
 import { codeSentMessage } from './code-messages.js';
+import type { MfaService } from './mfa.service.js';
 import { EmailSetupPage, RecoveryCodesPage, StepUpPage, TotpSetupPage, type StepUpPurpose } from './mfa-settings.pages.js';
 
 const CodeBody = Type.Object({ code: Type.String({ maxLength: 64 }), _csrf: Type.String() });
 const CsrfBody = Type.Object({ _csrf: Type.String() });
 
 /** Turning MFA on and off, and replacing recovery codes, under /portal/settings/mfa. */
-export function mfaSettingsRoutes(services: Services): FastifyPluginAsyncTypebox {
-  const { mfa } = services;
+export interface MfaSettingsRouteDeps {
+  mfa: MfaService;
+}
+
+export function mfaSettingsRoutes({ mfa }: MfaSettingsRouteDeps): FastifyPluginAsyncTypebox {
   const backToSettings = (reply: FastifyReply, notice?: string) => reply.redirect(`/portal/settings${notice === undefined ? '' : `?notice=${notice}`}`, 303);
 
   async function totpSetupPage(req: FastifyRequest, reply: FastifyReply, error?: string) {

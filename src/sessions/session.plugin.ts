@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
+import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
-import type { Services } from '../services.js';
-import { DEVICE_COOKIE_MAX_AGE_SECONDS } from './known-devices.js';
+import { DEVICE_COOKIE_MAX_AGE_SECONDS, type KnownDevices } from './known-devices.js';
 import type { SessionWithAccount } from './sessions.repo.js';
+import type { SessionService } from './sessions.service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -13,36 +14,47 @@ declare module 'fastify' {
   }
 }
 
+/** Whether cookies are Secure (behind https), which also decides their `__Host-`/`__Secure-` prefixes. */
+export type CookiePolicy = Pick<Config, 'secureCookies'>;
+
+/** What a route needs to hand a browser its session: the cookie policy, the session store and the browser's device. */
+export interface BrowserSessions {
+  cookies: CookiePolicy;
+  sessions: SessionService;
+  knownDevices: KnownDevices;
+  clock: Clock;
+}
+
 /** `__Host-` pins the cookie to our host over https; browsers refuse that prefix without Secure, so plain http uses a bare name. */
-export function sessionCookieName(config: Config): string {
-  return config.secureCookies ? '__Host-ws_session' : 'ws_session';
+export function sessionCookieName(cookies: CookiePolicy): string {
+  return cookies.secureCookies ? '__Host-ws_session' : 'ws_session';
 }
 
 /** The remembered-browser cookie for the new-device check (src/sessions/known-devices.ts). */
-export function deviceCookieName(config: Config): string {
-  return config.secureCookies ? '__Host-ws_device' : 'ws_device';
+export function deviceCookieName(cookies: CookiePolicy): string {
+  return cookies.secureCookies ? '__Host-ws_device' : 'ws_device';
 }
 
 /**
  * The pending second sign-in step (src/sessions/sign-in-challenges.repo.ts). Scoped to the sign-in pages,
  * so `__Secure-` rather than `__Host-` (which browsers accept only with Path=/).
  */
-export function challengeCookieName(config: Config): string {
-  return config.secureCookies ? '__Secure-ws_signin' : 'ws_signin';
+export function challengeCookieName(cookies: CookiePolicy): string {
+  return cookies.secureCookies ? '__Secure-ws_signin' : 'ws_signin';
 }
 
 const CHALLENGE_COOKIE_PATH = '/portal/sign-in';
 
-export function clearChallengeCookie(reply: FastifyReply, config: Config): void {
-  reply.clearCookie(challengeCookieName(config), { path: CHALLENGE_COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
+export function clearChallengeCookie(reply: FastifyReply, cookies: CookiePolicy): void {
+  reply.clearCookie(challengeCookieName(cookies), { path: CHALLENGE_COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure: cookies.secureCookies });
 }
 
-function setSessionCookie(reply: FastifyReply, config: Config, token: string, expiresAt: Date): void {
-  reply.setCookie(sessionCookieName(config), token, {
+function setSessionCookie(reply: FastifyReply, cookies: CookiePolicy, token: string, expiresAt: Date): void {
+  reply.setCookie(sessionCookieName(cookies), token, {
     path: '/',
     httpOnly: true,
     sameSite: 'lax',
-    secure: config.secureCookies,
+    secure: cookies.secureCookies,
     expires: expiresAt,
   });
 }
@@ -54,43 +66,43 @@ function setSessionCookie(reply: FastifyReply, config: Config, token: string, ex
 export async function startBrowserSession(
   req: FastifyRequest,
   reply: FastifyReply,
-  services: Pick<Services, 'config' | 'sessions' | 'knownDevices' | 'clock'>,
+  browser: BrowserSessions,
   session: { token: string; expiresAt: Date; accountId: string },
 ): Promise<void> {
-  const { config } = services;
-  if (req.portalSessionToken !== undefined) await services.sessions.invalidate(req.portalSessionToken);
-  setSessionCookie(reply, config, session.token, session.expiresAt);
-  clearChallengeCookie(reply, config);
-  let deviceId = services.knownDevices.read(req.cookies[deviceCookieName(config)]);
+  const { cookies } = browser;
+  if (req.portalSessionToken !== undefined) await browser.sessions.invalidate(req.portalSessionToken);
+  setSessionCookie(reply, cookies, session.token, session.expiresAt);
+  clearChallengeCookie(reply, cookies);
+  let deviceId = browser.knownDevices.read(req.cookies[deviceCookieName(cookies)]);
   if (deviceId === undefined) {
-    const cookie = services.knownDevices.newCookie();
+    const cookie = browser.knownDevices.newCookie();
     deviceId = cookie.id;
-    reply.setCookie(deviceCookieName(config), cookie.value, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS });
+    reply.setCookie(deviceCookieName(cookies), cookie.value, { path: '/', httpOnly: true, sameSite: 'lax', secure: cookies.secureCookies, maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS });
   }
-  await services.knownDevices.remember(session.accountId, deviceId, services.clock.now());
+  await browser.knownDevices.remember(session.accountId, deviceId, browser.clock.now());
 }
 
 /** Starts the second sign-in step in this browser: a short-lived cookie scoped to the sign-in pages. */
-export function setChallengeCookie(reply: FastifyReply, config: Config, token: string, expiresAt: Date): void {
-  reply.setCookie(challengeCookieName(config), token, { path: CHALLENGE_COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure: config.secureCookies, expires: expiresAt });
+export function setChallengeCookie(reply: FastifyReply, cookies: CookiePolicy, token: string, expiresAt: Date): void {
+  reply.setCookie(challengeCookieName(cookies), token, { path: CHALLENGE_COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure: cookies.secureCookies, expires: expiresAt });
 }
 
-export function clearSessionCookie(reply: FastifyReply, config: Config): void {
-  reply.clearCookie(sessionCookieName(config), { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
+export function clearSessionCookie(reply: FastifyReply, cookies: CookiePolicy): void {
+  reply.clearCookie(sessionCookieName(cookies), { path: '/', httpOnly: true, sameSite: 'lax', secure: cookies.secureCookies });
 }
 
 /** Resolves the portal session for /portal pages (other paths never touch the database for it). */
-export function installSessions(app: FastifyInstance, services: Services): void {
-  const cookieName = sessionCookieName(services.config);
+export function installSessions(app: FastifyInstance, browser: Pick<BrowserSessions, 'cookies' | 'sessions'>): void {
+  const cookieName = sessionCookieName(browser.cookies);
   app.decorateRequest('portalSession', undefined);
   app.decorateRequest('portalSessionToken', undefined);
   app.addHook('preHandler', async (req, reply) => {
     if (!req.url.startsWith('/portal')) return;
     const token = req.cookies[cookieName];
     if (token === undefined || token === '' || token.length > 128) return;
-    const session = await services.sessions.validate(token, { ip: req.ip });
+    const session = await browser.sessions.validate(token, { ip: req.ip });
     if (session === undefined) {
-      clearSessionCookie(reply, services.config);
+      clearSessionCookie(reply, browser.cookies);
       return;
     }
     req.portalSession = session;

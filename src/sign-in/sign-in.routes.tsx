@@ -3,10 +3,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientOf } from '../http/client.js';
 import { AppError } from '../core/errors.js';
 import { safeReturnPath, viewContext } from '../http/page.js';
-import type { Services } from '../services.js';
-import { challengeCookieName, clearChallengeCookie, clearSessionCookie, deviceCookieName, setChallengeCookie, startBrowserSession } from '../sessions/session.plugin.js';
+import { challengeCookieName, clearChallengeCookie, clearSessionCookie, deviceCookieName, setChallengeCookie, startBrowserSession, type BrowserSessions } from '../sessions/session.plugin.js';
 import { SignInPage } from './sign-in.page.js';
-import { CHALLENGE_LAPSED } from './sign-in.service.js';
+import { CHALLENGE_LAPSED, type SignInService } from './sign-in.service.js';
 import { codeSentMessage } from '../mfa/code-messages.js';
 import { VerifyPage } from './verify.page.js';
 
@@ -17,13 +16,18 @@ const SignInBody = Type.Object({
   _csrf: Type.String(),
 });
 
-export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
-  const { config } = services;
-  const challengeToken = (req: FastifyRequest) => req.cookies[challengeCookieName(config)];
+export interface SignInRouteDeps {
+  signIn: SignInService;
+  browser: BrowserSessions;
+}
+
+export function signInRoutes({ signIn, browser }: SignInRouteDeps): FastifyPluginAsyncTypebox {
+  const { cookies } = browser;
+  const challengeToken = (req: FastifyRequest) => req.cookies[challengeCookieName(cookies)];
 
   /** The second step has lapsed (or never began): back to the password, saying why. */
   async function startOver(req: FastifyRequest, reply: FastifyReply) {
-    clearChallengeCookie(reply, config);
+    clearChallengeCookie(reply, cookies);
     return reply.code(401).page(<SignInPage ctx={viewContext(req, reply)} error={CHALLENGE_LAPSED} />, 401);
   }
 
@@ -38,14 +42,14 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
       const { accountId, password, next } = req.body;
       try {
         const returnPath = next === undefined ? null : safeReturnPath(next);
-        const deviceId = services.knownDevices.read(req.cookies[deviceCookieName(config)]);
-        const outcome = await services.signIn.signIn({ accountId, password, returnPath }, clientOf(req), deviceId);
+        const deviceId = browser.knownDevices.read(req.cookies[deviceCookieName(cookies)]);
+        const outcome = await signIn.signIn({ accountId, password, returnPath }, clientOf(req), deviceId);
         if (outcome.kind === 'challenge') {
-          setChallengeCookie(reply, config, outcome.token, outcome.expiresAt);
+          setChallengeCookie(reply, cookies, outcome.token, outcome.expiresAt);
           // A code emailed under a minute ago is not replaced: it is still the one to use.
           return await reply.redirect(outcome.codeSent?.sent === false ? '/portal/sign-in/verify?notice=code-recent' : '/portal/sign-in/verify', 303);
         }
-        await startBrowserSession(req, reply, services, outcome);
+        await startBrowserSession(req, reply, browser, outcome);
         return await reply.redirect(returnPath ?? '/portal/entitlements', 303);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
@@ -56,7 +60,7 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
 
     app.get('/portal/sign-in/verify', async (req, reply) => {
       const token = challengeToken(req);
-      const pending = token === undefined ? undefined : await services.signIn.pendingSignIn(token);
+      const pending = token === undefined ? undefined : await signIn.pendingSignIn(token);
       if (pending === undefined) return startOver(req, reply);
       return reply.page(<VerifyPage ctx={viewContext(req, reply)} pending={pending} />);
     });
@@ -64,9 +68,9 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
     app.post('/portal/sign-in/verify', { schema: { body: Type.Object({ code: Type.String({ maxLength: 64 }), _csrf: Type.String() }) } }, async (req, reply) => {
       const token = challengeToken(req);
       if (token === undefined) return startOver(req, reply);
-      const result = await services.signIn.completeSecondStep(token, req.body.code, clientOf(req));
+      const result = await signIn.completeSecondStep(token, req.body.code, clientOf(req));
       if (result.ok) {
-        await startBrowserSession(req, reply, services, result);
+        await startBrowserSession(req, reply, browser, result);
         // Checked again on the way out: the stored path came from an earlier request.
         return reply.redirect(safeReturnPath(result.returnPath), 303);
       }
@@ -77,18 +81,18 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
 
     app.post('/portal/sign-in/verify/resend', { schema: { body: Type.Object({ _csrf: Type.String() }) } }, async (req, reply) => {
       const token = challengeToken(req);
-      const pending = token === undefined ? undefined : await services.signIn.pendingSignIn(token);
+      const pending = token === undefined ? undefined : await signIn.pendingSignIn(token);
       if (pending === undefined) return startOver(req, reply);
-      const sent = await services.signIn.resendCode(pending);
+      const sent = await signIn.resendCode(pending);
       return reply.page(<VerifyPage ctx={viewContext(req, reply)} pending={pending} info={codeSentMessage(sent)} />, sent?.sent === false ? 429 : 200);
     });
 
     app.post('/portal/sign-out', { schema: { body: Type.Object({ _csrf: Type.String() }) } }, async (req, reply) => {
       const session = req.portalSession;
       if (session !== undefined && req.portalSessionToken !== undefined) {
-        await services.signIn.signOut(req.portalSessionToken, session.awsAccountId, clientOf(req));
+        await signIn.signOut(req.portalSessionToken, session.awsAccountId, clientOf(req));
       }
-      clearSessionCookie(reply, config);
+      clearSessionCookie(reply, cookies);
       return reply.redirect('/portal/sign-in?notice=signed-out', 303);
     });
   };

@@ -8,6 +8,7 @@ import { formatAccountId, normaliseAccountId } from '../core/account-id.js';
 import { oneTimePasswordEmail } from './account.emails.js';
 import { createAccountsRepo, isUniqueViolation } from './accounts.repo.js';
 import { emailProblem } from './email.js';
+import { noticeToLicenceContacts } from './licence-contact.js';
 import { generateOneTimePassword } from './one-time-password.js';
 import type { PasswordHasher } from './password.hasher.js';
 
@@ -68,6 +69,7 @@ export function createAccountProvisioningService(deps: { db: Db; clock: Clock; h
           // Sign-in refuses this password after expiresAt; the session plugin allows nothing but choosing a new one.
           const account = await accounts.insert(trx, { awsAccountId, email, passwordHash, now, oneTimePasswordExpiresAt: expiresAt });
           await deps.mailer.enqueue(oneTimePasswordEmail(email, awsAccountId, oneTimePassword, signInUrl, expiresAt), trx);
+          await noticeToLicenceContacts(trx, deps, { awsAccountId, email });
           await deps.audit.record(
             { event: 'account.created_by_staff', actor: by.actor, awsAccountId, ip: by.ip ?? null, details: { email, oneTimePasswordExpiresAt: expiresAt.toISOString() } },
             trx,

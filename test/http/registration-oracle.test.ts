@@ -195,3 +195,14 @@ test("the licence contacts are emailed when a portal account is created for thei
   const rows = await portal.services.db.selectFrom('mail_outbox').select('template').where('template', '=', 'licence_contact_account_created').execute();
   assert.equal(rows.length, 1);
 });
+
+test('the licence contact is emailed when staff create the portal account, too', async () => {
+  const id = '300600000002';
+  await portal.services.licences.create({ awsAccountId: id, plan: 'standard', seats: 1, source: 'direct', endsAt: null, contactEmail: 'it@staffmade.example' }, 'issue', { actor: 'test', reason: 'test' });
+  await portal.services.accountProvisioning.createWithOneTimePassword({ awsAccountId: id, email: 'owner@staffmade.example' }, { actor: 'cli' });
+  await portal.deliverMail();
+  const notice = await portal.inbox.waitFor('it@staffmade.example', /account was created for AWS account 3006-0000-0002/);
+  assert.match(notice.text, /contact owner@staffmade\.example\./);
+  const rows = await portal.services.db.selectFrom('mail_outbox').select('to_address').where('template', '=', 'licence_contact_account_created').where('to_address', '=', 'it@staffmade.example').execute();
+  assert.equal(rows.length, 1, 'one notice, in the transaction that created the account');
+});

@@ -12,6 +12,7 @@ import { createLogger } from './config/logger.js';
 import { resolveSecretKey } from './config/secret-key.js';
 import { connectDatabase, migrateToLatest, type Db } from './db/database.js';
 import { openDatabaseServer } from './db/database-server.js';
+import { createRateLimitCountersRepo } from './http/rate-limit-counters.repo.js';
 import { createRateLimitStore } from './http/rate-limit.store.js';
 import { createLicencesRepo } from './licences/licences.repo.js';
 import { createLicenceService } from './licences/licences.service.js';
@@ -63,7 +64,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const publicUrl = config.publicUrl;
   const mfa = createMfaService({ db, clock, mailer, audit, sessions, secretKey, publicUrl });
   const knownDevices = createKnownDevices({ db, secretKey });
-  const rateLimits = createRateLimitStore({ db, clock });
+  const rateLimits = createRateLimitStore({ counters: createRateLimitCountersRepo(db), clock });
   const marketplace = createMarketplace({ db, clock, audit, logger, licences, config, secretKey });
   const marketplaceNotifications = createNotificationService({ db, clock, audit, logger, licences, clients: marketplace.clients, productCode: config.marketplaceProductCode });
 

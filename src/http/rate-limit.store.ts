@@ -1,7 +1,6 @@
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import { sql } from 'kysely';
 import type { Clock } from '../core/clock.js';
-import type { Db } from '../db/database.js';
+import type { RateLimitCountersRepo } from './rate-limit-counters.repo.js';
 
 /** Counters whose window ended this long ago are swept (windows here are a minute or so). */
 const STALE_AFTER_MS = 24 * 60 * 60 * 1000;
@@ -11,23 +10,11 @@ const STALE_AFTER_MS = 24 * 60 * 60 * 1000;
  * one count per route and address (the plugin's default counts in each process's memory, so N processes
  * would allow N times the limit). Fixed windows; each hit is one atomic upsert.
  */
-export function createRateLimitStore(deps: { db: Db; clock: Clock }) {
+export function createRateLimitStore(deps: { counters: RateLimitCountersRepo; clock: Clock }) {
   async function hit(key: string, windowMs: number): Promise<{ current: number; ttl: number }> {
     const now = deps.clock.now();
-    const windowOpen = new Date(now.getTime() - windowMs);
-    const row = await deps.db
-      .insertInto('rate_limit_counters')
-      .values({ key, window_started_at: now, hits: 1 })
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet({
-          // A window that has ended starts again at this hit.
-          hits: sql<number>`case when rate_limit_counters.window_started_at <= ${windowOpen} then 1 else rate_limit_counters.hits + 1 end`,
-          window_started_at: sql<Date>`case when rate_limit_counters.window_started_at <= ${windowOpen} then ${now}::timestamptz else rate_limit_counters.window_started_at end`,
-        }),
-      )
-      .returning(['hits', 'window_started_at'])
-      .executeTakeFirstOrThrow();
-    return { current: row.hits, ttl: Math.max(0, row.window_started_at.getTime() + windowMs - now.getTime()) };
+    const row = await deps.counters.hit(key, now, windowMs);
+    return { current: row.hits, ttl: Math.max(0, row.windowStartedAt.getTime() + windowMs - now.getTime()) };
   }
 
   /** One store per limited route: the route is part of the key, so each route has its own count. */
@@ -55,9 +42,6 @@ export function createRateLimitStore(deps: { db: Db; clock: Clock }) {
   return {
     Store,
     /** Removes counters long past their window (the server's sweep). */
-    async deleteStale(): Promise<number> {
-      const result = await deps.db.deleteFrom('rate_limit_counters').where('window_started_at', '<', new Date(deps.clock.now().getTime() - STALE_AFTER_MS)).executeTakeFirst();
-      return Number(result.numDeletedRows);
-    },
+    deleteStale: (): Promise<number> => deps.counters.deleteStartedBefore(new Date(deps.clock.now().getTime() - STALE_AFTER_MS)),
   };
 }

@@ -1,6 +1,6 @@
 import type { Config } from './config/config.js';
 import { buildApp } from './app.js';
-import { createSqsClient } from './marketplace/aws-clients.js';
+import { createNotificationQueue } from './marketplace/aws-clients.js';
 import { createQueueWorker } from './marketplace/queue.worker.js';
 import { createServices, type Services } from './services.js';
 
@@ -15,7 +15,7 @@ export async function startServer(config: Config): Promise<{ url: string; stop()
   const queue = config.marketplaceQueueUrl === undefined ? undefined : createMarketplaceQueue(config, config.marketplaceQueueUrl, services);
   const stopQueueWorker = async () => {
     await queue?.worker.stop();
-    queue?.sqs.destroy();
+    queue?.queue.destroy();
   };
   // Expired sessions, sign-in challenges, codes and Marketplace link handshakes are refused on use anyway; this only keeps the tables small.
   // The outbox purge is not only tidying: it erases email bodies whose secret has expired.
@@ -55,8 +55,8 @@ export async function startServer(config: Config): Promise<{ url: string; stop()
   };
 }
 
-/** The SQS client and the worker that polls the Marketplace notification queue with it. */
+/** The Marketplace notification queue and the worker that polls it. */
 function createMarketplaceQueue(config: Config, queueUrl: string, services: Services) {
-  const sqs = createSqsClient(config);
-  return { sqs, worker: createQueueWorker({ queueUrl, sqs, notifications: services.marketplaceNotifications, logger: services.logger }) };
+  const queue = createNotificationQueue(config, queueUrl);
+  return { queue, worker: createQueueWorker({ queue, notifications: services.marketplaceNotifications, logger: services.logger }) };
 }

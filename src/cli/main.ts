@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/config.js';
+import { ConfigError, type Env } from '../config/config.js';
 import { AppError } from '../core/errors.js';
 import { accountCommand } from './account.commands.js';
 import { emulatorCommand } from './emulator.command.js';
@@ -7,9 +7,11 @@ import { demoCommand } from './demo.command.js';
 import { licenceCommand } from './licence.commands.js';
 import { outboxCommand } from './outbox.commands.js';
 import { serve } from './serve.js';
-import { runTask } from './task.runner.js';
+import { taskRunner } from './task.runner.js';
 
-export function buildProgram(): Command {
+/** The program; `env` is the environment every command reads (nothing below main reads process.env). */
+export function buildProgram(env: Env): Command {
+  const runTask = taskRunner(env);
   const program = new Command('webstream-portal')
     .description('WebStream Licence Portal: customer portal, licence API and AWS Marketplace integration')
     .showHelpAfterError('(run with --help for usage)')
@@ -27,34 +29,31 @@ export function buildProgram(): Command {
         const known = program.commands.map((c) => c.name()).join(', ');
         program.error(`error: unknown command '${command.args[0] ?? ''}' (commands: ${known})`, { code: 'commander.unknownCommand' });
       }
-      return serve();
+      return serve({ env });
     });
 
   program
     .command('migrate')
     .description('Bring the database schema up to date')
     .action(() =>
-      runTask(
-        async (services) => {
-          const { migrateToLatest } = await import('../db/database.js');
-          const result = await migrateToLatest(services.db);
-          const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
-          process.stdout.write(applied.length === 0 ? 'The database schema is up to date.\n' : `Applied ${applied.length} migration(s): ${applied.join(', ')}\n`);
-        },
-        { migrate: false },
-      ),
+      taskRunner(env, { migrate: false })(async (services) => {
+        const { migrateToLatest } = await import('../db/database.js');
+        const result = await migrateToLatest(services.db);
+        const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
+        process.stdout.write(applied.length === 0 ? 'The database schema is up to date.\n' : `Applied ${applied.length} migration(s): ${applied.join(', ')}\n`);
+      }),
     );
 
   program.addCommand(licenceCommand(runTask));
   program.addCommand(accountCommand(runTask));
   program.addCommand(outboxCommand(runTask));
   program.addCommand(emulatorCommand());
-  program.addCommand(demoCommand());
+  program.addCommand(demoCommand(env));
   return program;
 }
 
-export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+export async function main(argv: string[], env: Env = process.env): Promise<void> {
+  const program = buildProgram(env);
   try {
     await program.parseAsync(argv);
   } catch (error) {

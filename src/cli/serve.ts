@@ -1,8 +1,10 @@
-import { loadConfig } from '../config/config.js';
+import { loadConfig, type Env } from '../config/config.js';
 import type { startServer } from '../server.js';
 import { onStopSignal, stopAfterSignal } from './signals.js';
 
 export interface ServeOptions {
+  /** The portal's environment: process.env, or what the demo hands it. */
+  env: Env;
   /** What to print once the portal is up, instead of the default how-to-start lines. */
   banner?: (portalUrl: string) => string[];
   /** Runs after the portal stopped (the demo stops its emulator). */
@@ -10,8 +12,8 @@ export interface ServeOptions {
 }
 
 /** Starts the portal in this process and keeps it running until SIGINT or SIGTERM. */
-export async function serve(options: ServeOptions = {}): Promise<void> {
-  const config = loadConfig();
+export async function serve(options: ServeOptions): Promise<void> {
+  const config = loadConfig(options.env);
   // Signals are handled from the start: a stop asked for while the database starts (initdb can take seconds)
   // is carried out once the portal is up, instead of killing the process and leaving the embedded server behind.
   const state: { server?: Awaited<ReturnType<typeof startServer>>; stopRequested?: string } = {};

@@ -35,7 +35,8 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
+/** Environment variables by name (process.env, or the values a command hands the portal). */
+export type Env = Record<string, string | undefined>;
 
 /** The hosts SNS serves signing certificates and subscription links from (sns-validator's default). */
 const SNS_HOST_PATTERN = /^sns\.[a-zA-Z0-9-]{3,}\.amazonaws\.com(\.cn)?$/;

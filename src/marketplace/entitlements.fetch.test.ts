@@ -1,43 +1,47 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Entitlement, GetEntitlementsCommand, GetEntitlementsCommandOutput } from '@aws-sdk/client-marketplace-entitlement-service';
-import { fetchAllEntitlements, TooManyEntitlementPagesError } from './entitlements.fetch.js';
+import type { Entitlement, EntitlementPage } from './aws-clients.js';
+import { fetchAllEntitlements, TooManyEntitlementPagesError, type EntitlementPageReader } from './entitlements.fetch.js';
+import { AwsCallError } from './marketplace.errors.js';
 
-const entitlement = (dimension: string): Entitlement => ({ Dimension: dimension });
+const entitlement = (dimension: string): Entitlement => ({ dimension });
+const filter = { awsAccountId: '111122223333' };
 
 /** Answers each GetEntitlements call with the next page, and records the tokens it was asked with. */
-function pagedClient(pages: { Entitlements?: Entitlement[]; NextToken?: string }[]) {
+function pagedReader(pages: EntitlementPage[]) {
   const asked: (string | undefined)[] = [];
-  return {
-    asked,
-    send(command: GetEntitlementsCommand): Promise<GetEntitlementsCommandOutput> {
-      asked.push(command.input.NextToken);
-      const page = pages[asked.length - 1] ?? {};
-      return Promise.resolve({ ...page, $metadata: {} });
-    },
+  const read: EntitlementPageReader = (_productCode, _filter, nextToken) => {
+    asked.push(nextToken);
+    return Promise.resolve(pages[asked.length - 1] ?? { entitlements: [] });
   };
+  return { asked, read };
 }
 
 test('every page is read, including an empty page that still carries a NextToken; an empty NextToken ends it', async () => {
-  const client = pagedClient([{ Entitlements: [entitlement('a')], NextToken: 't1' }, { Entitlements: [], NextToken: 't2' }, { NextToken: 't3' }, { Entitlements: [entitlement('b')], NextToken: '' }]);
-  const all = await fetchAllEntitlements(client, 'prod', { CUSTOMER_AWS_ACCOUNT_ID: ['111122223333'] });
-  assert.deepEqual(all.map((e) => e.Dimension), ['a', 'b']);
-  assert.deepEqual(client.asked, [undefined, 't1', 't2', 't3']);
+  const reader = pagedReader([
+    { entitlements: [entitlement('a')], nextToken: 't1' },
+    { entitlements: [], nextToken: 't2' },
+    { entitlements: [], nextToken: 't3' },
+    { entitlements: [entitlement('b')], nextToken: '' },
+  ]);
+  const all = await fetchAllEntitlements(reader.read, 'prod', filter);
+  assert.deepEqual(all.map((e) => e.dimension), ['a', 'b']);
+  assert.deepEqual(reader.asked, [undefined, 't1', 't2', 't3']);
 });
 
 test('a page without a NextToken is the last', async () => {
-  const client = pagedClient([{ Entitlements: [entitlement('a')] }]);
-  assert.equal((await fetchAllEntitlements(client, 'prod', {})).length, 1);
-  assert.equal(client.asked.length, 1);
+  const reader = pagedReader([{ entitlements: [entitlement('a')] }]);
+  assert.equal((await fetchAllEntitlements(reader.read, 'prod', filter)).length, 1);
+  assert.equal(reader.asked.length, 1);
 });
 
 test('a service that never stops handing out NextTokens is given up on', async () => {
-  const client = { send: (): Promise<GetEntitlementsCommandOutput> => Promise.resolve({ Entitlements: [], NextToken: 'again', $metadata: {} }) };
-  await assert.rejects(fetchAllEntitlements(client, 'prod', {}), TooManyEntitlementPagesError);
+  const again: EntitlementPageReader = () => Promise.resolve({ entitlements: [], nextToken: 'again' });
+  await assert.rejects(fetchAllEntitlements(again, 'prod', filter), TooManyEntitlementPagesError);
 });
 
 test('an AWS error reaches the caller as it came', async () => {
-  const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
-  const client = { send: (): Promise<GetEntitlementsCommandOutput> => Promise.reject(throttled) };
-  await assert.rejects(fetchAllEntitlements(client, 'prod', {}), (error) => error === throttled);
+  const throttled = new AwsCallError('throttled', 'ThrottlingException', 'Rate exceeded');
+  const failing: EntitlementPageReader = () => Promise.reject(throttled);
+  await assert.rejects(fetchAllEntitlements(failing, 'prod', filter), (error) => error === throttled);
 });

@@ -1,34 +1,32 @@
-import { GetEntitlementsCommand, type Entitlement, type GetEntitlementFilterName, type GetEntitlementsCommandOutput } from '@aws-sdk/client-marketplace-entitlement-service';
+import type { Entitlement, EntitlementFilter, EntitlementPage } from './aws-clients.js';
+import { AwsCallError } from './marketplace.errors.js';
 
 /** A guard against a service that never stops handing out NextTokens; far beyond any real account. */
 const MAX_PAGES = 200;
 
-/** What paging needs of the entitlement client (the SDK's MarketplaceEntitlementServiceClient, or a test double). */
-export interface EntitlementSender {
-  send(command: GetEntitlementsCommand): Promise<GetEntitlementsCommandOutput>;
-}
+/** One GetEntitlements call (aws-clients.ts, or a test double). */
+export type EntitlementPageReader = (productCode: string, filter: EntitlementFilter, nextToken: string | undefined) => Promise<EntitlementPage>;
 
-export type EntitlementFilter = Partial<Record<GetEntitlementFilterName, string[]>>;
-
-/** GetEntitlements kept handing out NextTokens past MAX_PAGES. */
-export class TooManyEntitlementPagesError extends Error {
+/** GetEntitlements kept handing out NextTokens past MAX_PAGES: to the portal, AWS is not answering usefully. */
+export class TooManyEntitlementPagesError extends AwsCallError {
   constructor() {
-    super(`GetEntitlements returned a NextToken on more than ${MAX_PAGES} pages`);
+    const message = `GetEntitlements returned a NextToken on more than ${MAX_PAGES} pages`;
+    super('unavailable', 'TooManyEntitlementPagesError', message);
     this.name = 'TooManyEntitlementPagesError';
   }
 }
 
 /**
  * Every entitlement for the product and filter, all pages: a page may be empty and still carry a NextToken,
- * and an empty NextToken means there are no more. AWS errors are thrown as they come; callers decide what they mean.
+ * and an empty NextToken means there are no more. A page's failure is thrown as it comes; callers decide what it means.
  */
-export async function fetchAllEntitlements(client: EntitlementSender, productCode: string, filter: EntitlementFilter): Promise<Entitlement[]> {
+export async function fetchAllEntitlements(readPage: EntitlementPageReader, productCode: string, filter: EntitlementFilter): Promise<Entitlement[]> {
   const all: Entitlement[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_PAGES; page += 1) {
-    const result = await client.send(new GetEntitlementsCommand({ ProductCode: productCode, Filter: filter, ...(nextToken === undefined ? {} : { NextToken: nextToken }) }));
-    all.push(...(result.Entitlements ?? []));
-    nextToken = result.NextToken === '' ? undefined : result.NextToken;
+    const result = await readPage(productCode, filter, nextToken);
+    all.push(...result.entitlements);
+    nextToken = result.nextToken === '' ? undefined : result.nextToken;
     if (nextToken === undefined) return all;
   }
   throw new TooManyEntitlementPagesError();

@@ -1,27 +1,29 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Entitlement } from '@aws-sdk/client-marketplace-entitlement-service';
+import type { Entitlement, EntitlementValue } from './aws-clients.js';
 import { desiredLicence, OPEN_SUBSCRIPTION_PLAN, OPEN_SUBSCRIPTION_SEATS, planLicenceChanges, type CurrentLicence } from './entitlements.mapping.js';
 
 const now = new Date('2026-03-01T00:00:00Z');
 const days = (n: number) => new Date(now.getTime() + n * 86_400_000);
 const scope = { productCode: 'webstream', awsAccountId: '123456789012', licenceArn: 'arn:aws:license-manager::111122223333:license:l-1', now };
-const entitlement = (dimension: string, value: Entitlement['Value'], expires?: Date, extra: Partial<Entitlement> = {}): Entitlement => ({
-  ProductCode: 'webstream',
-  CustomerAWSAccountId: '123456789012',
-  Dimension: dimension,
-  Value: value,
-  ...(expires === undefined ? {} : { ExpirationDate: expires }),
+const entitlement = (dimension: string, value: EntitlementValue, expires?: Date, extra: Partial<Entitlement> = {}): Entitlement => ({
+  productCode: 'webstream',
+  awsAccountId: '123456789012',
+  dimension,
+  value,
+  ...(expires === undefined ? {} : { expiresAt: expires }),
   ...extra,
 });
+const int = (value: number): EntitlementValue => ({ kind: 'integer', value });
+const bool = (value: boolean): EntitlementValue => ({ kind: 'boolean', value });
 
 test('one dimension: the plan is the dimension, seats the integer value, the end date the expiration', () => {
-  assert.deepEqual(desiredLicence([entitlement('standard', { IntegerValue: 5 }, days(365))], scope), { kind: 'licensed', plan: 'standard', seats: 5, endsAt: days(365) });
+  assert.deepEqual(desiredLicence([entitlement('standard', int(5), days(365))], scope), { kind: 'licensed', plan: 'standard', seats: 5, endsAt: days(365) });
 });
 
 test('several dimensions: plans joined by name, integer seats added up, the latest expiration', () => {
   const desired = desiredLicence(
-    [entitlement('professional', { IntegerValue: 3 }, days(200)), entitlement('analytics', { BooleanValue: true }, days(365)), entitlement('enterprise', { IntegerValue: 2 }, days(100))],
+    [entitlement('professional', int(3), days(200)), entitlement('analytics', bool(true), days(365)), entitlement('enterprise', int(2), days(100))],
     scope,
   );
   assert.deepEqual(desired, { kind: 'licensed', plan: 'analytics + enterprise + professional', seats: 5, endsAt: days(365) });
@@ -30,14 +32,14 @@ test('several dimensions: plans joined by name, integer seats added up, the late
 test('dimensions not in force (zero, false, expired) and other products, accounts or agreements are ignored', () => {
   const desired = desiredLicence(
     [
-      entitlement('standard', { IntegerValue: 4 }, days(30)),
-      entitlement('old', { IntegerValue: 9 }, days(-1)),
-      entitlement('none', { IntegerValue: 0 }, days(30)),
-      entitlement('off', { BooleanValue: false }, days(30)),
-      entitlement('other-product', { IntegerValue: 50 }, days(30), { ProductCode: 'another' }),
-      entitlement('other-account', { IntegerValue: 50 }, days(30), { CustomerAWSAccountId: '999999999999' }),
-      entitlement('other-agreement', { IntegerValue: 50 }, days(30), { LicenseArn: 'arn:aws:license-manager::111122223333:license:l-2' }),
-      entitlement('this-agreement', { IntegerValue: 1 }, days(30), { LicenseArn: scope.licenceArn }),
+      entitlement('standard', int(4), days(30)),
+      entitlement('old', int(9), days(-1)),
+      entitlement('none', int(0), days(30)),
+      entitlement('off', bool(false), days(30)),
+      entitlement('other-product', int(50), days(30), { productCode: 'another' }),
+      entitlement('other-account', int(50), days(30), { awsAccountId: '999999999999' }),
+      entitlement('other-agreement', int(50), days(30), { licenceArn: 'arn:aws:license-manager::111122223333:license:l-2' }),
+      entitlement('this-agreement', int(1), days(30), { licenceArn: scope.licenceArn }),
     ],
     scope,
   );
@@ -49,11 +51,11 @@ test('no entitlement at all while subscribed: an open-ended subscription licence
 });
 
 test('only ended entitlements: the contract ended at the latest expiration', () => {
-  assert.deepEqual(desiredLicence([entitlement('standard', { IntegerValue: 5 }, days(-10)), entitlement('pro', { IntegerValue: 1 }, days(-3))], scope), { kind: 'ended', endedAt: days(-3) });
+  assert.deepEqual(desiredLicence([entitlement('standard', int(5), days(-10)), entitlement('pro', int(1), days(-3))], scope), { kind: 'ended', endedAt: days(-3) });
 });
 
 test('an entitlement without an expiration makes the licence open-ended; long plan names are cut to 64 characters', () => {
-  const many = Array.from({ length: 12 }, (_, i) => entitlement(`dimension-number-${i}`, { IntegerValue: 1 }));
+  const many = Array.from({ length: 12 }, (_, i) => entitlement(`dimension-number-${i}`, int(1)));
   const desired = desiredLicence(many, scope);
   assert.ok(desired.kind === 'licensed');
   assert.equal(desired.endsAt, null);
@@ -87,4 +89,18 @@ test('changes: an ended contract ends and expires the licence; a revoked licence
   assert.deepEqual(planLicenceChanges(licence(), { kind: 'ended', endedAt: days(-2) }, now), { ok: true, changes: [{ op: 'amend', endsAt: days(-2) }, { op: 'expire' }] });
   assert.deepEqual(planLicenceChanges(licence({ status: 'expired', endsAt: days(-2) }), { kind: 'ended', endedAt: days(-2) }, now), { ok: true, changes: [] });
   assert.deepEqual(planLicenceChanges(licence({ status: 'revoked' }), { kind: 'licensed', plan: 'standard', seats: 5, endsAt: null }, now), { ok: false, reason: 'revoked' });
+});
+
+test('a positive double or a non-empty string is in force but adds no seats; zero, an empty string or no value is not in force', () => {
+  const desired = desiredLicence(
+    [
+      entitlement('ratio', { kind: 'double', value: 0.5 }, days(30)),
+      entitlement('tier', { kind: 'string', value: 'gold' }, days(30)),
+      entitlement('zero-ratio', { kind: 'double', value: 0 }, days(30)),
+      entitlement('empty-tier', { kind: 'string', value: '' }, days(30)),
+      { productCode: 'webstream', awsAccountId: '123456789012', dimension: 'valueless', expiresAt: days(30) },
+    ],
+    scope,
+  );
+  assert.deepEqual(desired, { kind: 'licensed', plan: 'ratio + tier', seats: 1, endsAt: days(30) });
 });

@@ -1,6 +1,6 @@
-import type { Entitlement } from '@aws-sdk/client-marketplace-entitlement-service';
 import type { LicenceStatus } from '../licences/licence.lifecycle.js';
 import type { LicenceTermsChange } from '../licences/licences.service.js';
+import type { Entitlement } from './aws-clients.js';
 
 /**
  * From AWS Marketplace entitlements to the terms of the portal licence, and from those terms to the
@@ -31,35 +31,43 @@ export interface EntitlementScope {
 }
 
 function inForce(entitlement: Entitlement): boolean {
-  const value = entitlement.Value ?? {};
-  if (value.IntegerValue !== undefined) return value.IntegerValue > 0;
-  if (value.DoubleValue !== undefined) return value.DoubleValue > 0;
-  if (value.BooleanValue !== undefined) return value.BooleanValue;
-  return value.StringValue !== undefined && value.StringValue !== '';
+  const { value } = entitlement;
+  switch (value?.kind) {
+    case 'integer':
+    case 'double':
+      return value.value > 0;
+    case 'boolean':
+      return value.value;
+    case 'string':
+      return value.value !== '';
+    case undefined:
+      return false;
+  }
 }
+
+const integerSeats = (entitlement: Entitlement): number => (entitlement.value?.kind === 'integer' ? Math.max(0, Math.trunc(entitlement.value.value)) : 0);
 
 export function desiredLicence(entitlements: readonly Entitlement[], scope: EntitlementScope): DesiredLicence {
   // Only this product, this buyer and (when AWS says which) this agreement's licence.
   const ours = entitlements.filter(
     (e) =>
-      (e.ProductCode === undefined || e.ProductCode === scope.productCode) &&
-      (e.CustomerAWSAccountId === undefined || e.CustomerAWSAccountId === scope.awsAccountId) &&
-      (e.LicenseArn === undefined || e.LicenseArn === scope.licenceArn),
+      (e.productCode === undefined || e.productCode === scope.productCode) &&
+      (e.awsAccountId === undefined || e.awsAccountId === scope.awsAccountId) &&
+      (e.licenceArn === undefined || e.licenceArn === scope.licenceArn),
   );
   if (ours.length === 0) return { kind: 'open', plan: OPEN_SUBSCRIPTION_PLAN, seats: OPEN_SUBSCRIPTION_SEATS, endsAt: null };
 
-  const current = ours.filter((e) => inForce(e) && (e.ExpirationDate === undefined || e.ExpirationDate > scope.now));
+  const current = ours.filter((e) => inForce(e) && (e.expiresAt === undefined || e.expiresAt > scope.now));
   if (current.length === 0) {
-    const dates = ours.flatMap((e) => (e.ExpirationDate === undefined ? [] : [e.ExpirationDate.getTime()]));
+    const dates = ours.flatMap((e) => (e.expiresAt === undefined ? [] : [e.expiresAt.getTime()]));
     return { kind: 'ended', endedAt: new Date(dates.length === 0 ? scope.now.getTime() : Math.max(...dates)) };
   }
 
-  const dimensions = [...new Set(current.map((e) => e.Dimension ?? 'marketplace'))].sort();
+  const dimensions = [...new Set(current.map((e) => e.dimension ?? 'marketplace'))].sort();
   let plan = dimensions.join(' + ');
   if (plan.length > MAX_PLAN_LENGTH) plan = `${plan.slice(0, MAX_PLAN_LENGTH - 1)}…`;
-  const integerSeats = current.reduce((sum, e) => sum + Math.max(0, Math.trunc(e.Value?.IntegerValue ?? 0)), 0);
-  const seats = Math.min(MAX_SEATS, Math.max(1, integerSeats));
-  const endsAt = current.some((e) => e.ExpirationDate === undefined) ? null : new Date(Math.max(...current.map((e) => e.ExpirationDate?.getTime() ?? 0)));
+  const seats = Math.min(MAX_SEATS, Math.max(1, current.reduce((sum, e) => sum + integerSeats(e), 0)));
+  const endsAt = current.some((e) => e.expiresAt === undefined) ? null : new Date(Math.max(...current.map((e) => e.expiresAt?.getTime() ?? 0)));
   return { kind: 'licensed', plan, seats, endsAt };
 }
 

@@ -1,10 +1,9 @@
-import { ResolveCustomerCommand } from '@aws-sdk/client-marketplace-metering';
 import type { Logger } from 'pino';
 import type { ClientInfo } from '../core/client-info.js';
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
-import type { MarketplaceClients } from './aws-clients.js';
+import type { MarketplaceAws } from './aws-clients.js';
 import { hashToken } from '../core/tokens.js';
 import { signHandshake } from './handshake.js';
 import { awsErrorFields, awsProblem, landingErrors } from './marketplace.errors.js';
@@ -20,14 +19,14 @@ export interface Landing {
   handshakeExpiresAt: Date;
 }
 
-export function createLandingService(deps: { db: Db; clock: Clock; audit: AuditLog; logger: Logger; clients: MarketplaceClients; productCode: string | undefined; handshakeKey: Buffer }) {
+export function createLandingService(deps: { db: Db; clock: Clock; audit: AuditLog; logger: Logger; clients: MarketplaceAws; productCode: string | undefined; handshakeKey: Buffer }) {
   const repo = createMarketplaceRepo(deps.db);
 
   /** ResolveCustomer, at once and once: the token is single use by design (aws-protocols.md §1). */
   async function resolveCustomer(token: string): Promise<SubscriptionIdentity> {
     let result;
     try {
-      result = await deps.clients.metering.send(new ResolveCustomerCommand({ RegistrationToken: token }));
+      result = await deps.clients.resolveCustomer(token);
     } catch (error) {
       const problem = awsProblem(error, 'landing');
       // The error's name and message only: the token is never logged.
@@ -35,18 +34,18 @@ export function createLandingService(deps: { db: Db; clock: Clock; audit: AuditL
       log({ ...awsErrorFields(error), code: problem.code }, 'ResolveCustomer failed');
       throw problem;
     }
-    const productCode = result.ProductCode;
+    const { productCode } = result;
     if (productCode === undefined || productCode !== deps.productCode) {
-      deps.logger.warn({ productCode: result.ProductCode }, 'Marketplace landing for another product code');
+      deps.logger.warn({ productCode }, 'Marketplace landing for another product code');
       throw landingErrors.wrongProduct();
     }
-    const awsAccountId = result.CustomerAWSAccountId ?? '';
-    const licenceArn = result.LicenseArn ?? '';
+    const awsAccountId = result.awsAccountId ?? '';
+    const licenceArn = result.licenceArn ?? '';
     if (!/^\d{12}$/.test(awsAccountId) || licenceArn === '' || licenceArn.length > 2048) {
       deps.logger.error({ hasAccountId: awsAccountId !== '', hasLicenceArn: licenceArn !== '' }, 'ResolveCustomer returned unusable customer details');
       throw landingErrors.badCustomer();
     }
-    const customerIdentifier = result.CustomerIdentifier !== undefined && result.CustomerIdentifier !== '' ? result.CustomerIdentifier : null;
+    const customerIdentifier = result.customerIdentifier !== undefined && result.customerIdentifier !== '' ? result.customerIdentifier : null;
     return { awsAccountId, licenceArn, productCode, customerIdentifier };
   }
 

@@ -62,25 +62,48 @@ export const linkErrors = {
   subscriptionNotFound: () => new MarketplaceError('marketplace_subscription_not_found', 'Subscription not found', 'We could not find that AWS Marketplace subscription for your account. Your licences are on My Entitlements; to link a subscription, start from AWS Marketplace with “Set up your account”.', 404),
 };
 
-/** What is logged of an AWS SDK failure: its name and message only (never a token or a request). */
+/** The kinds of AWS failure the portal tells apart (aws-clients.ts maps the SDK's errors to them). */
+export type AwsFailureKind = 'invalid_token' | 'expired_token' | 'throttled' | 'disabled' | 'unavailable';
+
+/** A call to AWS that failed: a kind of ours to decide on, and what AWS said (its error name and message) for logs. */
+export class AwsCallError extends Error {
+  constructor(
+    readonly kind: AwsFailureKind,
+    /** The SDK's error name (e.g. ThrottlingException, TimeoutError), or the portal's own for a failure it found. */
+    readonly awsName: string,
+    readonly awsMessage: string | undefined,
+    options?: { cause: unknown },
+  ) {
+    super(awsMessage ?? awsName, options);
+    this.name = 'AwsCallError';
+  }
+
+  /** "Name: message", as stored with a notification that will be tried again. */
+  get detail(): string {
+    return this.awsMessage === undefined ? String(this.cause) : `${this.awsName}: ${this.awsMessage}`;
+  }
+}
+
+/** What is logged of an AWS failure: its name and message only (never a token or a request). */
 export function awsErrorFields(error: unknown): { awsError: string; awsMessage: string | undefined } {
+  if (error instanceof AwsCallError) return { awsError: error.awsName, awsMessage: error.awsMessage };
   return { awsError: error instanceof Error ? error.name : 'unknown', awsMessage: error instanceof Error ? error.message : undefined };
 }
 
-/** Maps an AWS SDK failure (service exception, throttling, network, credentials) to the buyer's page. */
+/** Maps an AWS failure (service exception, throttling, network, credentials) to the buyer's page. */
 export function awsProblem(error: unknown, during: 'landing' | 'provisioning'): MarketplaceError {
-  const name = error instanceof Error ? error.name : '';
+  const kind: AwsFailureKind = error instanceof AwsCallError ? error.kind : 'unavailable';
   const retryHint = during === 'landing' ? `wait a minute, then ${AGAIN}` : 'wait a minute, then try again.';
-  switch (name) {
-    case 'InvalidTokenException':
+  switch (kind) {
+    case 'invalid_token':
       return landingErrors.invalidToken();
-    case 'ExpiredTokenException':
+    case 'expired_token':
       return landingErrors.expiredToken();
-    case 'ThrottlingException':
+    case 'throttled':
       return new MarketplaceError('marketplace_throttled', 'AWS Marketplace is busy', `AWS Marketplace asked us to slow down, so we could not ${during === 'landing' ? 'confirm' : 'read'} your subscription just now. ${SAFE} Please ${retryHint}`, 503, true);
-    case 'DisabledApiException':
+    case 'disabled':
       return new MarketplaceError('marketplace_disabled', 'AWS Marketplace is not available', `The AWS Marketplace service we use to confirm subscriptions is switched off for us at the moment. ${SAFE} Please try again later, or contact WebStream support if this lasts.`, 503, true);
-    default:
+    case 'unavailable':
       return new MarketplaceError('marketplace_unavailable', 'AWS Marketplace is not answering', `We could not reach AWS Marketplace to ${during === 'landing' ? 'confirm' : 'read'} your subscription. ${SAFE} Please ${retryHint}`, 503, true);
   }
 }

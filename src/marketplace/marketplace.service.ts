@@ -5,14 +5,14 @@ import type { Config } from '../config/config.js';
 import type { Db } from '../db/database.js';
 import { deriveKey } from '../core/keys.js';
 import type { LicenceService } from '../licences/licences.service.js';
-import { createMarketplaceClients, type MarketplaceClients } from './aws-clients.js';
+import { createMarketplaceAws, type MarketplaceAws } from './aws-clients.js';
 import { createLandingService } from './landing.service.js';
 import { createLinkService } from './link.service.js';
 import { createProvisioningService } from './provisioning.service.js';
 
 /** The buyer's Marketplace journey: landing (ResolveCustomer), link (handshake), provisioning (GetEntitlements). */
-export function createMarketplace(deps: { db: Db; clock: Clock; audit: AuditLog; logger: Logger; licences: LicenceService; config: Config; secretKey: string; clients?: MarketplaceClients }) {
-  const clients = deps.clients ?? createMarketplaceClients(deps.config);
+export function createMarketplace(deps: { db: Db; clock: Clock; audit: AuditLog; logger: Logger; licences: LicenceService; config: Config; secretKey: string; clients?: MarketplaceAws }) {
+  const clients = deps.clients ?? createMarketplaceAws(deps.config);
   const handshakeKey = deriveKey(deps.secretKey, 'marketplace-link-handshake');
   const { db, clock, audit, logger } = deps;
   return {

@@ -1,13 +1,13 @@
-import type { Entitlement } from '@aws-sdk/client-marketplace-entitlement-service';
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import type { LicenceRow, MarketplaceNotificationRow, MarketplaceSubscriptionRow, MarketplaceSubscriptionStatus } from '../db/schema.js';
 import type { Actor, LicenceService } from '../licences/licences.service.js';
-import type { MarketplaceClients } from './aws-clients.js';
-import { fetchAllEntitlements, TooManyEntitlementPagesError, type EntitlementFilter } from './entitlements.fetch.js';
+import type { Entitlement, EntitlementFilter, MarketplaceAws } from './aws-clients.js';
+import { TooManyEntitlementPagesError } from './entitlements.fetch.js';
 import { desiredLicence, planLicenceChanges, type LicenceChange } from './entitlements.mapping.js';
 import { applyLicenceChanges, loadLicence } from './licence-changes.js';
+import { AwsCallError } from './marketplace.errors.js';
 import type { MarketplaceRepo, SubscriptionIdentity } from './marketplace.repo.js';
 import type { MarketplaceNotification, NotificationEffect } from './notification.parse.js';
 import type { FinishedNotification, NotificationRepo } from './notification.repo.js';
@@ -41,7 +41,7 @@ export interface ApplyDeps {
   db: Db;
   clock: Clock;
   audit: AuditLog;
-  clients: MarketplaceClients;
+  clients: MarketplaceAws;
   licences: LicenceService;
   notifications: NotificationRepo;
   subscriptions: MarketplaceRepo;
@@ -58,10 +58,11 @@ export function createNotificationApplier(deps: ApplyDeps) {
   /** Any failure to read AWS is worth trying again later. */
   async function readEntitlements(productCode: string, filter: EntitlementFilter): Promise<Entitlement[]> {
     try {
-      return await fetchAllEntitlements(deps.clients.entitlements, productCode, filter);
+      return await deps.clients.entitlements(productCode, filter);
     } catch (error) {
       if (error instanceof TooManyEntitlementPagesError) throw new TransientNotificationError(error.message);
-      throw new TransientNotificationError(`GetEntitlements failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, { cause: error });
+      const detail = error instanceof AwsCallError ? error.detail : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw new TransientNotificationError(`GetEntitlements failed: ${detail}`, { cause: error });
     }
   }
 
@@ -76,13 +77,13 @@ export function createNotificationApplier(deps: ApplyDeps) {
       const known = await subscriptions.findSubscriptionsByCustomer(trx, productCode, n.customerIdentifier);
       if (known.length === 1 && known[0] !== undefined) return { target: { kind: 'found', subscription: known[0] } };
       // New integrations never learn the identifier from ResolveCustomer: AWS maps it to the account and licence.
-      const entitlements = await readEntitlements(productCode, { CUSTOMER_IDENTIFIER: [n.customerIdentifier] });
+      const entitlements = await readEntitlements(productCode, { customerIdentifier: n.customerIdentifier });
       return { target: await fromEntitlements(trx, entitlements, productCode, n.customerIdentifier), entitlements };
     }
     if (n.awsAccountId !== undefined) {
       const rows = await subscriptions.findSubscriptionsByAccount(trx, n.awsAccountId, productCode);
       if (rows.length === 1 && rows[0] !== undefined) return { target: { kind: 'found', subscription: rows[0] } };
-      const entitlements = await readEntitlements(productCode, { CUSTOMER_AWS_ACCOUNT_ID: [n.awsAccountId] });
+      const entitlements = await readEntitlements(productCode, { awsAccountId: n.awsAccountId });
       return { target: await fromEntitlements(trx, entitlements, productCode, null), entitlements };
     }
     return { target: { kind: 'unresolved', reason: 'The notification names a licence ARN without the buyer account, and no subscription has that licence.' } };
@@ -90,7 +91,7 @@ export function createNotificationApplier(deps: ApplyDeps) {
 
   async function fromEntitlements(trx: Db, entitlements: Entitlement[], productCode: string, customerIdentifier: string | null): Promise<Target> {
     const licences = new Map<string, string>();
-    for (const e of entitlements) if (e.LicenseArn !== undefined && e.CustomerAWSAccountId !== undefined) licences.set(e.LicenseArn, e.CustomerAWSAccountId);
+    for (const e of entitlements) if (e.licenceArn !== undefined && e.awsAccountId !== undefined) licences.set(e.licenceArn, e.awsAccountId);
     const who = customerIdentifier === null ? 'this account' : `customer identifier ${customerIdentifier}`;
     if (licences.size === 0) return { kind: 'unresolved', reason: `No subscription on record for ${who}, and AWS lists no current entitlement naming its licence.` };
     if (licences.size > 1) return { kind: 'unresolved', reason: `AWS lists ${licences.size} licences for ${who}; the notification does not say which one it is about.` };
@@ -122,7 +123,7 @@ export function createNotificationApplier(deps: ApplyDeps) {
     }
     const needsTerms = n.effect === 'activate' || n.effect === 'update';
     const accountId = target.kind === 'new' ? target.identity.awsAccountId : target.subscription.aws_account_id;
-    const entitlements = needsTerms ? (seen ?? (await readEntitlements(productCode, { CUSTOMER_AWS_ACCOUNT_ID: [accountId] }))) : [];
+    const entitlements = needsTerms ? (seen ?? (await readEntitlements(productCode, { awsAccountId: accountId }))) : [];
     return { kind: 'apply', target, entitlements };
   }
 

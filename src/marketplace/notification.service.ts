@@ -6,7 +6,7 @@ import type { Db } from '../db/database.js';
 import type { MarketplaceNotificationSource, MarketplaceNotificationStatus } from '../db/schema.js';
 import { AppError } from '../core/errors.js';
 import type { LicenceService } from '../licences/licences.service.js';
-import type { MarketplaceClients } from './aws-clients.js';
+import type { MarketplaceAws } from './aws-clients.js';
 import { createMarketplaceRepo } from './marketplace.repo.js';
 import { createNotificationApplier, TransientNotificationError, type Prepared } from './notification.apply.js';
 import { parseNotification, type MarketplaceNotification } from './notification.parse.js';
@@ -45,7 +45,7 @@ export function createNotificationService(deps: {
   clock: Clock;
   audit: AuditLog;
   logger: Logger;
-  clients: MarketplaceClients;
+  clients: MarketplaceAws;
   licences: LicenceService;
   productCode: string | undefined;
   maxAttempts?: number;

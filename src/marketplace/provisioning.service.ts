@@ -1,4 +1,3 @@
-import type { Entitlement } from '@aws-sdk/client-marketplace-entitlement-service';
 import type { Logger } from 'pino';
 import type { ClientInfo } from '../core/client-info.js';
 import type { AuditLog } from '../audit/audit.repo.js';
@@ -6,8 +5,7 @@ import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import type { LicenceRow, MarketplaceSubscriptionRow } from '../db/schema.js';
 import type { Actor, LicenceService } from '../licences/licences.service.js';
-import type { MarketplaceClients } from './aws-clients.js';
-import { fetchAllEntitlements } from './entitlements.fetch.js';
+import type { Entitlement, MarketplaceAws } from './aws-clients.js';
 import { desiredLicence, planLicenceChanges, type LicenceChange } from './entitlements.mapping.js';
 import { applyLicenceChanges, loadLicence } from './licence-changes.js';
 import { awsErrorFields, awsProblem, linkErrors, MarketplaceError } from './marketplace.errors.js';
@@ -29,13 +27,13 @@ const contractEnded = () =>
 const licenceRevoked = () =>
   new MarketplaceError('marketplace_licence_revoked', 'This licence was revoked', 'The WebStream licence for this subscription has been revoked by WebStream, so it cannot be set up again here. Please contact WebStream support.', 409);
 
-export function createProvisioningService(deps: { db: Db; clock: Clock; audit: AuditLog; logger: Logger; clients: MarketplaceClients; licences: LicenceService }) {
+export function createProvisioningService(deps: { db: Db; clock: Clock; audit: AuditLog; logger: Logger; clients: MarketplaceAws; licences: LicenceService }) {
   const repo = createMarketplaceRepo(deps.db);
 
   /** Every entitlement of the buyer for the product (all pages, all dimensions); a failure becomes the buyer's error page. */
   async function readEntitlements(subscription: MarketplaceSubscriptionRow): Promise<Entitlement[]> {
     try {
-      return await fetchAllEntitlements(deps.clients.entitlements, subscription.product_code, { CUSTOMER_AWS_ACCOUNT_ID: [subscription.aws_account_id] });
+      return await deps.clients.entitlements(subscription.product_code, { awsAccountId: subscription.aws_account_id });
     } catch (error) {
       const problem = awsProblem(error, 'provisioning');
       deps.logger.error({ ...awsErrorFields(error), subscriptionId: subscription.id }, 'GetEntitlements failed');
@@ -66,7 +64,7 @@ export function createProvisioningService(deps: { db: Db; clock: Clock; audit: A
         const plan = planLicenceChanges(current, desired, now);
         if (!plan.ok) throw plan.reason === 'revoked' ? licenceRevoked() : contractEnded();
         const result = requireLicence((await applyLicenceChanges(deps.licences, trx, { awsAccountId: locked.aws_account_id, licence }, plan.changes, ACTOR)).licence);
-        const customerIdentifier = entitlements.find((e) => e.CustomerIdentifier !== undefined && e.CustomerIdentifier !== '')?.CustomerIdentifier;
+        const customerIdentifier = entitlements.find((e) => e.customerIdentifier !== undefined && e.customerIdentifier !== '')?.customerIdentifier;
         await repo.recordProvisioned(trx, locked.id, result.id, now, customerIdentifier);
         await deps.audit.record(
           {

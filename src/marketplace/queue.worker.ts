@@ -1,5 +1,5 @@
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
+import type { NotificationQueue, QueueMessage } from './aws-clients.js';
 import { isSettled, type NotificationResult, type NotificationService } from './notification.service.js';
 
 /** How soon a message another process is handling comes back to be settled as a duplicate. */
@@ -13,8 +13,7 @@ const IN_PROGRESS_RETRY_SECONDS = 2;
  * of portal processes may poll the same queue: the database, not this worker, makes each message count once.
  */
 export interface QueueWorkerOptions {
-  queueUrl: string;
-  sqs: SQSClient;
+  queue: NotificationQueue;
   notifications: Pick<NotificationService, 'receive'>;
   logger: Logger;
   /** Long-poll wait (0–20 s); 20 by default. Tests use less so that stopping is quick to observe. */
@@ -24,7 +23,7 @@ export interface QueueWorkerOptions {
   /** Backoff after a failed poll: doubles from `initialMs` up to `maxMs` (with jitter). */
   backoff?: { initialMs: number; maxMs: number };
   /** Called after each message is handled (tests, metrics). */
-  onHandled?: (result: NotificationResult, message: Message) => void;
+  onHandled?: (result: NotificationResult, message: QueueMessage) => void;
 }
 
 export interface QueueWorker {
@@ -38,7 +37,7 @@ export interface QueueWorker {
 const MAX_MESSAGES = 10;
 
 export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
-  const { sqs, queueUrl } = options;
+  const { queue } = options;
   const log = options.logger.child({ component: 'marketplace-queue' });
   const backoff = options.backoff ?? { initialMs: 1_000, maxMs: 60_000 };
   const stopping = new AbortController();
@@ -46,48 +45,36 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
   // A function, not a property read: the flag changes while the loop awaits.
   const stopped = () => stopping.signal.aborted;
 
-  async function handle(message: Message): Promise<void> {
-    const receiptHandle = message.ReceiptHandle;
+  async function handle(message: QueueMessage): Promise<void> {
+    const { receiptHandle } = message;
     if (receiptHandle === undefined) return;
-    const sent = Number(message.Attributes?.SentTimestamp);
-    const receiveCount = Number(message.Attributes?.ApproximateReceiveCount);
     const result = await options.notifications.receive({
       source: 'sqs',
       // An empty body cannot be a notification; it is stored as such and deleted.
-      body: message.Body ?? '',
-      ...(message.MessageId === undefined ? {} : { deliveryId: message.MessageId }),
-      ...(Number.isFinite(sent) ? { sentAt: new Date(sent) } : {}),
-      ...(Number.isFinite(receiveCount) ? { receiveCount } : {}),
+      body: message.body ?? '',
+      ...(message.messageId === undefined ? {} : { deliveryId: message.messageId }),
+      ...(message.sentAt === undefined ? {} : { sentAt: message.sentAt }),
+      ...(message.receiveCount === undefined ? {} : { receiveCount: message.receiveCount }),
     });
-    if (isSettled(result)) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
+    if (isSettled(result)) await queue.delete(receiptHandle);
     // Another process holds this message's row right now (a duplicate delivery): look again shortly, when it
     // will be a settled duplicate, rather than after the whole visibility timeout.
     else if (result.outcome === 'in-progress') {
-      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: IN_PROGRESS_RETRY_SECONDS })).catch(() => undefined);
+      await queue.changeVisibility(receiptHandle, IN_PROGRESS_RETRY_SECONDS).catch(() => undefined);
     }
     options.onHandled?.(result, message);
   }
 
   /** Makes messages this process will not handle (it is stopping) visible to other consumers at once. */
-  async function release(messages: Message[]): Promise<void> {
+  async function release(messages: QueueMessage[]): Promise<void> {
     for (const message of messages) {
-      if (message.ReceiptHandle === undefined) continue;
-      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 })).catch(() => undefined);
+      if (message.receiptHandle === undefined) continue;
+      await queue.changeVisibility(message.receiptHandle, 0).catch(() => undefined);
     }
   }
 
   async function pollOnce(signal?: AbortSignal): Promise<{ received: number; errors: number }> {
-    const response = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: MAX_MESSAGES,
-        WaitTimeSeconds: options.waitTimeSeconds ?? 20,
-        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
-        ...(options.visibilityTimeoutSeconds === undefined ? {} : { VisibilityTimeout: options.visibilityTimeoutSeconds }),
-      }),
-      signal === undefined ? {} : { abortSignal: signal },
-    );
-    const messages = response.Messages ?? [];
+    const messages = await queue.receive({ maxMessages: MAX_MESSAGES, waitTimeSeconds: options.waitTimeSeconds ?? 20, visibilityTimeoutSeconds: options.visibilityTimeoutSeconds, signal });
     let errors = 0;
     for (const [index, message] of messages.entries()) {
       if (stopped()) {
@@ -99,7 +86,7 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
       } catch (error) {
         // Not deleted: SQS delivers it again after its visibility timeout.
         errors += 1;
-        log.error({ err: error, sqsMessageId: message.MessageId }, 'Marketplace queue message could not be handled; it will come back');
+        log.error({ err: error, sqsMessageId: message.messageId }, 'Marketplace queue message could not be handled; it will come back');
       }
     }
     return { received: messages.length, errors };
@@ -126,7 +113,7 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
   return {
     start() {
       if (loop !== undefined) return;
-      log.info({ queueUrl }, 'polling the Marketplace notification queue');
+      log.info({ queueUrl: queue.url }, 'polling the Marketplace notification queue');
       loop = run();
     },
     async stop() {

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
-import { PurgeQueueCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { PurgeQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ManualClock } from '../../src/core/clock.js';
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.server.js';
 import type { Subscription } from '../../src/emulator/marketplace.state.js';
@@ -18,7 +18,7 @@ import type { SentNotification } from '../../src/emulator/notifier.js';
 import { createSnsSigner, type UnsignedSnsEnvelope } from '../../src/emulator/sns.signer.js';
 import { marketplaceTopicArns } from '../../src/marketplace/notification.parse.js';
 import type { NotificationResult } from '../../src/marketplace/notification.service.js';
-import { createSqsClient } from '../../src/marketplace/aws-clients.js';
+import { createNotificationQueue, type NotificationQueue } from '../../src/marketplace/aws-clients.js';
 import { createQueueWorker, type QueueWorker } from '../../src/marketplace/queue.worker.js';
 import { createServices } from '../../src/services.js';
 import { errorsOn, FormAgent } from '../support/form-agent.js';
@@ -31,6 +31,7 @@ const FROM_AWS = { origin: 'https://aws.amazon.com', 'sec-fetch-site': 'cross-si
 let emulator: Emulator;
 let portal: TestPortal;
 let sqs: SQSClient;
+let queue: NotificationQueue;
 let worker: QueueWorker;
 let caDir: string;
 const emulatorClock = new ManualClock(new Date());
@@ -53,11 +54,14 @@ before(async () => {
     },
   });
   portal.clock.set(emulatorClock.now());
-  sqs = createSqsClient(portal.config);
-  worker = createQueueWorker({ queueUrl: emulator.queueUrl, sqs, notifications: portal.services.marketplaceNotifications, logger: portal.services.logger, waitTimeSeconds: 0, onHandled: (r) => handled.push(r) });
+  // The test's own client sends and purges; the worker reads through the portal's queue.
+  sqs = new SQSClient({ endpoint: emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  queue = createNotificationQueue(portal.config, emulator.queueUrl);
+  worker = createQueueWorker({ queue, notifications: portal.services.marketplaceNotifications, logger: portal.services.logger, waitTimeSeconds: 0, onHandled: (r) => handled.push(r) });
 });
 after(async () => {
   sqs.destroy();
+  queue.destroy();
   await portal.close();
   await emulator.stop();
   await fs.rm(caDir, { recursive: true, force: true });
@@ -471,12 +475,12 @@ test('AWS throttling: the message stays on the queue and is retried after the vi
 
 test('two portal processes polling one queue: every message is applied exactly once', async () => {
   const second = await createServices(portal.config, { clock: portal.clock, logger: portal.services.logger, role: 'command' });
-  const secondSqs = createSqsClient(portal.config);
+  const secondQueue = createNotificationQueue(portal.config, emulator.queueUrl);
   const results: NotificationResult[] = [];
   const perProcess = [0, 0];
   const workers = [
-    createQueueWorker({ queueUrl: emulator.queueUrl, sqs, notifications: portal.services.marketplaceNotifications, logger: portal.services.logger, waitTimeSeconds: 1, onHandled: (r) => (results.push(r), (perProcess[0] = (perProcess[0] ?? 0) + 1)) }),
-    createQueueWorker({ queueUrl: emulator.queueUrl, sqs: secondSqs, notifications: second.marketplaceNotifications, logger: second.logger, waitTimeSeconds: 1, onHandled: (r) => (results.push(r), (perProcess[1] = (perProcess[1] ?? 0) + 1)) }),
+    createQueueWorker({ queue, notifications: portal.services.marketplaceNotifications, logger: portal.services.logger, waitTimeSeconds: 1, onHandled: (r) => (results.push(r), (perProcess[0] = (perProcess[0] ?? 0) + 1)) }),
+    createQueueWorker({ queue: secondQueue, notifications: second.marketplaceNotifications, logger: second.logger, waitTimeSeconds: 1, onHandled: (r) => (results.push(r), (perProcess[1] = (perProcess[1] ?? 0) + 1)) }),
   ];
   try {
     const accounts = Array.from({ length: 8 }, (_, i) => `20000000010${i}`);
@@ -512,13 +516,13 @@ test('two portal processes polling one queue: every message is applied exactly o
     }
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
-    secondSqs.destroy();
+    secondQueue.destroy();
     await second.close();
   }
 });
 
 test('the worker stops cleanly in the middle of a 20-second long poll', async () => {
-  const patient = createQueueWorker({ queueUrl: emulator.queueUrl, sqs, notifications: portal.services.marketplaceNotifications, logger: portal.services.logger });
+  const patient = createQueueWorker({ queue, notifications: portal.services.marketplaceNotifications, logger: portal.services.logger });
   patient.start();
   await new Promise((resolve) => setTimeout(resolve, 300));
   const started = Date.now();

@@ -54,15 +54,55 @@ export function operationsOf(document: unknown): Operation[] {
   return operations;
 }
 
-function SchemaBlock({ label, schema }: { label: string; schema: unknown }) {
-  if (schema === undefined) return null;
+/** A schema's type in words, with its constraints: "integer, 400 to 599", "string, one of: ok". */
+function typeText(schema: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const alternatives = schema.anyOf ?? schema.oneOf;
+  if (Array.isArray(alternatives)) parts.push(alternatives.map((alternative) => typeText(record(alternative))).join(' or '));
+  else if (Array.isArray(schema.type)) parts.push(schema.type.map(String).join(' or '));
+  else if (typeof schema.type === 'string') parts.push(schema.type === 'array' ? `array of ${typeText(record(schema.items))}` : schema.type);
+  if (schema.const !== undefined) parts.push(`always ${JSON.stringify(schema.const)}`);
+  if (Array.isArray(schema.enum)) parts.push(`one of: ${schema.enum.map((value) => JSON.stringify(value)).join(', ')}`);
+  if (typeof schema.format === 'string') parts.push(`format ${schema.format}`);
+  if (typeof schema.pattern === 'string') parts.push(`pattern ${schema.pattern}`);
+  for (const [key, words] of [['minimum', 'at least'], ['maximum', 'at most'], ['minLength', 'at least … characters'], ['maxLength', 'at most … characters'], ['minItems', 'at least … items'], ['maxItems', 'at most … items']] as const) {
+    const value = schema[key];
+    if (typeof value === 'number') parts.push(words.includes('…') ? words.replace('…', String(value)) : `${words} ${value}`);
+  }
+  return parts.join(', ') || 'any value';
+}
+
+/** A schema as nested lists (they wrap on a phone, unlike a JSON dump): each property, its type, whether required. */
+function SchemaView({ schema }: { schema: unknown }) {
+  const node = record(schema);
+  const target = node.type === 'array' ? record(node.items) : node;
+  const properties = Object.entries(record(target.properties));
+  const required = new Set(Array.isArray(target.required) ? target.required.map(String) : []);
+  if (properties.length === 0) return null;
   return (
-    <details>
-      <summary>{label}</summary>
-      <pre class="mono">
-        <code>{JSON.stringify(schema, null, 2)}</code>
-      </pre>
-    </details>
+    <ul>
+      {properties.map(([name, raw]) => {
+        const property = record(raw);
+        return (
+          <li key={name}>
+            <code class="mono">{name}</code> ({required.has(name) ? 'required' : 'optional'}): {typeText(property)}
+            {text(property.description) ? ` · ${text(property.description) ?? ''}` : ''}
+            <SchemaView schema={property} />
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function SchemaBlock({ contentType, schema }: { contentType: string; schema: unknown }) {
+  return (
+    <div>
+      <p>
+        <span class="mono">{contentType}</span>: {typeText(record(schema))}
+      </p>
+      <SchemaView schema={schema} />
+    </div>
   );
 }
 
@@ -80,57 +120,30 @@ function OperationSection({ operation }: { operation: Operation }) {
       {operation.parameters.length === 0 ? (
         <p>None.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">Parameters of {`${operation.method} ${operation.path}`}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">In</th>
-                <th scope="col">Required</th>
-                <th scope="col">Description</th>
-                <th scope="col">Schema</th>
-              </tr>
-            </thead>
-            <tbody>
-              {operation.parameters.map((parameter) => (
-                <tr key={`${parameter.in}-${parameter.name}`}>
-                  <td class="mono">{parameter.name}</td>
-                  <td>{parameter.in}</td>
-                  <td>{parameter.required ? 'yes' : 'no'}</td>
-                  <td>{parameter.description ?? ''}</td>
-                  <td>
-                    <SchemaBlock label="Schema" schema={parameter.schema} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ul>
+          {operation.parameters.map((parameter) => (
+            <li key={`${parameter.in}-${parameter.name}`}>
+              <code class="mono">{parameter.name}</code> (in {parameter.in}, {parameter.required ? 'required' : 'optional'}): {typeText(record(parameter.schema))}
+              {parameter.description ? ` · ${parameter.description}` : ''}
+            </li>
+          ))}
+        </ul>
       )}
       <h3>Request body</h3>
       {operation.requestBody.length === 0 ? (
         <p>None.</p>
       ) : (
-        operation.requestBody.map((body) => (
-          <div key={body.contentType}>
-            <p class="mono">{body.contentType}</p>
-            <SchemaBlock label={`Schema of the ${body.contentType} body`} schema={body.schema} />
-          </div>
-        ))
+        operation.requestBody.map((body) => <SchemaBlock key={body.contentType} contentType={body.contentType} schema={body.schema} />)
       )}
       <h3>Responses</h3>
-      <dl class="facts">
+      <dl>
         {operation.responses.map((response) => (
           <div key={response.status}>
             <dt class="mono">{response.status}</dt>
             <dd>
               <p>{response.description}</p>
               {response.content.map((content) => (
-                <div key={content.contentType}>
-                  <p class="mono">{content.contentType}</p>
-                  <SchemaBlock label={`Schema of the ${response.status} ${content.contentType} body`} schema={content.schema} />
-                </div>
+                <SchemaBlock key={content.contentType} contentType={content.contentType} schema={content.schema} />
               ))}
             </dd>
           </div>
@@ -142,7 +155,7 @@ function OperationSection({ operation }: { operation: Operation }) {
 
 /**
  * The human reference of the API, rendered on the server from the same OpenAPI document as /api/openapi.json:
- * no script (the CSP allows none inline), works offline, schemas fold away in <details>.
+ * no script (the CSP allows none inline), works offline, schemas as nested lists.
  */
 export function ApiDocsPage({ document }: { document: unknown }) {
   const info = record(record(document).info);

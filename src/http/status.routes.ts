@@ -1,9 +1,12 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 
-const StatusResponse = Type.Object({
-  status: Type.Literal('ok'),
-  version: Type.String({ description: 'The portal release answering.' }),
-});
+const StatusResponse = Type.Object(
+  {
+    status: Type.Literal('ok'),
+    version: Type.String({ description: 'The portal release answering.' }),
+  },
+  { description: 'The API is up.' },
+);
 
 /** GET /v1/status (under the API prefix): that the API answers, and which release; no credential needed. */
 export function statusRoutes({ version }: { version: string }): FastifyPluginAsyncTypebox {

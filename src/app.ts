@@ -1,8 +1,7 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
-import fastifyCsrf from '@fastify/csrf-protection';
-import fastifyFormbody from '@fastify/formbody';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -18,20 +17,28 @@ import { mfaSettingsRoutes } from './mfa/mfa-settings.routes.js';
 import type { Services } from './services.js';
 import { signInRoutes } from './sign-in/sign-in.routes.js';
 import { installSessions, type BrowserSessions } from './sessions/session.plugin.js';
-import { answerRoutingError, installErrorPages } from './http/error-pages.js';
+import { apiContext } from './http/api-context.js';
+import { customerContext } from './http/customer-context.js';
+import { answerBareError, answerBareNotFound, answerRoutingError } from './http/error-pages.js';
+import { answerRoutingErrorWithProblem } from './http/problem.js';
+import { staffContext } from './http/staff-context.js';
+import { statusRoutes } from './http/status.routes.js';
 import { AppError } from './core/errors.js';
 import { deriveKey } from './core/keys.js';
 import { installNoStoreForPrivateAnswers } from './http/cache-control.js';
-import { installCsrfGuard } from './http/csrf-guard.js';
-import { installNulGuard } from './http/nul-guard.js';
-import { originCheck } from './http/origin-check.js';
-import { installPageHelpers } from './http/page.js';
 
-const publicDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
+const appDir = path.dirname(fileURLToPath(import.meta.url));
+const publicDir = path.resolve(appDir, '../public');
+const { version } = JSON.parse(readFileSync(path.resolve(appDir, '../package.json'), 'utf8')) as { version: string };
 
 export type App = FastifyInstance;
 
-/** Builds the portal's HTTP application from ready services; listening is the caller's business. */
+/**
+ * Builds the portal's HTTP application from ready services; listening is the caller's business.
+ * Three encapsulated contexts, each with its own hooks and error handling: the customer browser context
+ * (/portal, the Marketplace landing and SNS endpoint), the staff browser context (/admin) and the API (/api).
+ * Outside them: security headers and cookies for all, the probes, the root redirects and static assets.
+ */
 export async function buildApp(services: Services): Promise<App> {
   const { config } = services;
   const loggerInstance: FastifyBaseLogger = services.logger;
@@ -65,9 +72,11 @@ export async function buildApp(services: Services): Promise<App> {
     trustProxy: config.trustProxy,
     bodyLimit: 256 * 1024,
     return503OnClosing: true,
-    // A URL that cannot be decoded ("/%ff") gets a page too, not Fastify's own JSON.
+    // A URL that cannot be decoded ("/%ff") gets a page (a problem document under /api/), not Fastify's
+    // own JSON. It fails before routing, so no context has it yet: the path is all there is to go by.
     frameworkErrors: (error, req, reply) => {
-      securityHeaders(req.raw, reply.raw, () => answerRoutingError(error, req, reply));
+      const answer = req.url.startsWith('/api/') ? answerRoutingErrorWithProblem : answerRoutingError;
+      securityHeaders(req.raw, reply.raw, () => answer(error, req, reply));
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -79,14 +88,6 @@ export async function buildApp(services: Services): Promise<App> {
   await app.register(fastifyCookie);
   // After the cookie plugin, whose onSend hook writes Set-Cookie: this one must see it.
   installNoStoreForPrivateAnswers(app);
-  await app.register(fastifyFormbody);
-  await app.register(fastifyCsrf, {
-    sessionPlugin: '@fastify/cookie',
-    cookieKey: config.secureCookies ? '__Host-ws_csrf' : 'ws_csrf',
-    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies },
-    csrfOpts: { hmacKey: deriveKey(services.secretKey, 'csrf') },
-    getToken: (req) => (req.body as { _csrf?: string } | undefined)?._csrf,
-  });
   // Off by default; routes opt in (the Marketplace landing, which costs an AWS call each, and registration).
   // Counted in PostgreSQL, so all portal processes share one count per address.
   await app.register(fastifyRateLimit, {
@@ -94,16 +95,15 @@ export async function buildApp(services: Services): Promise<App> {
     store: services.rateLimits.Store,
     errorResponseBuilder: (_req, context) => new AppError('too_many_requests', `Too many requests from your network. Please wait ${Math.ceil(context.ttl / 1000)} seconds and try again.`, 429),
   });
-  await app.register(fastifyStatic, { root: publicDir, prefix: '/assets/', maxAge: '1h', index: false });
-
-  installPageHelpers(app);
-  installErrorPages(app);
-  app.addHook('onRequest', originCheck(config.publicUrl));
-  installCsrfGuard(app);
-  installNulGuard(app);
-  // What every customer-browser route uses to hand out, read and end a browser session.
-  const browser: BrowserSessions = { cookies: config, sessions: services.sessions, knownDevices: services.knownDevices, clock: services.clock };
-  installSessions(app, browser);
+  // Outside the contexts nobody is signed in: errors get a bare page that sets no cookie.
+  app.setErrorHandler(answerBareError);
+  await app.register(
+    async (assets) => {
+      assets.setNotFoundHandler(answerBareNotFound);
+      await assets.register(fastifyStatic, { root: publicDir, prefix: '/', maxAge: '1h', index: false });
+    },
+    { prefix: '/assets' },
+  );
 
   app.get('/healthz', { logLevel: 'warn' }, () => ({ status: 'ok' }));
   app.get('/readyz', { logLevel: 'warn' }, async (_req, reply) => {
@@ -118,22 +118,49 @@ export async function buildApp(services: Services): Promise<App> {
   app.get('/portal', (_req, reply) => reply.redirect('/portal/entitlements'));
   app.get('/portal/', (_req, reply) => reply.redirect('/portal/entitlements'));
 
-  await app.register(signInRoutes({ signIn: services.signIn, browser }));
-  await app.register(accountRoutes({ registration: services.registration, passwordReset: services.passwordReset, browser }));
-  await app.register(entitlementRoutes({ licences: services.licences, clock: services.clock }));
+  const { secureCookies, publicUrl } = config;
+  // What every customer-browser route uses to hand out, read and end a browser session.
+  const browser: BrowserSessions = { cookies: config, sessions: services.sessions, knownDevices: services.knownDevices, clock: services.clock };
   await app.register(
-    marketplaceRoutes({
-      landing: services.marketplace.landing,
-      landingsPerMinute: config.marketplaceLandingsPerMinute,
-      link: services.marketplace.link,
-      provisioning: services.marketplace.provisioning,
-      signIn: services.signIn,
-      registration: services.registration,
-      browser,
+    customerContext({
+      publicUrl,
+      secureCookies,
+      csrf: { cookieName: secureCookies ? '__Host-ws_csrf' : 'ws_csrf', hmacKey: deriveKey(services.secretKey, 'csrf') },
+      installSessions: (ctx) => installSessions(ctx, browser),
+      routes: [
+        signInRoutes({ signIn: services.signIn, browser }),
+        accountRoutes({ registration: services.registration, passwordReset: services.passwordReset, browser }),
+        entitlementRoutes({ licences: services.licences, clock: services.clock }),
+        marketplaceRoutes({
+          landing: services.marketplace.landing,
+          landingsPerMinute: config.marketplaceLandingsPerMinute,
+          link: services.marketplace.link,
+          provisioning: services.marketplace.provisioning,
+          signIn: services.signIn,
+          registration: services.registration,
+          browser,
+        }),
+        snsEndpointRoutes({ notifications: services.marketplaceNotifications, audit: services.audit, config }),
+        mfaSettingsRoutes({ mfa: services.mfa }),
+        accountSettingsRoutes({ accountSettings: services.accountSettings, cookies: config }),
+      ],
     }),
   );
-  await app.register(snsEndpointRoutes({ notifications: services.marketplaceNotifications, audit: services.audit, config }));
-  await app.register(mfaSettingsRoutes({ mfa: services.mfa }));
-  await app.register(accountSettingsRoutes({ accountSettings: services.accountSettings, cookies: config }));
+  await app.register(
+    staffContext({
+      publicUrl,
+      secureCookies,
+      csrf: { cookieName: secureCookies ? '__Host-ws_admin_csrf' : 'ws_admin_csrf', hmacKey: deriveKey(services.secretKey, 'admin-csrf') },
+      routes: [],
+    }),
+    { prefix: '/admin' },
+  );
+  await app.register(
+    apiContext({
+      info: { title: 'WebStream Licence Portal API', version, description: 'For WebStream instances and scripts. JSON in and out; every error is a problem document (RFC 9457).' },
+      routes: [statusRoutes({ version })],
+    }),
+    { prefix: '/api' },
+  );
   return app;
 }

@@ -1,13 +1,13 @@
 import { NEW_PASSWORD_NAMES, NewPasswordFields } from '../accounts/account.pages.js';
 import { ErrorSummary, PostForm } from '../web/forms.js';
-import { Layout } from '../web/layout.js';
+import { PortalLayout } from '../web/portal-layout.js';
 import type { ViewContext } from '../web/view-context.js';
 
 /** After signing in with a one-time password from staff: the only page such a session may use. */
 export function ChangePasswordPage(props: { ctx: ViewContext; error?: string | undefined; fieldErrors?: Record<string, string[]> }) {
   const { ctx, error, fieldErrors = {} } = props;
   return (
-    <Layout title="Choose your password" ctx={ctx} narrow>
+    <PortalLayout title="Choose your password" ctx={ctx} narrow>
       <div class="card">
         <h1>Choose your password</h1>
         <p class="lead">You signed in with a one-time password. Choose a password of your own to continue; the one-time password then stops working.</p>
@@ -19,6 +19,6 @@ export function ChangePasswordPage(props: { ctx: ViewContext; error?: string | u
           </button>
         </PostForm>
       </div>
-    </Layout>
+    </PortalLayout>
   );
 }

@@ -2,7 +2,7 @@ import { formatAccountId } from '../core/account-id.js';
 import { NEW_PASSWORD_NAMES, NewPasswordFields } from '../accounts/account.pages.js';
 import { MfaSection } from '../mfa/mfa.section.js';
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';
-import { Layout } from '../web/layout.js';
+import { PortalLayout } from '../web/portal-layout.js';
 import type { ViewContext } from '../web/view-context.js';
 import type { SettingsView } from './account-settings.service.js';
 import { SessionsSection } from './sessions.section.js';
@@ -19,7 +19,7 @@ export interface FailedForm {
 
 export function SettingsPage({ ctx, view, failed }: { ctx: ViewContext; view: SettingsView; failed?: FailedForm | undefined }) {
   return (
-    <Layout title="Settings" ctx={ctx}>
+    <PortalLayout title="Settings" ctx={ctx}>
       <div class="page-head">
         <div>
           <h1>Settings</h1>
@@ -32,7 +32,7 @@ export function SettingsPage({ ctx, view, failed }: { ctx: ViewContext; view: Se
         <EmailSection ctx={ctx} contact={view.contact} failed={failed?.form === 'email' ? failed : undefined} />
         <SessionsSection ctx={ctx} sessions={view.sessions} />
       </div>
-    </Layout>
+    </PortalLayout>
   );
 }
 

@@ -1,5 +1,5 @@
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';
-import { Layout } from '../web/layout.js';
+import { PortalLayout } from '../web/portal-layout.js';
 import type { ViewContext } from '../web/view-context.js';
 import { ACCOUNT_ID_HINT } from '../core/account-id.js';
 import { PasswordRules } from './password-rules.js';
@@ -32,7 +32,7 @@ export const NEW_PASSWORD_NAMES = { password: 'newPassword', confirm: 'newPasswo
 export function RegisterPage(props: { ctx: ViewContext; values?: { accountId?: string; email?: string }; error?: string | undefined; fieldErrors?: FieldErrors }) {
   const { ctx, values = {}, error, fieldErrors = {} } = props;
   return (
-    <Layout title="Create portal account" ctx={ctx} narrow>
+    <PortalLayout title="Create portal account" ctx={ctx} narrow>
       <div class="card">
         <h1>Create your portal account</h1>
         <p class="lead">For AWS accounts that hold a WebStream licence. You will sign in with the AWS account ID and the password you choose here.</p>
@@ -51,14 +51,14 @@ export function RegisterPage(props: { ctx: ViewContext; values?: { accountId?: s
           </p>
         </div>
       </div>
-    </Layout>
+    </PortalLayout>
   );
 }
 
 export function ForgotPasswordPage(props: { ctx: ViewContext; accountId?: string; error?: string | undefined; fieldErrors?: FieldErrors }) {
   const { ctx, accountId = '', error, fieldErrors = {} } = props;
   return (
-    <Layout title="Forgot password" ctx={ctx} narrow>
+    <PortalLayout title="Forgot password" ctx={ctx} narrow>
       <div class="card">
         <h1>Reset your password</h1>
         <p class="lead">Enter your AWS account ID. We will email a reset link to the portal account's contact address.</p>
@@ -75,14 +75,14 @@ export function ForgotPasswordPage(props: { ctx: ViewContext; accountId?: string
           </p>
         </div>
       </div>
-    </Layout>
+    </PortalLayout>
   );
 }
 
 export function ResetPasswordPage(props: { ctx: ViewContext; token: string; error?: string | undefined; fieldErrors?: FieldErrors }) {
   const { ctx, token, error, fieldErrors = {} } = props;
   return (
-    <Layout title="Choose a new password" ctx={ctx} narrow>
+    <PortalLayout title="Choose a new password" ctx={ctx} narrow>
       <div class="card">
         <h1>Choose a new password</h1>
         <p class="lead">After this, every session of your account is signed out and you sign in with the new password.</p>
@@ -95,13 +95,13 @@ export function ResetPasswordPage(props: { ctx: ViewContext; token: string; erro
           </button>
         </PostForm>
       </div>
-    </Layout>
+    </PortalLayout>
   );
 }
 
 export function InvalidLinkPage(props: { ctx: ViewContext; title: string; message: string; action: { href: string; label: string } }) {
   return (
-    <Layout title={props.title} ctx={props.ctx} narrow>
+    <PortalLayout title={props.title} ctx={props.ctx} narrow>
       <div class="card">
         <h1>{props.title}</h1>
         <p>{props.message}</p>
@@ -111,13 +111,13 @@ export function InvalidLinkPage(props: { ctx: ViewContext; title: string; messag
           </a>
         </p>
       </div>
-    </Layout>
+    </PortalLayout>
   );
 }
 
 export function VerifyEmailPage(props: { ctx: ViewContext; token: string; email: string }) {
   return (
-    <Layout title="Verify email" ctx={props.ctx} narrow>
+    <PortalLayout title="Verify email" ctx={props.ctx} narrow>
       <div class="card">
         <h1>Verify your contact email</h1>
         <p>
@@ -130,6 +130,6 @@ export function VerifyEmailPage(props: { ctx: ViewContext; token: string; email:
           </button>
         </PostForm>
       </div>
-    </Layout>
+    </PortalLayout>
   );
 }

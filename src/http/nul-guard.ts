@@ -12,10 +12,8 @@ function holdsNul(value: unknown, depth = 0): boolean {
  * PostgreSQL refuses NUL in text, so a field holding one would fail at the database as a 500 (an email
  * address may contain any other character). No form or API of ours needs one: refuse it at the edge.
  */
-export function installNulGuard(app: FastifyInstance): void {
+export function installNulGuard(app: FastifyInstance, message = 'The form contained a character that is not allowed (a null character). Go back, remove it and try again.'): void {
   app.addHook('preValidation', async (req) => {
-    if (holdsNul(req.body) || holdsNul(req.query) || holdsNul(req.params)) {
-      throw new AppError('bad_request', 'The form contained a character that is not allowed (a null character). Go back, remove it and try again.', 400);
-    }
+    if (holdsNul(req.body) || holdsNul(req.query) || holdsNul(req.params)) throw new AppError('bad_request', message, 400);
   });
 }

@@ -1,7 +1,7 @@
 import type { LicenceRow } from '../db/schema.js';
 import { formatAccountId } from '../core/account-id.js';
 import { formatDate } from '../web/format.js';
-import { Layout } from '../web/layout.js';
+import { PortalLayout } from '../web/portal-layout.js';
 import type { ViewContext } from '../web/view-context.js';
 import { displayStatus, type DisplayStatus } from './licence.lifecycle.js';
 import { licenceTerms } from './licence.terms.js';
@@ -24,7 +24,7 @@ const COLUMNS = ['Plan', 'Status', 'Seats used / total', 'Starts', 'Ends', 'Sour
 /** The page around the licence list; `listHtml` is LicenceList rendered by preact (already escaped). */
 export function EntitlementsPage({ ctx, awsAccountId, listHtml }: { ctx: ViewContext; awsAccountId: string; listHtml: string }) {
   return (
-    <Layout title="My Entitlements" ctx={ctx}>
+    <PortalLayout title="My Entitlements" ctx={ctx}>
       <div class="page-head">
         <div>
           <h1>My Entitlements</h1>
@@ -32,7 +32,7 @@ export function EntitlementsPage({ ctx, awsAccountId, listHtml }: { ctx: ViewCon
         </div>
       </div>
       <div dangerouslySetInnerHTML={{ __html: listHtml }} />
-    </Layout>
+    </PortalLayout>
   );
 }
 

@@ -3,7 +3,7 @@ import { formatAccountId } from '../core/account-id.js';
 import { AccountIdField, ContactEmailField, NewPasswordFields } from '../accounts/account.pages.js';
 import { CurrentPasswordField, ForgotPasswordLink } from '../sign-in/sign-in.page.js';
 import { ErrorSummary, PostForm } from '../web/forms.js';
-import { Layout } from '../web/layout.js';
+import { PortalLayout } from '../web/portal-layout.js';
 import type { ViewContext } from '../web/view-context.js';
 
 /** Where buyers manage their subscriptions in the AWS console (and find Set up your account again). */
@@ -36,7 +36,7 @@ function SubscriptionFacts({ awsAccountId }: { awsAccountId: string }) {
 /** The answer to AWS's form post: 200, and the browser continues to the link page (Refresh header; the link for the rest). */
 export function LandingContinuePage({ ctx, awsAccountId }: { ctx: ViewContext; awsAccountId: string }) {
   return (
-    <Layout title="Subscription confirmed" ctx={ctx} narrow>
+    <PortalLayout title="Subscription confirmed" ctx={ctx} narrow>
       <div class="card">
         <h1>Thank you for subscribing to WebStream</h1>
         <p class="lead">AWS Marketplace has confirmed your subscription. Next, link it to your WebStream portal account.</p>
@@ -48,14 +48,14 @@ export function LandingContinuePage({ ctx, awsAccountId }: { ctx: ViewContext; a
         </p>
         <p class="hint">This page continues by itself in a moment. The set-up link is valid for 15 minutes.</p>
       </div>
-    </Layout>
+    </PortalLayout>
   );
 }
 
 /** A step of the journey that cannot go on: what happened and what to do next. */
 export function MarketplaceProblemPage(props: { ctx: ViewContext; title: string; message: string; children?: ComponentChildren; showMarketplaceLink?: boolean }) {
   return (
-    <Layout title={props.title} ctx={props.ctx} narrow>
+    <PortalLayout title={props.title} ctx={props.ctx} narrow>
       <div class="card">
         <h1>{props.title}</h1>
         <div class="error-summary" role="alert">
@@ -73,7 +73,7 @@ export function MarketplaceProblemPage(props: { ctx: ViewContext; title: string;
           {props.ctx.account ? <a href="/portal/entitlements">Go to My Entitlements</a> : <a href="/portal/sign-in">Sign in to the portal</a>}
         </p>
       </div>
-    </Layout>
+    </PortalLayout>
   );
 }
 
@@ -104,7 +104,7 @@ export type LinkView =
 export function LinkPage({ ctx, awsAccountId, portalAccountExists, view }: { ctx: ViewContext; awsAccountId: string; portalAccountExists: boolean; view: LinkView }) {
   const formatted = formatAccountId(awsAccountId);
   return (
-    <Layout title="Link your AWS Marketplace subscription" ctx={ctx} narrow>
+    <PortalLayout title="Link your AWS Marketplace subscription" ctx={ctx} narrow>
       <div class="card">
         <h1>Link your subscription</h1>
         <p class="lead">Your WebStream licence from AWS Marketplace goes to the portal account of the AWS account that subscribed.</p>
@@ -114,7 +114,7 @@ export function LinkPage({ ctx, awsAccountId, portalAccountExists, view }: { ctx
         {view.kind === 'sign-in' ? <LinkSignIn ctx={ctx} awsAccountId={awsAccountId} view={view} portalAccountExists={portalAccountExists} /> : null}
         {view.kind === 'register' ? <LinkRegister ctx={ctx} awsAccountId={awsAccountId} view={view} /> : null}
       </div>
-    </Layout>
+    </PortalLayout>
   );
 }
 
@@ -207,7 +207,7 @@ export function ProvisionPage(props: { ctx: ViewContext; subscriptionId: string;
   const { ctx, subscriptionId, awsAccountId, error } = props;
   const title = error === undefined ? 'Setting up your licence' : error.title;
   return (
-    <Layout title={title} ctx={ctx} narrow>
+    <PortalLayout title={title} ctx={ctx} narrow>
       <div class="card">
         <h1>{title}</h1>
         {error === undefined ? (
@@ -234,6 +234,6 @@ export function ProvisionPage(props: { ctx: ViewContext; subscriptionId: string;
         </p>
       </div>
       {error === undefined ? <script src="/assets/auto-submit.js" defer /> : null}
-    </Layout>
+    </PortalLayout>
   );
 }

@@ -1,5 +1,5 @@
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';
-import { Layout } from '../web/layout.js';
+import { PortalLayout } from '../web/portal-layout.js';
 import type { ViewContext } from '../web/view-context.js';
 import { maskEmail } from './code-messages.js';
 import { EMAIL_CODE_VALID_MINUTES } from './email-codes.repo.js';
@@ -21,7 +21,7 @@ const CodeField = ({ label, hint, recovery = false }: { label: string; hint?: st
 /** Authenticator set-up: scan or type the key, then prove it with a current code. */
 export function TotpSetupPage({ ctx, secret, qrSvg, awsAccountId, error }: { ctx: ViewContext; secret: string; qrSvg: string; awsAccountId: string; error?: string | undefined }) {
   return (
-    <Layout title="Set up an authenticator app" ctx={ctx}>
+    <PortalLayout title="Set up an authenticator app" ctx={ctx}>
       <div class="card">
         <h1>Set up an authenticator app</h1>
         <ErrorSummary message={error} />
@@ -57,14 +57,14 @@ export function TotpSetupPage({ ctx, secret, qrSvg, awsAccountId, error }: { ctx
           </li>
         </ol>
       </div>
-    </Layout>
+    </PortalLayout>
   );
 }
 
 /** Email codes set-up: prove the mailbox receives our codes. */
 export function EmailSetupPage({ ctx, email, info, error }: { ctx: ViewContext; email: string; info?: string | undefined; error?: string | undefined }) {
   return (
-    <Layout title="Use email verification codes" ctx={ctx} narrow>
+    <PortalLayout title="Use email verification codes" ctx={ctx} narrow>
       <div class="card">
         <h1>Use email verification codes</h1>
         <p class="lead">At each sign-in we will email a 6-digit code to {maskEmail(email)}. This is weaker than an authenticator app: anyone who can read that mailbox can pass this step.</p>
@@ -87,7 +87,7 @@ export function EmailSetupPage({ ctx, email, info, error }: { ctx: ViewContext; 
           </PostForm>
         </div>
       </div>
-    </Layout>
+    </PortalLayout>
   );
 }
 
@@ -98,7 +98,7 @@ function recoveryCodesFile(codes: string[]): string {
 /** Shown once, right after they are made: only hashes are kept. */
 export function RecoveryCodesPage({ ctx, codes, justEnabled }: { ctx: ViewContext; codes: string[]; justEnabled: boolean }) {
   return (
-    <Layout title="Your recovery codes" ctx={ctx} narrow>
+    <PortalLayout title="Your recovery codes" ctx={ctx} narrow>
       <div class="card">
         <h1>{justEnabled ? 'MFA is on. Save your recovery codes' : 'Your new recovery codes'}</h1>
         <p class="lead">
@@ -126,7 +126,7 @@ export function RecoveryCodesPage({ ctx, codes, justEnabled }: { ctx: ViewContex
           I have saved these codes
         </a>
       </div>
-    </Layout>
+    </PortalLayout>
   );
 }
 
@@ -136,7 +136,7 @@ export type StepUpPurpose = 'disable' | 'recovery-codes';
 export function StepUpPage({ ctx, purpose, method, info, error }: { ctx: ViewContext; purpose: StepUpPurpose; method: 'totp' | 'email'; info?: string | undefined; error?: string | undefined }) {
   const title = purpose === 'disable' ? 'Turn off MFA' : 'Create new recovery codes';
   return (
-    <Layout title={title} ctx={ctx} narrow>
+    <PortalLayout title={title} ctx={ctx} narrow>
       <div class="card">
         <h1>{title}</h1>
         <p class="lead">
@@ -170,6 +170,6 @@ export function StepUpPage({ ctx, purpose, method, info, error }: { ctx: ViewCon
           </div>
         ) : null}
       </div>
-    </Layout>
+    </PortalLayout>
   );
 }

@@ -91,13 +91,16 @@ export function clearSessionCookie(reply: FastifyReply, cookies: CookiePolicy): 
   reply.clearCookie(sessionCookieName(cookies), { path: '/', httpOnly: true, sameSite: 'lax', secure: cookies.secureCookies });
 }
 
-/** Resolves the portal session for /portal pages (other paths never touch the database for it). */
+/**
+ * Resolves the portal session on the routes of the context it is installed in (the customer context).
+ * Cross-site routes (the Marketplace landing, SNS) never act on it: a browser sends no Lax cookie with them.
+ */
 export function installSessions(app: FastifyInstance, browser: Pick<BrowserSessions, 'cookies' | 'sessions'>): void {
   const cookieName = sessionCookieName(browser.cookies);
   app.decorateRequest('portalSession', undefined);
   app.decorateRequest('portalSessionToken', undefined);
   app.addHook('preHandler', async (req, reply) => {
-    if (!req.url.startsWith('/portal')) return;
+    if (req.routeOptions.config.crossSite === true) return;
     const token = req.cookies[cookieName];
     if (token === undefined || token === '' || token.length > 128) return;
     const session = await browser.sessions.validate(token, { ip: req.ip });

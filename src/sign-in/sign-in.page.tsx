@@ -1,6 +1,6 @@
 import { AccountIdField } from '../accounts/account.pages.js';
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';
-import { Layout } from '../web/layout.js';
+import { PortalLayout } from '../web/portal-layout.js';
 import type { ViewContext } from '../web/view-context.js';
 
 export interface SignInPageProps {
@@ -26,7 +26,7 @@ export function ForgotPasswordLink() {
 
 export function SignInPage({ ctx, accountId = '', next, error, fieldErrors = {} }: SignInPageProps) {
   return (
-    <Layout title="Sign in" ctx={ctx} narrow>
+    <PortalLayout title="Sign in" ctx={ctx} narrow>
       <div class="card">
         <h1>Sign in</h1>
         <p class="lead">Use the AWS account ID your WebStream licence belongs to.</p>
@@ -46,6 +46,6 @@ export function SignInPage({ ctx, accountId = '', next, error, fieldErrors = {} 
           </p>
         </div>
       </div>
-    </Layout>
+    </PortalLayout>
   );
 }

@@ -1,6 +1,6 @@
 import { maskEmail } from '../mfa/code-messages.js';
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';
-import { Layout } from '../web/layout.js';
+import { PortalLayout } from '../web/portal-layout.js';
 import type { ViewContext } from '../web/view-context.js';
 import { CHALLENGE_MINUTES, secondStepOf, type PendingSignIn } from './sign-in-challenges.repo.js';
 
@@ -21,7 +21,7 @@ export function VerifyPage({ ctx, pending, info, error }: VerifyPageProps) {
         ? 'Enter the 6-digit code your authenticator app shows for WebStream.'
         : `We emailed a 6-digit verification code to ${maskEmail(pending.email)}.`;
   return (
-    <Layout title="Verify it’s you" ctx={ctx} narrow>
+    <PortalLayout title="Verify it’s you" ctx={ctx} narrow>
       <div class="card">
         <h1>Verify it’s you</h1>
         <p class="lead">{lead}</p>
@@ -59,6 +59,6 @@ export function VerifyPage({ ctx, pending, info, error }: VerifyPageProps) {
           </p>
         </div>
       </div>
-    </Layout>
+    </PortalLayout>
   );
 }

@@ -1,22 +1,31 @@
 import type { ComponentChildren } from 'preact';
-import { formatAccountId } from '../core/account-id.js';
-import type { ViewContext } from './view-context.js';
+
+/** The part of the site a page belongs to: the customer portal, the admin panel, the API reference. */
+export interface SiteArea {
+  /** Shown after "WebStream" in the brand and the window title, e.g. "Licence Portal". */
+  name: string;
+  /** Where the brand leads. */
+  home: string;
+}
 
 interface LayoutProps {
   title: string;
-  ctx: ViewContext;
+  area: SiteArea;
+  /** The area's own navigation in the top bar (none for a visitor who is not signed in). */
+  nav?: ComponentChildren;
+  notice?: string | undefined;
   children: ComponentChildren;
   /** Narrow centred card for sign-in style pages. */
   narrow?: boolean;
 }
 
-export function Layout({ title, ctx, children, narrow = false }: LayoutProps) {
+export function Layout({ title, area, nav, notice, children, narrow = false }: LayoutProps) {
   return (
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${title} · WebStream Licence Portal`}</title>
+        <title>{`${title} · WebStream ${area.name}`}</title>
         <link rel="stylesheet" href="/assets/app.css" />
         <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
       </head>
@@ -25,32 +34,18 @@ export function Layout({ title, ctx, children, narrow = false }: LayoutProps) {
           Skip to content
         </a>
         <header class="topbar">
-          <a class="brand" href={ctx.account ? '/portal/entitlements' : '/portal/sign-in'}>
+          <a class="brand" href={area.home}>
             <span class="brand-mark" aria-hidden="true">
               W
             </span>
-            WebStream <span class="brand-sub">Licence Portal</span>
+            WebStream <span class="brand-sub">{area.name}</span>
           </a>
-          {ctx.account ? (
-            <nav class="topnav" aria-label="Account">
-              <a href="/portal/entitlements">My Entitlements</a>
-              <a href="/portal/settings">Settings</a>
-              <span class="account-chip" title="Signed in AWS account">
-                {formatAccountId(ctx.account.awsAccountId)}
-              </span>
-              <form method="post" action="/portal/sign-out" class="inline-form">
-                <input type="hidden" name="_csrf" value={ctx.csrfToken} />
-                <button type="submit" class="link-button">
-                  Sign out
-                </button>
-              </form>
-            </nav>
-          ) : null}
+          {nav ?? null}
         </header>
         <main id="main" class={narrow ? 'container narrow' : 'container'}>
-          {ctx.notice ? (
+          {notice ? (
             <div class="notice" role="status">
-              {ctx.notice}
+              {notice}
             </div>
           ) : null}
           {children}

@@ -21,12 +21,15 @@ export function fuzzTargets(app: App): FuzzTarget[] {
   }
   for (const file of assetFiles()) add('GET', `/assets/${file}`);
   add('GET', '/assets/*');
-  for (const pattern of ['/*', '/portal/*', '/api/*', '/marketplace/*']) {
+  for (const pattern of ['/*', '/portal/*', '/api/*', '/admin/*', '/marketplace/*']) {
     add('GET', pattern);
     add('POST', pattern);
   }
   // Methods no route has: Fastify must answer them, not the handlers.
-  for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS']) add(method, '/portal/sign-in');
+  for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+    add(method, '/portal/sign-in');
+    add(method, '/api/v1/status');
+  }
   return [...targets.values()];
 }
 

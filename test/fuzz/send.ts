@@ -40,6 +40,16 @@ export function unexplained(response: FuzzResponse, method: string): string | un
     const text = main.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
     return text === '' ? 'an HTML page with nothing in its main content' : undefined;
   }
+  if (response.contentType.startsWith('application/problem+json')) {
+    // The API's errors (RFC 9457): the detail is the sentence for people, the code the one for programs.
+    try {
+      const parsed = JSON.parse(response.body) as { detail?: unknown; code?: unknown; status?: unknown };
+      if (parsed.status !== response.status) return `a problem document whose status (${String(parsed.status)}) is not the response's`;
+      return typeof parsed.detail === 'string' && parsed.detail.trim() !== '' && typeof parsed.code === 'string' ? undefined : 'a problem document without a detail and a code';
+    } catch {
+      return 'a body that claims to be a problem document but is not JSON';
+    }
+  }
   if (response.contentType.startsWith('application/json')) {
     try {
       const parsed = JSON.parse(response.body) as { error?: unknown; message?: unknown };

@@ -10,7 +10,7 @@ const idText = sql<string>`id::text`.as('id');
 
 export function createOutboxRepo(db: Db) {
   return {
-    async insert(trx: Db, row: { to: string; subject: string; template: string; bodySealed: string; secretExpiresAt: Date | null; status: MailStatus; now: Date }): Promise<void> {
+    async insert(row: { to: string; subject: string; template: string; bodySealed: string; secretExpiresAt: Date | null; status: MailStatus; now: Date }, trx: Db = db): Promise<void> {
       await trx
         .insertInto('mail_outbox')
         .values({
@@ -30,7 +30,7 @@ export function createOutboxRepo(db: Db) {
      * The next message due, locked for this transaction (SKIP LOCKED: several portal processes share the
      * outbox and each message goes out once). A message whose secret has expired is not sent; the purge ends it.
      */
-    claimDue(trx: Db, now: Date) {
+    claimDue(now: Date, trx: Db = db) {
       return trx
         .selectFrom('mail_outbox')
         .select(['id', 'to_address', 'subject', 'template', 'body_sealed', 'attempts'])
@@ -46,11 +46,11 @@ export function createOutboxRepo(db: Db) {
     },
 
     /** Delivered: the body goes, the envelope stays for the record. */
-    async markSent(trx: Db, id: string, attempts: number, now: Date): Promise<void> {
+    async markSent(id: string, attempts: number, now: Date, trx: Db = db): Promise<void> {
       await trx.updateTable('mail_outbox').set({ status: 'sent', sent_at: now, attempts, body_sealed: null }).where('id', '=', id).execute();
     },
 
-    async markAttemptFailed(trx: Db, id: string, attempt: { attempts: number; failedForGood: boolean; error: string; retryAt: Date }): Promise<void> {
+    async markAttemptFailed(id: string, attempt: { attempts: number; failedForGood: boolean; error: string; retryAt: Date }, trx: Db = db): Promise<void> {
       await trx
         .updateTable('mail_outbox')
         .set({ status: attempt.failedForGood ? 'failed' : 'pending', attempts: attempt.attempts, last_error: attempt.error, next_attempt_at: attempt.retryAt })

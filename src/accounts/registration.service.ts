@@ -34,7 +34,7 @@ export interface RegistrationOptions {
    * subscription takes the place of a prior licence. `claim` runs inside the registration's transaction
    * (e.g. spending the single-use link handshake); if it throws, nothing is written.
    */
-  entitledBy?: { awsAccountId: string; claim(trx: Db, account: { id: string; awsAccountId: string }): Promise<void> };
+  entitledBy?: { awsAccountId: string; claim(account: { id: string; awsAccountId: string }, trx: Db): Promise<void> };
 }
 
 export function createRegistrationService(deps: {
@@ -113,7 +113,7 @@ export function createRegistrationService(deps: {
       try {
         registered = await deps.db.transaction().execute(async (trx) => {
           const account = await accounts.insert({ awsAccountId, email, passwordHash, now }, trx);
-          await entitledBy?.claim(trx, { id: account.id, awsAccountId });
+          await entitledBy?.claim({ id: account.id, awsAccountId }, trx);
           const verifyToken = generateToken();
           const verifyExpiresAt = new Date(now.getTime() + EMAIL_VERIFICATION_DAYS * 86_400_000);
           await tokens.insertVerificationToken({ tokenHash: hashToken(verifyToken), accountId: account.id, email, now, expiresAt: verifyExpiresAt }, trx);

@@ -47,13 +47,14 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
   }
 
   /** Locks the licence row for the rest of the transaction (concurrent changes queue up) and checks the command against it. */
-  async function lockAndCheck(trx: Db, licenceId: string, command: Exclude<LicenceCommand, { action: 'issue' | 'request' }>) {
+  async function lockAndCheck(licenceId: string, command: Exclude<LicenceCommand, { action: 'issue' | 'request' }>, trx: Db) {
     const row = await repo.findForUpdate(licenceId, trx);
     if (row === undefined) throw new AppError('not_found', 'Licence not found.', 404);
     return { row, result: allowed(applyTransition(licenceTerms(row), command, deps.clock.now())) };
   }
 
-  async function recordTransition(trx: Db, licenceId: string, action: string, from: LicenceStatus | null, to: LicenceStatus, by: Actor, awsAccountId: string, extra: Record<string, unknown> = {}) {
+  async function recordTransition(transition: { licenceId: string; action: string; from: LicenceStatus | null; to: LicenceStatus; by: Actor; awsAccountId: string; extra?: Record<string, unknown> }, trx: Db) {
+    const { licenceId, action, from, to, by, awsAccountId, extra = {} } = transition;
     const at = deps.clock.now();
     await repo.recordTransition({ licenceId, action, from, to, actor: by.actor, reason: by.reason, at }, trx);
     await deps.audit.record({ event: 'licence.transition', actor: by.actor, awsAccountId, details: { licenceId, action, from, to, reason: by.reason, ...extra } }, trx);
@@ -74,7 +75,7 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
           { aws_account_id: input.awsAccountId, plan: input.plan, seats: input.seats, source: input.source, status: result.next.status, starts_at: result.next.startsAt, ends_at: result.next.endsAt, created_at: now, updated_at: now, contact_email: input.contactEmail ?? null },
           trx,
         );
-        await recordTransition(trx, licence.id, action, null, result.next.status, by, input.awsAccountId);
+        await recordTransition({ licenceId: licence.id, action, from: null, to: result.next.status, by, awsAccountId: input.awsAccountId }, trx);
         return licence;
       });
     },
@@ -82,9 +83,9 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
     /** Applies one lifecycle command to an existing licence, under a row lock, and records it. */
     async transition(licenceId: string, command: Exclude<LicenceCommand, { action: 'issue' | 'request' | 'amend' }>, by: Actor, trx?: Db): Promise<LicenceRow> {
       return inTransaction(trx, async (trx) => {
-        const { row, result } = await lockAndCheck(trx, licenceId, command);
+        const { row, result } = await lockAndCheck(licenceId, command, trx);
         const updated = await repo.update(licenceId, { status: result.next.status, starts_at: result.next.startsAt, ends_at: result.next.endsAt, updated_at: deps.clock.now() }, trx);
-        await recordTransition(trx, licenceId, command.action, result.from, result.next.status, by, row.aws_account_id);
+        await recordTransition({ licenceId, action: command.action, from: result.from, to: result.next.status, by, awsAccountId: row.aws_account_id }, trx);
         return updated;
       });
     },
@@ -92,12 +93,12 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
     /** Changes plan, seats and/or end date through the lifecycle's "amend" (active or suspended licences only). */
     async amend(licenceId: string, change: LicenceTermsChange, by: Actor, trx?: Db): Promise<LicenceRow> {
       return inTransaction(trx, async (trx) => {
-        const { row, result } = await lockAndCheck(trx, licenceId, { action: 'amend', endsAt: change.endsAt });
+        const { row, result } = await lockAndCheck(licenceId, { action: 'amend', endsAt: change.endsAt }, trx);
         const plan = change.plan ?? row.plan;
         const seats = change.seats ?? row.seats;
         const updated = await repo.update(licenceId, { plan, seats, ends_at: result.next.endsAt, updated_at: deps.clock.now() }, trx);
         const changes = { plan: [row.plan, plan], seats: [row.seats, seats], endsAt: [row.ends_at?.toISOString() ?? null, result.next.endsAt?.toISOString() ?? null] };
-        await recordTransition(trx, licenceId, 'amend', result.from, result.next.status, by, row.aws_account_id, { changes });
+        await recordTransition({ licenceId, action: 'amend', from: result.from, to: result.next.status, by, awsAccountId: row.aws_account_id, extra: { changes } }, trx);
         return updated;
       });
     },

@@ -25,7 +25,7 @@ export function createLinkService(deps: { db: Db; subscriptions: MarketplaceRepo
   const repo = deps.subscriptions;
 
   /** Spends the handshake and links the subscription to the portal account, in the caller's transaction. */
-  async function claim(trx: Db, handshake: OpenHandshake, account: { id: string; awsAccountId: string }, client: ClientInfo): Promise<void> {
+  async function claim(handshake: OpenHandshake, account: { id: string; awsAccountId: string }, client: ClientInfo, trx: Db): Promise<void> {
     const { subscription } = handshake;
     if (account.awsAccountId !== subscription.aws_account_id) throw linkErrors.mismatch(formatAccountId(subscription.aws_account_id), formatAccountId(account.awsAccountId));
     const now = deps.clock.now();
@@ -58,12 +58,12 @@ export function createLinkService(deps: { db: Db; subscriptions: MarketplaceRepo
 
     /** Links the subscription to the signed-in portal account (it must have the subscription's AWS account ID). */
     async linkAccount(handshake: OpenHandshake, account: { id: string; awsAccountId: string }, client: ClientInfo): Promise<void> {
-      await deps.db.transaction().execute((trx) => claim(trx, handshake, account, client));
+      await deps.db.transaction().execute((trx) => claim(handshake, account, client, trx));
     },
 
     /** For registration through the link page: the account ID is the subscription's and the link happens in the same transaction. */
     registrationOptions(handshake: OpenHandshake, client: ClientInfo): RegistrationOptions {
-      return { entitledBy: { awsAccountId: handshake.subscription.aws_account_id, claim: (trx, account) => claim(trx, handshake, account, client) } };
+      return { entitledBy: { awsAccountId: handshake.subscription.aws_account_id, claim: (account, trx) => claim(handshake, account, client, trx) } };
     },
 
     /** Someone signed in (or tried to) with another AWS account ID than the subscription's: refused, and recorded. */

@@ -107,13 +107,13 @@ export function createMfaService(deps: {
   }
 
   /** Ends the other sessions, tells the user by email and audits: in the transaction that turned MFA on or off. */
-  async function recordMfaChange(trx: Db, account: MfaAccount, change: 'enabled' | 'disabled', method: MfaMethod, keepToken: string, client: ClientInfo): Promise<void> {
+  async function recordMfaChange(account: MfaAccount, change: 'enabled' | 'disabled', method: MfaMethod, keepToken: string, client: ClientInfo, trx: Db): Promise<void> {
     await deps.sessions.invalidateOthers(account.id, keepToken, trx);
     await deps.mailer.enqueue(mfaChangedEmail(account.email, account.awsAccountId, change, method, settingsUrl), trx);
     await deps.audit.record({ event: change === 'enabled' ? 'mfa.enabled' : 'mfa.disabled', actor: `account:${account.awsAccountId}`, awsAccountId: account.awsAccountId, ip: client.ip, details: { method } }, trx);
   }
 
-  async function storeNewRecoveryCodes(trx: Db, accountId: string): Promise<string[]> {
+  async function storeNewRecoveryCodes(accountId: string, trx: Db): Promise<string[]> {
     const codes = newRecoveryCodes();
     await repo.replaceRecoveryCodes(accountId, codes.map((c) => recoveryHash(accountId, normaliseRecoveryCode(c) ?? c)), deps.clock.now(), trx);
     return codes;
@@ -162,8 +162,8 @@ export function createMfaService(deps: {
         const sealed = account.pendingTotpSealed;
         return deps.db.transaction().execute(async (trx) => {
           if (!(await accounts.enableMfa(accountId, { method: 'totp', now: deps.clock.now(), totp: { sealed, step } }, trx))) return { ok: false as const, message: 'MFA is already on for this account.' };
-          const recoveryCodes = await storeNewRecoveryCodes(trx, accountId);
-          await recordMfaChange(trx, account, 'enabled', 'totp', keepToken, client);
+          const recoveryCodes = await storeNewRecoveryCodes(accountId, trx);
+          await recordMfaChange(account, 'enabled', 'totp', keepToken, client, trx);
           return { ok: true as const, recoveryCodes };
         });
       });
@@ -177,8 +177,8 @@ export function createMfaService(deps: {
         if (!check.ok) return check;
         return deps.db.transaction().execute(async (trx) => {
           if (!(await accounts.enableMfa(accountId, { method: 'email', now: deps.clock.now() }, trx))) return { ok: false as const, message: 'MFA is already on for this account.' };
-          const recoveryCodes = await storeNewRecoveryCodes(trx, accountId);
-          await recordMfaChange(trx, account, 'enabled', 'email', keepToken, client);
+          const recoveryCodes = await storeNewRecoveryCodes(accountId, trx);
+          await recordMfaChange(account, 'enabled', 'email', keepToken, client, trx);
           return { ok: true as const, recoveryCodes };
         });
       });
@@ -194,7 +194,7 @@ export function createMfaService(deps: {
         await deps.db.transaction().execute(async (trx) => {
           await accounts.disableMfa(accountId, trx);
           await repo.deleteRecoveryCodes(accountId, trx);
-          await recordMfaChange(trx, account, 'disabled', method, keepToken, client);
+          await recordMfaChange(account, 'disabled', method, keepToken, client, trx);
         });
         return { ok: true };
       });
@@ -207,7 +207,7 @@ export function createMfaService(deps: {
         const check = await checkCode(account, code, { emailPurpose: 'step_up', acceptTotp: true, acceptRecovery: true }, client);
         if (!check.ok) return check;
         return deps.db.transaction().execute(async (trx) => {
-          const recoveryCodes = await storeNewRecoveryCodes(trx, accountId);
+          const recoveryCodes = await storeNewRecoveryCodes(accountId, trx);
           await deps.mailer.enqueue(recoveryCodesRegeneratedEmail(account.email, account.awsAccountId, settingsUrl), trx);
           await deps.audit.record({ event: 'mfa.recovery_codes_regenerated', actor: `account:${account.awsAccountId}`, awsAccountId: account.awsAccountId, ip: client.ip }, trx);
           return { ok: true as const, recoveryCodes };

@@ -29,7 +29,7 @@ export const LAYERS = {
   sessions: [...PLATFORM, 'settings'],
   licences: [...PLATFORM, 'audit', 'sessions'],
   accounts: [...PLATFORM, 'audit', 'licences', 'mail', 'sessions', 'throttle'],
-  mfa: [...PLATFORM, 'audit', 'mail', 'sessions', 'settings', 'throttle'],
+  mfa: [...PLATFORM, 'accounts', 'audit', 'mail', 'sessions', 'settings', 'throttle'],
   'sign-in': [...PLATFORM, 'accounts', 'audit', 'mfa', 'sessions', 'settings', 'throttle'],
   'account-settings': [...PLATFORM, 'accounts', 'audit', 'mail', 'mfa', 'sessions', 'settings', 'throttle'],
   marketplace: [...PLATFORM, 'accounts', 'audit', 'licences', 'sessions', 'settings', 'sign-in'],

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
+import { createAccountSettingsRepo } from './account-settings/account-settings.repo.js';
 import { createAccountSettingsService } from './account-settings/account-settings.service.js';
 import { createAccountProvisioningService } from './accounts/account-provisioning.service.js';
+import { createAccountTokensRepo } from './accounts/account-tokens.repo.js';
 import { createAccountsRepo } from './accounts/accounts.repo.js';
 import { createPasswordHasher, type PasswordHasher } from './accounts/password.hasher.js';
 import { createPasswordResetService } from './accounts/password-reset.service.js';
@@ -17,13 +19,22 @@ import { createRateLimitStore } from './http/rate-limit.store.js';
 import { createLicencesRepo } from './licences/licences.repo.js';
 import { createLicenceService } from './licences/licences.service.js';
 import { createMailer } from './mail/mailer.js';
+import { createOutboxRepo } from './mail/outbox.repo.js';
+import { createMarketplaceRepo } from './marketplace/marketplace.repo.js';
 import { createMarketplace } from './marketplace/marketplace.service.js';
+import { createNotificationRepo } from './marketplace/notification.repo.js';
 import { createNotificationService } from './marketplace/notification.service.js';
+import { createEmailCodesRepo } from './mfa/email-codes.repo.js';
+import { createMfaRepo } from './mfa/mfa.repo.js';
 import { createMfaService } from './mfa/mfa.service.js';
 import { createKnownDevices } from './sessions/known-devices.js';
+import { createKnownDevicesRepo } from './sessions/known-devices.repo.js';
+import { createSessionsRepo } from './sessions/sessions.repo.js';
 import { createSessionService } from './sessions/sessions.service.js';
+import { createSignInChallengesRepo } from './sign-in/sign-in-challenges.repo.js';
 import { createSignInService } from './sign-in/sign-in.service.js';
 import { createSettingsRepo } from './settings/settings.repo.js';
+import { createThrottleRepo } from './throttle/throttle.repo.js';
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -55,18 +66,36 @@ export async function createServices(config: Config, options: ServiceOptions = {
     throw error;
   }
 
+  // Every repo once, here; services get the repos they use and `db` only to open transactions.
   const audit = createAuditLog({ db, clock });
   const settings = createSettingsRepo(db, clock);
-  const mailer = createMailer({ db, clock, logger, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, logBodies: config.development, secretKey });
-  const sessions = createSessionService({ db, clock, settings });
+  const throttle = createThrottleRepo(db);
+  const accountTokens = createAccountTokensRepo(db);
+  const accounts = createAccountsRepo(db, accountTokens);
   const licencesRepo = createLicencesRepo(db);
-  const licences = createLicenceService({ db, clock, audit });
+  const mfaRepo = createMfaRepo(db);
+  const subscriptions = createMarketplaceRepo(db);
   const publicUrl = config.publicUrl;
-  const mfa = createMfaService({ db, clock, mailer, audit, sessions, secretKey, publicUrl });
-  const knownDevices = createKnownDevices({ db, secretKey });
+
+  const mailer = createMailer({ db, outbox: createOutboxRepo(db), clock, logger, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, logBodies: config.development, secretKey });
+  const sessions = createSessionService({ sessions: createSessionsRepo(db), clock, settings });
+  const licences = createLicenceService({ db, clock, audit, licences: licencesRepo });
+  const mfa = createMfaService({ db, clock, accounts, mfa: mfaRepo, emailCodes: createEmailCodesRepo(db), throttle, mailer, audit, sessions, secretKey, publicUrl });
+  const knownDevices = createKnownDevices({ devices: createKnownDevicesRepo(db), secretKey });
   const rateLimits = createRateLimitStore({ counters: createRateLimitCountersRepo(db), clock });
-  const marketplace = createMarketplace({ db, clock, audit, logger, licences, config, secretKey });
-  const marketplaceNotifications = createNotificationService({ db, clock, audit, logger, licences, clients: marketplace.clients, productCode: config.marketplaceProductCode });
+  const marketplace = createMarketplace({ db, subscriptions, licencesRepo, clock, audit, logger, licences, config, secretKey });
+  const marketplaceNotifications = createNotificationService({
+    db,
+    notifications: createNotificationRepo(db),
+    subscriptions,
+    licencesRepo,
+    clock,
+    audit,
+    logger,
+    licences,
+    clients: marketplace.clients,
+    productCode: config.marketplaceProductCode,
+  });
 
   return {
     config,
@@ -81,17 +110,29 @@ export async function createServices(config: Config, options: ServiceOptions = {
     rateLimits,
     mailer,
     sessions,
-    accounts: createAccountsRepo(db),
+    accounts,
     licences,
     mfa,
     knownDevices,
     marketplace,
     marketplaceNotifications,
-    accountProvisioning: createAccountProvisioningService({ db, clock, hasher, licences: licencesRepo, mailer, audit, publicUrl }),
-    registration: createRegistrationService({ db, clock, hasher, sessions, licences: licencesRepo, mailer, audit, publicUrl }),
-    signIn: createSignInService({ db, clock, hasher, sessions, audit, settings, mfa, knownDevices }),
-    passwordReset: createPasswordResetService({ db, clock, hasher, sessions, mailer, audit, publicUrl }),
-    accountSettings: createAccountSettingsService({ db, clock, hasher, sessions, mailer, audit, publicUrl }),
+    accountProvisioning: createAccountProvisioningService({ db, clock, hasher, accounts, licences: licencesRepo, mailer, audit, publicUrl }),
+    registration: createRegistrationService({ db, clock, hasher, accounts, tokens: accountTokens, throttle, sessions, licences: licencesRepo, mailer, audit, publicUrl }),
+    signIn: createSignInService({ db, clock, hasher, accounts, challenges: createSignInChallengesRepo(db), throttle, sessions, audit, settings, mfa, knownDevices }),
+    passwordReset: createPasswordResetService({ db, clock, hasher, accounts, tokens: accountTokens, sessions, mailer, audit, publicUrl }),
+    accountSettings: createAccountSettingsService({
+      db,
+      clock,
+      hasher,
+      accounts,
+      tokens: accountTokens,
+      settingsPage: createAccountSettingsRepo(db),
+      throttle,
+      sessions,
+      mailer,
+      audit,
+      publicUrl,
+    }),
     close: async () => {
       marketplace.close();
       await release();

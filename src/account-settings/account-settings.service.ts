@@ -1,4 +1,5 @@
-import { createAccountsRepo } from '../accounts/accounts.repo.js';
+import type { AccountTokensRepo } from '../accounts/account-tokens.repo.js';
+import type { AccountsRepo } from '../accounts/accounts.repo.js';
 import { emailProblem } from '../accounts/email.js';
 import { newPasswordProblems } from '../accounts/new-password.js';
 import type { PasswordHasher } from '../accounts/password.hasher.js';
@@ -13,8 +14,9 @@ import type { Mailer } from '../mail/mailer.js';
 import { mfaStatusOf } from '../mfa/mfa.repo.js';
 import type { MfaStatus } from '../mfa/mfa.section.js';
 import type { SessionService } from '../sessions/sessions.service.js';
+import type { ThrottleRepo } from '../throttle/throttle.repo.js';
 import { confirmNewEmailEmail, emailChangeRequestedEmail, passwordChangedInSettingsEmail } from './account-settings.emails.js';
-import { createAccountSettingsRepo } from './account-settings.repo.js';
+import type { AccountSettingsRepo } from './account-settings.repo.js';
 import { createCurrentPasswordCheck } from './current-password.check.js';
 import { describeDevice } from './device.js';
 
@@ -54,9 +56,20 @@ function refuse(fields: FieldErrors, status = 400): never {
   throw new AppError('validation_failed', 'Please correct the highlighted fields.', status, fields);
 }
 
-export function createAccountSettingsService(deps: { db: Db; clock: Clock; hasher: PasswordHasher; sessions: SessionService; mailer: Mailer; audit: AuditLog; publicUrl: URL }) {
-  const accounts = createAccountsRepo(deps.db);
-  const repo = createAccountSettingsRepo(deps.db);
+export function createAccountSettingsService(deps: {
+  db: Db;
+  clock: Clock;
+  hasher: PasswordHasher;
+  accounts: AccountsRepo;
+  tokens: AccountTokensRepo;
+  settingsPage: AccountSettingsRepo;
+  throttle: ThrottleRepo;
+  sessions: SessionService;
+  mailer: Mailer;
+  audit: AuditLog;
+  publicUrl: URL;
+}) {
+  const { accounts, tokens, settingsPage } = deps;
   const checkCurrentPassword = createCurrentPasswordCheck(deps);
   const forgotPasswordUrl = new URL('/portal/forgot-password', deps.publicUrl).toString();
   const actor = (awsAccountId: string) => `account:${awsAccountId}`;
@@ -81,7 +94,7 @@ export function createAccountSettingsService(deps: { db: Db; clock: Clock; hashe
     const passwordHash = await deps.hasher.hash(password);
     const now = deps.clock.now();
     await deps.db.transaction().execute(async (trx) => {
-      await accounts.setPassword(trx, account.id, passwordHash, now);
+      await accounts.setPassword(account.id, passwordHash, now, trx);
       const otherSessionsEnded = await deps.sessions.invalidateOthers(account.id, session.token, trx);
       await deps.mailer.enqueue(passwordChangedInSettingsEmail(account.email, account.aws_account_id, forgotPasswordUrl), trx);
       await deps.audit.record({ event: 'account.password_changed', actor: actor(account.aws_account_id), awsAccountId: account.aws_account_id, ip: client.ip, details: { forced, otherSessionsEnded } }, trx);
@@ -91,7 +104,7 @@ export function createAccountSettingsService(deps: { db: Db; clock: Clock; hashe
   return {
     /** The Settings page's data: the account row is read once, the session list beside it. */
     async settingsView(session: Pick<CurrentSession, 'id' | 'accountId'>): Promise<SettingsView> {
-      const [row, sessions] = await Promise.all([repo.settingsAccount(session.accountId, deps.clock.now()), listSessions(session)]);
+      const [row, sessions] = await Promise.all([settingsPage.settingsAccount(session.accountId, deps.clock.now()), listSessions(session)]);
       const account = stillSignedIn(row);
       return {
         awsAccountId: account.aws_account_id,
@@ -141,7 +154,7 @@ export function createAccountSettingsService(deps: { db: Db; clock: Clock; hashe
       const current = await checkCurrentPassword(account, input.emailPassword, client, 'change_email');
       if (!current.ok) fields.emailPassword = [current.message];
       if (Object.keys(fields).length > 0) refuse(fields, !current.ok && current.locked ? 429 : 400);
-      if (await repo.changeRequestedSince(account.id, account.email, new Date(now.getTime() - EMAIL_CHANGE_INTERVAL_MS))) {
+      if (await tokens.emailChangeRequestedSince(account.id, account.email, new Date(now.getTime() - EMAIL_CHANGE_INTERVAL_MS))) {
         throw new AppError('too_soon', 'We have just sent a confirmation link. Please wait a minute before asking for another one.', 429);
       }
 
@@ -149,7 +162,7 @@ export function createAccountSettingsService(deps: { db: Db; clock: Clock; hashe
       const verifyUrl = new URL(`/portal/verify-email?token=${token}`, deps.publicUrl).toString();
       const expiresAt = new Date(now.getTime() + EMAIL_CHANGE_LINK_HOURS * 3_600_000);
       await deps.db.transaction().execute(async (trx) => {
-        await repo.replacePendingEmailChange(trx, { accountId: account.id, currentEmail: account.email, email, tokenHash: hashToken(token), now, expiresAt });
+        await tokens.replacePendingEmailChange({ accountId: account.id, currentEmail: account.email, email, tokenHash: hashToken(token), now, expiresAt }, trx);
         await deps.mailer.enqueue(confirmNewEmailEmail(email, account.aws_account_id, verifyUrl, EMAIL_CHANGE_LINK_HOURS, expiresAt), trx);
         await deps.mailer.enqueue(emailChangeRequestedEmail(account.email, account.aws_account_id, email, forgotPasswordUrl), trx);
         await deps.audit.record({ event: 'account.email_change_requested', actor: actor(account.aws_account_id), awsAccountId: account.aws_account_id, ip: client.ip, details: { from: account.email, to: email } }, trx);

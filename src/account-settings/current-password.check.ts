@@ -1,9 +1,8 @@
 import type { PasswordHasher } from '../accounts/password.hasher.js';
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../core/clock.js';
-import type { Db } from '../db/database.js';
 import { lockoutMessage } from '../throttle/throttle.policy.js';
-import { throttledCheck } from '../throttle/throttle.repo.js';
+import { throttledCheck, type ThrottleRepo } from '../throttle/throttle.repo.js';
 
 export type CurrentPasswordResult = { ok: true } | { ok: false; message: string; locked: boolean };
 
@@ -14,7 +13,7 @@ const WRONG_CURRENT_PASSWORD = 'Your current password is not correct.';
  * check, with the same backoff) on its own per-account key and the shared per-address key, so a stolen
  * session cannot be used to guess the password. While locked, the password is not checked at all.
  */
-export function createCurrentPasswordCheck(deps: { db: Db; clock: Clock; hasher: PasswordHasher; audit: AuditLog }) {
+export function createCurrentPasswordCheck(deps: { throttle: ThrottleRepo; clock: Clock; hasher: PasswordHasher; audit: AuditLog }) {
   return async function checkCurrentPassword(
     account: { id: string; aws_account_id: string; password_hash: string },
     password: string,
@@ -23,7 +22,7 @@ export function createCurrentPasswordCheck(deps: { db: Db; clock: Clock; hasher:
   ): Promise<CurrentPasswordResult> {
     const audit = (reason: string) =>
       deps.audit.record({ event: 'account.password_check_failed', actor: `account:${account.aws_account_id}`, awsAccountId: account.aws_account_id, ip: client.ip, details: { purpose, reason } });
-    const attempt = await throttledCheck(deps.db, deps.clock.now(), { accountKey: `password-check:${account.id}`, ip: client.ip }, async () => ({
+    const attempt = await throttledCheck(deps.throttle, deps.clock.now(), { accountKey: `password-check:${account.id}`, ip: client.ip }, async () => ({
       ok: password !== '' && (await deps.hasher.verify(account.password_hash, password)),
     }));
     if (attempt.locked) {

@@ -6,7 +6,7 @@ import type { LicencesRepo } from '../licences/licences.repo.js';
 import type { Mailer } from '../mail/mailer.js';
 import { formatAccountId, normaliseAccountId } from '../core/account-id.js';
 import { oneTimePasswordEmail } from './account.emails.js';
-import { createAccountsRepo, isUniqueViolation } from './accounts.repo.js';
+import { isUniqueViolation, type AccountsRepo } from './accounts.repo.js';
 import { emailProblem } from './email.js';
 import { noticeToLicenceContacts } from './licence-contact.js';
 import { generateOneTimePassword } from './one-time-password.js';
@@ -31,8 +31,8 @@ export interface ProvisionedAccount {
  * Portal accounts that staff create for a customer (CLI now, admin panel later). The customer gets a
  * one-time password by email and must replace it at first sign-in; staff never see it.
  */
-export function createAccountProvisioningService(deps: { db: Db; clock: Clock; hasher: PasswordHasher; licences: LicencesRepo; mailer: Mailer; audit: AuditLog; publicUrl: URL }) {
-  const accounts = createAccountsRepo(deps.db);
+export function createAccountProvisioningService(deps: { db: Db; clock: Clock; hasher: PasswordHasher; accounts: AccountsRepo; licences: LicencesRepo; mailer: Mailer; audit: AuditLog; publicUrl: URL }) {
+  const { accounts } = deps;
 
   return {
     /** Creates the account, its one-time password and the email carrying it in one transaction; refusals write nothing. */
@@ -67,9 +67,9 @@ export function createAccountProvisioningService(deps: { db: Db; clock: Clock; h
       try {
         return await deps.db.transaction().execute(async (trx) => {
           // Sign-in refuses this password after expiresAt; the session plugin allows nothing but choosing a new one.
-          const account = await accounts.insert(trx, { awsAccountId, email, passwordHash, now, oneTimePasswordExpiresAt: expiresAt });
+          const account = await accounts.insert({ awsAccountId, email, passwordHash, now, oneTimePasswordExpiresAt: expiresAt }, trx);
           await deps.mailer.enqueue(oneTimePasswordEmail(email, awsAccountId, oneTimePassword, signInUrl, expiresAt), trx);
-          await noticeToLicenceContacts(trx, deps, { awsAccountId, email });
+          await noticeToLicenceContacts(deps, { awsAccountId, email }, trx);
           await deps.audit.record(
             { event: 'account.created_by_staff', actor: by.actor, awsAccountId, ip: by.ip ?? null, details: { email, oneTimePasswordExpiresAt: expiresAt.toISOString() } },
             trx,

@@ -18,7 +18,7 @@ export function licenceContactAccountCreatedEmail(to: string, awsAccountId: stri
  * in the registration's transaction: whoever registers first owns the portal account, so the licence's
  * people must hear of it. The registering address already gets the welcome email.
  */
-export async function noticeToLicenceContacts(trx: Db, deps: { licences: LicencesRepo; mailer: Mailer }, account: { awsAccountId: string; email: string }): Promise<void> {
+export async function noticeToLicenceContacts(deps: { licences: LicencesRepo; mailer: Mailer }, account: { awsAccountId: string; email: string }, trx: Db): Promise<void> {
   const contacts = await deps.licences.contactEmails(account.awsAccountId, trx);
   for (const contact of contacts) {
     if (contact.toLowerCase() === account.email.toLowerCase()) continue;

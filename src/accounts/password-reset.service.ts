@@ -7,7 +7,8 @@ import type { Mailer } from '../mail/mailer.js';
 import type { SessionService } from '../sessions/sessions.service.js';
 import { normaliseAccountId } from '../core/account-id.js';
 import { passwordChangedEmail, passwordResetEmail } from './account.emails.js';
-import { createAccountsRepo } from './accounts.repo.js';
+import type { AccountTokensRepo } from './account-tokens.repo.js';
+import type { AccountsRepo } from './accounts.repo.js';
 import { newPasswordProblems } from './new-password.js';
 import type { PasswordHasher } from './password.hasher.js';
 import type { ClientInfo } from '../core/client-info.js';
@@ -20,15 +21,17 @@ export function createPasswordResetService(deps: {
   db: Db;
   clock: Clock;
   hasher: PasswordHasher;
+  accounts: AccountsRepo;
+  tokens: AccountTokensRepo;
   sessions: SessionService;
   mailer: Mailer;
   audit: AuditLog;
   publicUrl: URL;
 }) {
-  const accounts = createAccountsRepo(deps.db);
+  const { accounts, tokens } = deps;
 
   async function findUsableToken(token: string) {
-    const row = await deps.db.selectFrom('password_reset_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+    const row = await tokens.findResetToken(hashToken(token));
     if (row === undefined || row.used_at !== null || row.expires_at <= deps.clock.now()) return undefined;
     return row;
   }
@@ -46,16 +49,10 @@ export function createPasswordResetService(deps: {
       await deps.db.transaction().execute(async (trx) => {
         let emailed = false;
         if (account !== undefined && account.disabled_at === null) {
-          const recent = await trx
-            .selectFrom('password_reset_tokens')
-            .select('created_at')
-            .where('account_id', '=', account.id)
-            .where('created_at', '>', new Date(now.getTime() - RESET_EMAIL_INTERVAL_MS))
-            .executeTakeFirst();
-          if (recent === undefined) {
+          if (!(await tokens.resetRequestedSince(account.id, new Date(now.getTime() - RESET_EMAIL_INTERVAL_MS), trx))) {
             const token = generateToken();
             const expiresAt = new Date(now.getTime() + RESET_LINK_MINUTES * 60_000);
-            await trx.insertInto('password_reset_tokens').values({ token_hash: hashToken(token), account_id: account.id, created_at: now, expires_at: expiresAt, used_at: null }).execute();
+            await tokens.insertResetToken({ tokenHash: hashToken(token), accountId: account.id, now, expiresAt }, trx);
             const resetUrl = new URL(`/portal/reset-password?token=${token}`, deps.publicUrl).toString();
             await deps.mailer.enqueue(passwordResetEmail(account.email, account.aws_account_id, resetUrl, RESET_LINK_MINUTES, expiresAt), trx);
             emailed = true;
@@ -87,16 +84,9 @@ export function createPasswordResetService(deps: {
       const now = deps.clock.now();
       await deps.db.transaction().execute(async (trx) => {
         // Single use, enforced by the database: only one request can flip used_at from null.
-        const used = await trx
-          .updateTable('password_reset_tokens')
-          .set({ used_at: now })
-          .where('token_hash', '=', row.token_hash)
-          .where('used_at', 'is', null)
-          .where('expires_at', '>', now)
-          .executeTakeFirst();
-        if (used.numUpdatedRows !== 1n) throw invalidLink();
+        if (!(await tokens.spendResetToken(row.token_hash, now, trx))) throw invalidLink();
         // setPassword spends the account's other outstanding links too.
-        await accounts.setPassword(trx, account.id, passwordHash, now);
+        await accounts.setPassword(account.id, passwordHash, now, trx);
         await deps.sessions.invalidateAllForAccount(account.id, trx);
         await deps.mailer.enqueue(passwordChangedEmail(account.email, account.aws_account_id, new URL('/portal/sign-in', deps.publicUrl).toString()), trx);
         await deps.audit.record({ event: 'password_reset.completed', actor: `account:${account.aws_account_id}`, awsAccountId: account.aws_account_id, ip: client.ip }, trx);

@@ -8,10 +8,11 @@ import type { LicencesRepo } from '../licences/licences.repo.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { SessionService } from '../sessions/sessions.service.js';
 import { ACCOUNT_POLICY, ADDRESS_POLICY, lockoutMessage } from '../throttle/throttle.policy.js';
-import { beginAttempt, settleSuccessfulAttempt } from '../throttle/throttle.repo.js';
+import type { ThrottleRepo } from '../throttle/throttle.repo.js';
 import { formatAccountId, normaliseAccountId } from '../core/account-id.js';
 import { welcomeEmail } from './account.emails.js';
-import { createAccountsRepo, isUniqueViolation } from './accounts.repo.js';
+import type { AccountTokensRepo } from './account-tokens.repo.js';
+import { isUniqueViolation, type AccountsRepo } from './accounts.repo.js';
 import { emailProblem } from './email.js';
 import { noticeToLicenceContacts } from './licence-contact.js';
 import type { PasswordHasher } from './password.hasher.js';
@@ -33,20 +34,23 @@ export interface RegistrationOptions {
    * subscription takes the place of a prior licence. `claim` runs inside the registration's transaction
    * (e.g. spending the single-use link handshake); if it throws, nothing is written.
    */
-  entitledBy?: { awsAccountId: string; claim(trx: Db, account: { id: string; awsAccountId: string }): Promise<void> };
+  entitledBy?: { awsAccountId: string; claim(account: { id: string; awsAccountId: string }, trx: Db): Promise<void> };
 }
 
 export function createRegistrationService(deps: {
   db: Db;
   clock: Clock;
   hasher: PasswordHasher;
+  accounts: AccountsRepo;
+  tokens: AccountTokensRepo;
+  throttle: ThrottleRepo;
   sessions: SessionService;
   licences: LicencesRepo;
   mailer: Mailer;
   audit: AuditLog;
   publicUrl: URL;
 }) {
-  const accounts = createAccountsRepo(deps.db);
+  const { accounts, tokens, throttle } = deps;
 
   return {
     /** Creates the portal account and signs it in; every broken rule is reported at once, nothing is written. */
@@ -75,7 +79,7 @@ export function createRegistrationService(deps: {
       // ID, and a customer correcting the form must not be locked out by it.
       const accountKey = `register:${awsAccountId}`;
       const addressKey = { key: `address:${client.ip}`, policy: ADDRESS_POLICY };
-      const attempt = await beginAttempt(deps.db, [{ key: accountKey, policy: ACCOUNT_POLICY }, addressKey], deps.clock.now());
+      const attempt = await throttle.beginAttempt([{ key: accountKey, policy: ACCOUNT_POLICY }, addressKey], deps.clock.now());
       if (!attempt.allowed) {
         await deps.audit.record({ event: 'registration.locked_out', actor: 'anonymous', awsAccountId, ip: client.ip, details: { retryAt: attempt.retryAt.toISOString() } });
         throw new AppError('locked_out', lockoutMessage(attempt.retryAt, deps.clock.now(), 'registration attempts'), 429);
@@ -108,19 +112,16 @@ export function createRegistrationService(deps: {
       let registered;
       try {
         registered = await deps.db.transaction().execute(async (trx) => {
-          const account = await accounts.insert(trx, { awsAccountId, email, passwordHash, now });
-          await entitledBy?.claim(trx, { id: account.id, awsAccountId });
+          const account = await accounts.insert({ awsAccountId, email, passwordHash, now }, trx);
+          await entitledBy?.claim({ id: account.id, awsAccountId }, trx);
           const verifyToken = generateToken();
           const verifyExpiresAt = new Date(now.getTime() + EMAIL_VERIFICATION_DAYS * 86_400_000);
-          await trx
-            .insertInto('email_verification_tokens')
-            .values({ token_hash: hashToken(verifyToken), account_id: account.id, email, created_at: now, expires_at: verifyExpiresAt, used_at: null })
-            .execute();
+          await tokens.insertVerificationToken({ tokenHash: hashToken(verifyToken), accountId: account.id, email, now, expiresAt: verifyExpiresAt }, trx);
           const verifyUrl = new URL(`/portal/verify-email?token=${verifyToken}`, deps.publicUrl).toString();
           await deps.mailer.enqueue(welcomeEmail(email, awsAccountId, verifyUrl, verifyExpiresAt), trx);
           const session = await deps.sessions.create(account.id, client, trx);
           await deps.audit.record({ event: 'account.registered', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip, ...(entitledBy === undefined ? {} : { details: { via: 'marketplace' } }) }, trx);
-          await noticeToLicenceContacts(trx, deps, { awsAccountId, email });
+          await noticeToLicenceContacts(deps, { awsAccountId, email }, trx);
           return { token: session.token, expiresAt: session.expiresAt, accountId: account.id, awsAccountId };
         });
       } catch (error) {
@@ -132,13 +133,13 @@ export function createRegistrationService(deps: {
         throw error;
       }
       // Settled like a successful sign-in: the ID's count is cleared, the address's pre-counted attempt refunded.
-      await settleSuccessfulAttempt(deps.db, accountKey, addressKey);
+      await throttle.settleSuccessfulAttempt(accountKey, addressKey);
       return registered;
     },
 
     /** Whether a verification link is still usable (the page shows a confirm button; no change on GET). */
     async checkEmailVerification(token: string): Promise<{ email: string } | undefined> {
-      const row = await deps.db.selectFrom('email_verification_tokens').select(['email', 'expires_at', 'used_at']).where('token_hash', '=', hashToken(token)).executeTakeFirst();
+      const row = await tokens.findVerificationToken(hashToken(token));
       if (row === undefined || row.used_at !== null || row.expires_at <= deps.clock.now()) return undefined;
       return { email: row.email };
     },
@@ -146,23 +147,16 @@ export function createRegistrationService(deps: {
     async confirmEmailVerification(token: string, client: ClientInfo): Promise<boolean> {
       const now = deps.clock.now();
       return deps.db.transaction().execute(async (trx) => {
-        const used = await trx
-          .updateTable('email_verification_tokens')
-          .set({ used_at: now })
-          .where('token_hash', '=', hashToken(token))
-          .where('used_at', 'is', null)
-          .where('expires_at', '>', now)
-          .returning(['account_id', 'email'])
-          .executeTakeFirst();
+        const used = await tokens.spendVerificationToken(hashToken(token), now, trx);
         if (used === undefined) return false;
         const account = await accounts.findById(used.account_id, trx);
         if (account !== undefined && account.email !== used.email) {
           // A link for a new address from Settings (src/account-settings): it becomes the contact email only now.
-          await accounts.changeEmail(trx, account.id, used.email, now);
+          await accounts.changeEmail(account.id, used.email, now, trx);
           await deps.audit.record({ event: 'account.email_changed', actor: `account:${account.aws_account_id}`, awsAccountId: account.aws_account_id, ip: client.ip, details: { from: account.email, to: used.email } }, trx);
           return true;
         }
-        await accounts.markEmailVerified(trx, used.account_id, used.email, now);
+        await accounts.markEmailVerified(used.account_id, used.email, now, trx);
         await deps.audit.record({ event: 'account.email_verified', actor: `account:${account?.aws_account_id ?? 'unknown'}`, awsAccountId: account?.aws_account_id ?? null, ip: client.ip, details: { email: used.email } }, trx);
         return true;
       });

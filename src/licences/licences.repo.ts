@@ -1,19 +1,21 @@
 import type { Db } from '../db/database.js';
-import type { LicenceRow } from '../db/schema.js';
+import type { Updateable } from 'kysely';
+import type { LicenceRow, LicencesTable, NewLicenceRow } from '../db/schema.js';
 
+/** Licences and their recorded transitions (licence_transitions); every write goes through licences.service's lifecycle. */
 export function createLicencesRepo(db: Db) {
   return {
-    listForAccount(awsAccountId: string): Promise<LicenceRow[]> {
-      return db.selectFrom('licences').selectAll().where('aws_account_id', '=', awsAccountId).orderBy('created_at', 'desc').orderBy('id').execute();
+    listForAccount(awsAccountId: string, trx: Db = db): Promise<LicenceRow[]> {
+      return trx.selectFrom('licences').selectAll().where('aws_account_id', '=', awsAccountId).orderBy('created_at', 'desc').orderBy('id').execute();
     },
 
-    listAll(limit: number): Promise<LicenceRow[]> {
-      return db.selectFrom('licences').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
+    listAll(limit: number, trx: Db = db): Promise<LicenceRow[]> {
+      return trx.selectFrom('licences').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
     },
 
     /** Any licence record that is not revoked entitles the AWS account to a portal account. */
-    async hasNonRevokedLicence(awsAccountId: string): Promise<boolean> {
-      const row = await db.selectFrom('licences').select('id').where('aws_account_id', '=', awsAccountId).where('status', '!=', 'revoked').limit(1).executeTakeFirst();
+    async hasNonRevokedLicence(awsAccountId: string, trx: Db = db): Promise<boolean> {
+      const row = await trx.selectFrom('licences').select('id').where('aws_account_id', '=', awsAccountId).where('status', '!=', 'revoked').limit(1).executeTakeFirst();
       return row !== undefined;
     },
 
@@ -30,12 +32,40 @@ export function createLicencesRepo(db: Db) {
       return rows.flatMap((r) => (r.email === null ? [] : [r.email]));
     },
 
-    find(trx: Db, id: string): Promise<LicenceRow | undefined> {
+    find(id: string, trx: Db = db): Promise<LicenceRow | undefined> {
       return trx.selectFrom('licences').selectAll().where('id', '=', id).executeTakeFirst();
     },
 
-    findForUpdate(trx: Db, id: string): Promise<LicenceRow | undefined> {
+    /** The licence, locked for the rest of the transaction (concurrent changes queue up). */
+    findForUpdate(id: string, trx: Db = db): Promise<LicenceRow | undefined> {
       return trx.selectFrom('licences').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    },
+
+    insert(values: NewLicenceRow, trx: Db = db): Promise<LicenceRow> {
+      return trx.insertInto('licences').values(values).returningAll().executeTakeFirstOrThrow();
+    },
+
+    update(id: string, change: Updateable<LicencesTable>, trx: Db = db): Promise<LicenceRow> {
+      return trx.updateTable('licences').set(change).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    },
+
+    /**
+     * Active or suspended licences whose end date has passed, locked. SKIP LOCKED: several portal processes
+     * can sweep at once, and a licence being changed is left for the next round.
+     */
+    lockDueForExpiry(now: Date, limit: number, trx: Db = db): Promise<{ id: string }[]> {
+      return trx.selectFrom('licences').select('id').where('status', 'in', ['active', 'suspended']).where('ends_at', '<=', now).orderBy('ends_at').limit(limit).forUpdate().skipLocked().execute();
+    },
+
+    async recordTransition(values: { licenceId: string; action: string; from: string | null; to: string; actor: string; reason: string; at: Date }, trx: Db = db): Promise<void> {
+      await trx
+        .insertInto('licence_transitions')
+        .values({ licence_id: values.licenceId, action: values.action, from_status: values.from, to_status: values.to, actor: values.actor, reason: values.reason, at: values.at })
+        .execute();
+    },
+
+    transitionsFor(licenceId: string, trx: Db = db) {
+      return trx.selectFrom('licence_transitions').selectAll().where('licence_id', '=', licenceId).orderBy('id').execute();
     },
   };
 }

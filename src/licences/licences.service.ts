@@ -5,7 +5,7 @@ import type { LicenceRow } from '../db/schema.js';
 import { AppError } from '../core/errors.js';
 import { applyTransition, type LicenceCommand, type LicenceSource, type LicenceStatus, type TransitionResult } from './licence.lifecycle.js';
 import { licenceTerms } from './licence.terms.js';
-import { createLicencesRepo } from './licences.repo.js';
+import type { LicencesRepo } from './licences.repo.js';
 
 export interface IssueLicenceInput {
   awsAccountId: string;
@@ -31,8 +31,9 @@ export interface LicenceTermsChange {
   endsAt?: Date | null;
 }
 
-export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditLog }) {
-  const repo = createLicencesRepo(deps.db);
+/** `db` opens the transactions; the SQL is the repo's. */
+export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditLog; licences: LicencesRepo }) {
+  const repo = deps.licences;
 
   /** Runs in the caller's transaction when one is given (a change spanning features stays atomic), else in a new one. */
   function inTransaction<T>(trx: Db | undefined, work: (trx: Db) => Promise<T>): Promise<T> {
@@ -46,15 +47,16 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
   }
 
   /** Locks the licence row for the rest of the transaction (concurrent changes queue up) and checks the command against it. */
-  async function lockAndCheck(trx: Db, licenceId: string, command: Exclude<LicenceCommand, { action: 'issue' | 'request' }>) {
-    const row = await repo.findForUpdate(trx, licenceId);
+  async function lockAndCheck(licenceId: string, command: Exclude<LicenceCommand, { action: 'issue' | 'request' }>, trx: Db) {
+    const row = await repo.findForUpdate(licenceId, trx);
     if (row === undefined) throw new AppError('not_found', 'Licence not found.', 404);
     return { row, result: allowed(applyTransition(licenceTerms(row), command, deps.clock.now())) };
   }
 
-  async function recordTransition(trx: Db, licenceId: string, action: string, from: LicenceStatus | null, to: LicenceStatus, by: Actor, awsAccountId: string, extra: Record<string, unknown> = {}) {
+  async function recordTransition(transition: { licenceId: string; action: string; from: LicenceStatus | null; to: LicenceStatus; by: Actor; awsAccountId: string; extra?: Record<string, unknown> }, trx: Db) {
+    const { licenceId, action, from, to, by, awsAccountId, extra = {} } = transition;
     const at = deps.clock.now();
-    await trx.insertInto('licence_transitions').values({ licence_id: licenceId, action, from_status: from, to_status: to, actor: by.actor, reason: by.reason, at }).execute();
+    await repo.recordTransition({ licenceId, action, from, to, actor: by.actor, reason: by.reason, at }, trx);
     await deps.audit.record({ event: 'licence.transition', actor: by.actor, awsAccountId, details: { licenceId, action, from, to, reason: by.reason, ...extra } }, trx);
   }
 
@@ -69,12 +71,11 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
       const startsAt = input.startsAt ?? now;
       const result = allowed(applyTransition(undefined, { action, startsAt, endsAt: input.endsAt }, now));
       return inTransaction(trx, async (trx) => {
-        const licence = await trx
-          .insertInto('licences')
-          .values({ aws_account_id: input.awsAccountId, plan: input.plan, seats: input.seats, source: input.source, status: result.next.status, starts_at: result.next.startsAt, ends_at: result.next.endsAt, created_at: now, updated_at: now, contact_email: input.contactEmail ?? null })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await recordTransition(trx, licence.id, action, null, result.next.status, by, input.awsAccountId);
+        const licence = await repo.insert(
+          { aws_account_id: input.awsAccountId, plan: input.plan, seats: input.seats, source: input.source, status: result.next.status, starts_at: result.next.startsAt, ends_at: result.next.endsAt, created_at: now, updated_at: now, contact_email: input.contactEmail ?? null },
+          trx,
+        );
+        await recordTransition({ licenceId: licence.id, action, from: null, to: result.next.status, by, awsAccountId: input.awsAccountId }, trx);
         return licence;
       });
     },
@@ -82,14 +83,9 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
     /** Applies one lifecycle command to an existing licence, under a row lock, and records it. */
     async transition(licenceId: string, command: Exclude<LicenceCommand, { action: 'issue' | 'request' | 'amend' }>, by: Actor, trx?: Db): Promise<LicenceRow> {
       return inTransaction(trx, async (trx) => {
-        const { row, result } = await lockAndCheck(trx, licenceId, command);
-        const updated = await trx
-          .updateTable('licences')
-          .set({ status: result.next.status, starts_at: result.next.startsAt, ends_at: result.next.endsAt, updated_at: deps.clock.now() })
-          .where('id', '=', licenceId)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await recordTransition(trx, licenceId, command.action, result.from, result.next.status, by, row.aws_account_id);
+        const { row, result } = await lockAndCheck(licenceId, command, trx);
+        const updated = await repo.update(licenceId, { status: result.next.status, starts_at: result.next.startsAt, ends_at: result.next.endsAt, updated_at: deps.clock.now() }, trx);
+        await recordTransition({ licenceId, action: command.action, from: result.from, to: result.next.status, by, awsAccountId: row.aws_account_id }, trx);
         return updated;
       });
     },
@@ -97,17 +93,12 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
     /** Changes plan, seats and/or end date through the lifecycle's "amend" (active or suspended licences only). */
     async amend(licenceId: string, change: LicenceTermsChange, by: Actor, trx?: Db): Promise<LicenceRow> {
       return inTransaction(trx, async (trx) => {
-        const { row, result } = await lockAndCheck(trx, licenceId, { action: 'amend', endsAt: change.endsAt });
+        const { row, result } = await lockAndCheck(licenceId, { action: 'amend', endsAt: change.endsAt }, trx);
         const plan = change.plan ?? row.plan;
         const seats = change.seats ?? row.seats;
-        const updated = await trx
-          .updateTable('licences')
-          .set({ plan, seats, ends_at: result.next.endsAt, updated_at: deps.clock.now() })
-          .where('id', '=', licenceId)
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const updated = await repo.update(licenceId, { plan, seats, ends_at: result.next.endsAt, updated_at: deps.clock.now() }, trx);
         const changes = { plan: [row.plan, plan], seats: [row.seats, seats], endsAt: [row.ends_at?.toISOString() ?? null, result.next.endsAt?.toISOString() ?? null] };
-        await recordTransition(trx, licenceId, 'amend', result.from, result.next.status, by, row.aws_account_id, { changes });
+        await recordTransition({ licenceId, action: 'amend', from: result.from, to: result.next.status, by, awsAccountId: row.aws_account_id, extra: { changes } }, trx);
         return updated;
       });
     },
@@ -120,24 +111,13 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
     async expireDue(limit = 200): Promise<number> {
       const now = deps.clock.now();
       return deps.db.transaction().execute(async (trx) => {
-        const due = await trx
-          .selectFrom('licences')
-          .select('id')
-          .where('status', 'in', ['active', 'suspended'])
-          .where('ends_at', '<=', now)
-          .orderBy('ends_at')
-          .limit(limit)
-          .forUpdate()
-          .skipLocked()
-          .execute();
+        const due = await repo.lockDueForExpiry(now, limit, trx);
         for (const { id } of due) await service.transition(id, { action: 'expire' }, { actor: 'system', reason: 'The end date was reached.' }, trx);
         return due.length;
       });
     },
 
-    transitionsFor(licenceId: string) {
-      return deps.db.selectFrom('licence_transitions').selectAll().where('licence_id', '=', licenceId).orderBy('id').execute();
-    },
+    transitionsFor: (licenceId: string) => repo.transitionsFor(licenceId),
   };
   return service;
 }

@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { MailStatus } from '../db/schema.js';
-import { createOutboxRepo } from './outbox.repo.js';
+import type { OutboxRepo } from './outbox.repo.js';
 import { createBodySeal } from './outbox.seal.js';
 
 export interface MailMessage {
@@ -65,9 +65,9 @@ export const OUTBOX_RETENTION_DAYS = 30;
 /** Pre-0008 bodies name no expiry: the longest-lived secret the portal emails (one-time password, welcome link). */
 const LEGACY_SECRET_DAYS = 7;
 
-export function createMailer(deps: { db: Db; clock: Clock; logger: Logger; smtpUrl: string | undefined; mailFrom: string; logBodies: boolean; secretKey: string }): Mailer {
+export function createMailer(deps: { db: Db; outbox: OutboxRepo; clock: Clock; logger: Logger; smtpUrl: string | undefined; mailFrom: string; logBodies: boolean; secretKey: string }): Mailer {
   const transport = deps.smtpUrl === undefined ? undefined : nodemailer.createTransport(deps.smtpUrl);
-  const outbox = createOutboxRepo(deps.db);
+  const { outbox } = deps;
   const bodies = createBodySeal(deps.secretKey);
   let wake: (() => void) | undefined;
 
@@ -97,22 +97,26 @@ export function createMailer(deps: { db: Db; clock: Clock; logger: Logger; smtpU
     for (;;) {
       const sent = await deps.db.transaction().execute(async (trx) => {
         const now = deps.clock.now();
-        const message = await outbox.claimDue(trx, now);
+        const message = await outbox.claimDue(now, trx);
         if (message === undefined) return false;
         const attempts = message.attempts + 1;
         try {
           const text = bodies.open({ to: message.to_address, template: message.template }, message.body_sealed ?? '');
           await transport.sendMail({ from: deps.mailFrom, to: message.to_address, subject: message.subject, text });
-          await outbox.markSent(trx, message.id, attempts, deps.clock.now());
+          await outbox.markSent(message.id, attempts, deps.clock.now(), trx);
         } catch (error) {
           const failedForGood = attempts >= MAX_ATTEMPTS;
           deps.logger.warn({ err: error, outboxId: message.id, attempts }, failedForGood ? 'email delivery failed for good' : 'email delivery failed, will retry');
-          await outbox.markAttemptFailed(trx, message.id, {
-            attempts,
-            failedForGood,
-            error: error instanceof Error ? error.message : String(error),
-            retryAt: new Date(deps.clock.now().getTime() + 2 ** attempts * 1000),
-          });
+          await outbox.markAttemptFailed(
+            message.id,
+            {
+              attempts,
+              failedForGood,
+              error: error instanceof Error ? error.message : String(error),
+              retryAt: new Date(deps.clock.now().getTime() + 2 ** attempts * 1000),
+            },
+            trx,
+          );
         }
         return true;
       });
@@ -140,15 +144,18 @@ export function createMailer(deps: { db: Db; clock: Clock; logger: Logger; smtpU
   return {
     async enqueue(message, db = deps.db) {
       const envelope = { to: message.to, template: message.template };
-      await outbox.insert(db, {
-        to: message.to,
-        subject: message.subject,
-        template: message.template,
-        bodySealed: bodies.seal(envelope, message.text),
-        secretExpiresAt: message.secretExpiresAt ?? null,
-        status: transport === undefined ? 'kept' : 'pending',
-        now: deps.clock.now(),
-      });
+      await outbox.insert(
+        {
+          to: message.to,
+          subject: message.subject,
+          template: message.template,
+          bodySealed: bodies.seal(envelope, message.text),
+          secretExpiresAt: message.secretExpiresAt ?? null,
+          status: transport === undefined ? 'kept' : 'pending',
+          now: deps.clock.now(),
+        },
+        db,
+      );
       if (transport === undefined) {
         // No SMTP server: the outbox is the mailbox. In development the log shows the body so links can be
         // followed; in production it would put reset links in the logs, so only the envelope is logged.

@@ -10,7 +10,7 @@ const idText = sql<string>`id::text`.as('id');
 
 export function createOutboxRepo(db: Db) {
   return {
-    async insert(trx: Db, row: { to: string; subject: string; template: string; bodySealed: string; secretExpiresAt: Date | null; status: MailStatus; now: Date }): Promise<void> {
+    async insert(row: { to: string; subject: string; template: string; bodySealed: string; secretExpiresAt: Date | null; status: MailStatus; now: Date }, trx: Db = db): Promise<void> {
       await trx
         .insertInto('mail_outbox')
         .values({
@@ -30,7 +30,7 @@ export function createOutboxRepo(db: Db) {
      * The next message due, locked for this transaction (SKIP LOCKED: several portal processes share the
      * outbox and each message goes out once). A message whose secret has expired is not sent; the purge ends it.
      */
-    claimDue(trx: Db, now: Date) {
+    claimDue(now: Date, trx: Db = db) {
       return trx
         .selectFrom('mail_outbox')
         .select(['id', 'to_address', 'subject', 'template', 'body_sealed', 'attempts'])
@@ -46,11 +46,11 @@ export function createOutboxRepo(db: Db) {
     },
 
     /** Delivered: the body goes, the envelope stays for the record. */
-    async markSent(trx: Db, id: string, attempts: number, now: Date): Promise<void> {
+    async markSent(id: string, attempts: number, now: Date, trx: Db = db): Promise<void> {
       await trx.updateTable('mail_outbox').set({ status: 'sent', sent_at: now, attempts, body_sealed: null }).where('id', '=', id).execute();
     },
 
-    async markAttemptFailed(trx: Db, id: string, attempt: { attempts: number; failedForGood: boolean; error: string; retryAt: Date }): Promise<void> {
+    async markAttemptFailed(id: string, attempt: { attempts: number; failedForGood: boolean; error: string; retryAt: Date }, trx: Db = db): Promise<void> {
       await trx
         .updateTable('mail_outbox')
         .set({ status: attempt.failedForGood ? 'failed' : 'pending', attempts: attempt.attempts, last_error: attempt.error, next_attempt_at: attempt.retryAt })
@@ -58,16 +58,16 @@ export function createOutboxRepo(db: Db) {
         .execute();
     },
 
-    list(limit: number) {
-      return db.selectFrom('mail_outbox').select(idText).select(ENVELOPE).select(sql<boolean>`body_sealed is not null`.as('has_body')).orderBy('id', 'desc').limit(limit).execute();
+    list(limit: number, trx: Db = db) {
+      return trx.selectFrom('mail_outbox').select(idText).select(ENVELOPE).select(sql<boolean>`body_sealed is not null`.as('has_body')).orderBy('id', 'desc').limit(limit).execute();
     },
 
-    find(id: string) {
-      return db.selectFrom('mail_outbox').select(idText).select(ENVELOPE).select('body_sealed').where('id', '=', id).executeTakeFirst();
+    find(id: string, trx: Db = db) {
+      return trx.selectFrom('mail_outbox').select(idText).select(ENVELOPE).select('body_sealed').where('id', '=', id).executeTakeFirst();
     },
 
-    legacyPlainBodies() {
-      return db
+    legacyPlainBodies(trx: Db = db) {
+      return trx
         .selectFrom('mail_outbox')
         .select(['id', 'to_address', 'template', 'created_at', 'legacy_text_body'])
         .where('legacy_text_body', 'is not', null)
@@ -76,8 +76,8 @@ export function createOutboxRepo(db: Db) {
     },
 
     /** Replaces a pre-0008 plain body by its sealed form (once, if two processes race). */
-    async sealLegacyBody(id: string, bodySealed: string, secretExpiresAt: Date): Promise<void> {
-      await db
+    async sealLegacyBody(id: string, bodySealed: string, secretExpiresAt: Date, trx: Db = db): Promise<void> {
+      await trx
         .updateTable('mail_outbox')
         .set({ body_sealed: bodySealed, secret_expires_at: secretExpiresAt, legacy_text_body: null })
         .where('id', '=', id)
@@ -86,19 +86,19 @@ export function createOutboxRepo(db: Db) {
     },
 
     /** Erases every body whose secret has expired, whatever its status; an undelivered one fails for good. */
-    async eraseExpiredBodies(now: Date): Promise<number> {
-      const undelivered = await db
+    async eraseExpiredBodies(now: Date, trx: Db = db): Promise<number> {
+      const undelivered = await trx
         .updateTable('mail_outbox')
         .set({ body_sealed: null, status: 'failed', last_error: 'Its secret expired before it could be delivered.' })
         .where('status', '=', 'pending')
         .where('secret_expires_at', '<=', now)
         .executeTakeFirst();
-      const others = await db.updateTable('mail_outbox').set({ body_sealed: null }).where('body_sealed', 'is not', null).where('secret_expires_at', '<=', now).executeTakeFirst();
+      const others = await trx.updateTable('mail_outbox').set({ body_sealed: null }).where('body_sealed', 'is not', null).where('secret_expires_at', '<=', now).executeTakeFirst();
       return Number(undelivered.numUpdatedRows + others.numUpdatedRows);
     },
 
-    async deleteCreatedBefore(cutoff: Date): Promise<number> {
-      const result = await db.deleteFrom('mail_outbox').where('created_at', '<', cutoff).where('status', '!=', 'pending').executeTakeFirst();
+    async deleteCreatedBefore(cutoff: Date, trx: Db = db): Promise<number> {
+      const result = await trx.deleteFrom('mail_outbox').where('created_at', '<', cutoff).where('status', '!=', 'pending').executeTakeFirst();
       return Number(result.numDeletedRows);
     },
   };

@@ -7,7 +7,7 @@ import type { MarketplaceAws } from './aws-clients.js';
 import { hashToken } from '../core/tokens.js';
 import { signHandshake } from './handshake.js';
 import { awsErrorFields, awsProblem, landingErrors } from './marketplace.errors.js';
-import { createMarketplaceRepo, type SubscriptionIdentity } from './marketplace.repo.js';
+import type { MarketplaceRepo, SubscriptionIdentity } from './marketplace.repo.js';
 
 /** Real tokens are a few hundred characters; anything far longer is not one (and is never sent to AWS). */
 const MAX_TOKEN_LENGTH = 4096;
@@ -19,8 +19,8 @@ export interface Landing {
   handshakeExpiresAt: Date;
 }
 
-export function createLandingService(deps: { db: Db; clock: Clock; audit: AuditLog; logger: Logger; clients: MarketplaceAws; productCode: string | undefined; handshakeKey: Buffer }) {
-  const repo = createMarketplaceRepo(deps.db);
+export function createLandingService(deps: { db: Db; subscriptions: MarketplaceRepo; clock: Clock; audit: AuditLog; logger: Logger; clients: MarketplaceAws; productCode: string | undefined; handshakeKey: Buffer }) {
+  const repo = deps.subscriptions;
 
   /** ResolveCustomer, at once and once: the token is single use by design (aws-protocols.md §1). */
   async function resolveCustomer(token: string): Promise<SubscriptionIdentity> {
@@ -66,14 +66,14 @@ export function createLandingService(deps: { db: Db; clock: Clock; audit: AuditL
       const customer = await resolveCustomer(trimmed);
       const now = deps.clock.now();
       return deps.db.transaction().execute(async (trx) => {
-        const recorded = await repo.upsertFromLanding(trx, customer, now);
+        const recorded = await repo.upsertFromLanding(customer, now, trx);
         if (recorded === undefined) {
           deps.logger.error({ licenceArn: customer.licenceArn }, 'Marketplace landing: licence ARN on record for another AWS account');
           throw landingErrors.conflict();
         }
         const { row, inserted } = recorded;
         const { value, claims } = signHandshake(deps.handshakeKey, row.id, now);
-        await repo.insertHandshake(trx, { nonceHash: hashToken(claims.nonce), subscriptionId: row.id, now, expiresAt: claims.expiresAt });
+        await repo.insertHandshake({ nonceHash: hashToken(claims.nonce), subscriptionId: row.id, now, expiresAt: claims.expiresAt }, trx);
         await deps.audit.record(
           { event: 'marketplace.landed', actor: 'marketplace', awsAccountId: row.aws_account_id, ip: client.ip, details: { subscriptionId: row.id, licenceArn: row.licence_arn, productCode: row.product_code, newSubscription: inserted } },
           trx,

@@ -1,13 +1,13 @@
 import type { Db } from '../db/database.js';
 import type { LicenceRow } from '../db/schema.js';
 import { licenceTerms } from '../licences/licence.terms.js';
-import { createLicencesRepo } from '../licences/licences.repo.js';
+import type { LicencesRepo } from '../licences/licences.repo.js';
 import type { Actor, LicenceService } from '../licences/licences.service.js';
 import type { CurrentLicence, LicenceChange } from './entitlements.mapping.js';
 
 /** The subscription's licence, if it has one, and its terms as `planLicenceChanges` takes them. */
-export async function loadLicence(trx: Db, licenceId: string | null): Promise<{ licence: LicenceRow | undefined; current: CurrentLicence | undefined }> {
-  const licence = licenceId === null ? undefined : await createLicencesRepo(trx).find(trx, licenceId);
+export async function loadLicence(licences: LicencesRepo, licenceId: string | null, trx: Db): Promise<{ licence: LicenceRow | undefined; current: CurrentLicence | undefined }> {
+  const licence = licenceId === null ? undefined : await licences.find(licenceId, trx);
   const current = licence === undefined ? undefined : { ...licenceTerms(licence), plan: licence.plan, seats: licence.seats };
   return { licence, current };
 }

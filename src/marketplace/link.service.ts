@@ -8,7 +8,7 @@ import type { MarketplaceSubscriptionRow } from '../db/schema.js';
 import { hashToken } from '../core/tokens.js';
 import { verifyHandshake } from './handshake.js';
 import { linkErrors, type MarketplaceError } from './marketplace.errors.js';
-import { createMarketplaceRepo } from './marketplace.repo.js';
+import type { MarketplaceRepo } from './marketplace.repo.js';
 
 /** A handshake that may still link its subscription (valid signature, not expired, not used). */
 export interface OpenHandshake {
@@ -21,19 +21,19 @@ export interface OpenHandshake {
 
 export type HandshakeState = { ok: true; handshake: OpenHandshake } | { ok: false; error: MarketplaceError };
 
-export function createLinkService(deps: { db: Db; clock: Clock; audit: AuditLog; handshakeKey: Buffer }) {
-  const repo = createMarketplaceRepo(deps.db);
+export function createLinkService(deps: { db: Db; subscriptions: MarketplaceRepo; clock: Clock; audit: AuditLog; handshakeKey: Buffer }) {
+  const repo = deps.subscriptions;
 
   /** Spends the handshake and links the subscription to the portal account, in the caller's transaction. */
-  async function claim(trx: Db, handshake: OpenHandshake, account: { id: string; awsAccountId: string }, client: ClientInfo): Promise<void> {
+  async function claim(handshake: OpenHandshake, account: { id: string; awsAccountId: string }, client: ClientInfo, trx: Db): Promise<void> {
     const { subscription } = handshake;
     if (account.awsAccountId !== subscription.aws_account_id) throw linkErrors.mismatch(formatAccountId(subscription.aws_account_id), formatAccountId(account.awsAccountId));
     const now = deps.clock.now();
-    if (!(await repo.spendHandshake(trx, handshake.nonceHash, subscription.id, account.id, now))) {
+    if (!(await repo.spendHandshake(handshake.nonceHash, subscription.id, account.id, now, trx))) {
       // Spent by a parallel request, or expired since it was checked.
       throw handshake.expiresAt <= now ? linkErrors.expired() : linkErrors.used();
     }
-    await repo.link(trx, subscription.id, account.id, now);
+    await repo.link(subscription.id, account.id, now, trx);
     await deps.audit.record(
       { event: 'marketplace.linked', actor: `account:${account.awsAccountId}`, awsAccountId: account.awsAccountId, ip: client.ip, details: { subscriptionId: subscription.id, licenceArn: subscription.licence_arn } },
       trx,
@@ -58,12 +58,12 @@ export function createLinkService(deps: { db: Db; clock: Clock; audit: AuditLog;
 
     /** Links the subscription to the signed-in portal account (it must have the subscription's AWS account ID). */
     async linkAccount(handshake: OpenHandshake, account: { id: string; awsAccountId: string }, client: ClientInfo): Promise<void> {
-      await deps.db.transaction().execute((trx) => claim(trx, handshake, account, client));
+      await deps.db.transaction().execute((trx) => claim(handshake, account, client, trx));
     },
 
     /** For registration through the link page: the account ID is the subscription's and the link happens in the same transaction. */
     registrationOptions(handshake: OpenHandshake, client: ClientInfo): RegistrationOptions {
-      return { entitledBy: { awsAccountId: handshake.subscription.aws_account_id, claim: (trx, account) => claim(trx, handshake, account, client) } };
+      return { entitledBy: { awsAccountId: handshake.subscription.aws_account_id, claim: (account, trx) => claim(handshake, account, client, trx) } };
     },
 
     /** Someone signed in (or tried to) with another AWS account ID than the subscription's: refused, and recorded. */

@@ -47,7 +47,7 @@ export function createMarketplaceRepo(db: Db) {
      * duplicated). A status set by notifications is kept. Undefined when the ARN is on record for
      * another AWS account: the row is left alone.
      */
-    async upsertFromLanding(trx: Db, customer: SubscriptionIdentity, now: Date): Promise<{ row: MarketplaceSubscriptionRow; inserted: boolean } | undefined> {
+    async upsertFromLanding(customer: SubscriptionIdentity, now: Date, trx: Db = db): Promise<{ row: MarketplaceSubscriptionRow; inserted: boolean } | undefined> {
       const result = await trx
         .insertInto('marketplace_subscriptions')
         .values(newSubscription(customer, 'subscribed', now, now))
@@ -75,7 +75,7 @@ export function createMarketplaceRepo(db: Db) {
      * The subscription for this licence ARN, locked; created first (before the buyer ever lands) with
      * `status` when there is none. `created` says which.
      */
-    async lockOrCreateSubscription(trx: Db, identity: SubscriptionIdentity, status: MarketplaceSubscriptionStatus, now: Date): Promise<{ row: MarketplaceSubscriptionRow; created: boolean }> {
+    async lockOrCreateSubscription(identity: SubscriptionIdentity, status: MarketplaceSubscriptionStatus, now: Date, trx: Db = db): Promise<{ row: MarketplaceSubscriptionRow; created: boolean }> {
       const inserted = await trx
         .insertInto('marketplace_subscriptions')
         .values(newSubscription(identity, status, null, now))
@@ -87,7 +87,7 @@ export function createMarketplaceRepo(db: Db) {
       return { row, created: false };
     },
 
-    async insertHandshake(trx: Db, values: { nonceHash: string; subscriptionId: string; now: Date; expiresAt: Date }): Promise<void> {
+    async insertHandshake(values: { nonceHash: string; subscriptionId: string; now: Date; expiresAt: Date }, trx: Db = db): Promise<void> {
       await trx
         .insertInto('marketplace_link_handshakes')
         .values({ nonce_hash: values.nonceHash, subscription_id: values.subscriptionId, created_at: values.now, expires_at: values.expiresAt, used_at: null, used_by_account_id: null })
@@ -95,8 +95,8 @@ export function createMarketplaceRepo(db: Db) {
     },
 
     /** The handshake with its subscription, and whether a portal account has the subscription's AWS account ID: one query. */
-    async findHandshake(nonceHash: string): Promise<HandshakeWithSubscription | undefined> {
-      const found = await db
+    async findHandshake(nonceHash: string, trx: Db = db): Promise<HandshakeWithSubscription | undefined> {
+      const found = await trx
         .selectFrom('marketplace_link_handshakes as h')
         .innerJoin('marketplace_subscriptions', 'marketplace_subscriptions.id', 'h.subscription_id')
         .selectAll('marketplace_subscriptions')
@@ -116,7 +116,7 @@ export function createMarketplaceRepo(db: Db) {
     },
 
     /** Spends the handshake exactly once: of two requests racing, one gets true. */
-    async spendHandshake(trx: Db, nonceHash: string, subscriptionId: string, accountId: string, now: Date): Promise<boolean> {
+    async spendHandshake(nonceHash: string, subscriptionId: string, accountId: string, now: Date, trx: Db = db): Promise<boolean> {
       const spent = await trx
         .updateTable('marketplace_link_handshakes')
         .set({ used_at: now, used_by_account_id: accountId })
@@ -129,12 +129,12 @@ export function createMarketplaceRepo(db: Db) {
       return spent !== undefined;
     },
 
-    async deleteExpiredHandshakes(now: Date): Promise<number> {
-      const result = await db.deleteFrom('marketplace_link_handshakes').where('expires_at', '<', new Date(now.getTime() - 86_400_000)).executeTakeFirst();
+    async deleteExpiredHandshakes(now: Date, trx: Db = db): Promise<number> {
+      const result = await trx.deleteFrom('marketplace_link_handshakes').where('expires_at', '<', new Date(now.getTime() - 86_400_000)).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
 
-    async link(trx: Db, subscriptionId: string, accountId: string, now: Date): Promise<void> {
+    async link(subscriptionId: string, accountId: string, now: Date, trx: Db = db): Promise<void> {
       await trx
         .updateTable('marketplace_subscriptions')
         .set((eb) => ({ linked_account_id: accountId, linked_at: eb.fn.coalesce('linked_at', sql<Date>`${now}`), updated_at: now }))
@@ -142,11 +142,11 @@ export function createMarketplaceRepo(db: Db) {
         .execute();
     },
 
-    find(id: string): Promise<MarketplaceSubscriptionRow | undefined> {
-      return db.selectFrom('marketplace_subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
+    find(id: string, trx: Db = db): Promise<MarketplaceSubscriptionRow | undefined> {
+      return trx.selectFrom('marketplace_subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
     },
 
-    findForUpdate(trx: Db, id: string): Promise<MarketplaceSubscriptionRow | undefined> {
+    findForUpdate(id: string, trx: Db = db): Promise<MarketplaceSubscriptionRow | undefined> {
       return trx.selectFrom('marketplace_subscriptions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     },
 
@@ -154,24 +154,24 @@ export function createMarketplaceRepo(db: Db) {
      * By licence id (`licenceIdOf` of the ARN): an indexed match that finds the subscription however the
      * notification writes the ARN (with or without "arn:", a region or not).
      */
-    findSubscriptionByLicence(trx: Db, licenceId: string): Promise<MarketplaceSubscriptionRow | undefined> {
+    findSubscriptionByLicence(licenceId: string, trx: Db = db): Promise<MarketplaceSubscriptionRow | undefined> {
       return trx.selectFrom('marketplace_subscriptions').selectAll().where('aws_licence_id', '=', licenceId).orderBy('created_at').limit(1).executeTakeFirst();
     },
 
-    findSubscriptionsByCustomer(trx: Db, productCode: string, customerIdentifier: string): Promise<MarketplaceSubscriptionRow[]> {
+    findSubscriptionsByCustomer(productCode: string, customerIdentifier: string, trx: Db = db): Promise<MarketplaceSubscriptionRow[]> {
       return trx.selectFrom('marketplace_subscriptions').selectAll().where('product_code', '=', productCode).where('customer_identifier', '=', customerIdentifier).execute();
     },
 
-    findSubscriptionsByAccount(trx: Db, awsAccountId: string, productCode: string): Promise<MarketplaceSubscriptionRow[]> {
+    findSubscriptionsByAccount(awsAccountId: string, productCode: string, trx: Db = db): Promise<MarketplaceSubscriptionRow[]> {
       return trx.selectFrom('marketplace_subscriptions').selectAll().where('aws_account_id', '=', awsAccountId).where('product_code', '=', productCode).execute();
     },
 
-    async setSubscriptionStatus(trx: Db, id: string, status: MarketplaceSubscriptionStatus, now: Date): Promise<void> {
+    async setSubscriptionStatus(id: string, status: MarketplaceSubscriptionStatus, now: Date, trx: Db = db): Promise<void> {
       await trx.updateTable('marketplace_subscriptions').set({ status, updated_at: now }).where('id', '=', id).execute();
     },
 
     /** Records the customer identifier once learned (SNS messages name the customer only by it); one on record is kept. */
-    async rememberCustomerIdentifier(trx: Db, id: string, customerIdentifier: string, now: Date): Promise<void> {
+    async rememberCustomerIdentifier(id: string, customerIdentifier: string, now: Date, trx: Db = db): Promise<void> {
       await trx
         .updateTable('marketplace_subscriptions')
         .set({ customer_identifier: keepCustomerIdentifier(customerIdentifier), updated_at: now })
@@ -180,19 +180,19 @@ export function createMarketplaceRepo(db: Db) {
     },
 
     /** The licence created for the subscription by a notification (before or without the buyer's provisioning). */
-    async linkLicence(trx: Db, id: string, licenceId: string, now: Date): Promise<void> {
+    async linkLicence(id: string, licenceId: string, now: Date, trx: Db = db): Promise<void> {
       await trx.updateTable('marketplace_subscriptions').set({ licence_id: licenceId, updated_at: now }).where('id', '=', id).execute();
     },
 
     /** `customerIdentifier` from the entitlements, if AWS gave one: SNS notifications name the customer only by it. */
-    async recordProvisioned(trx: Db, id: string, licenceId: string, now: Date, customerIdentifier?: string): Promise<void> {
+    async recordProvisioned(id: string, provisioned: { licenceId: string; now: Date; customerIdentifier?: string | undefined }, trx: Db = db): Promise<void> {
       await trx
         .updateTable('marketplace_subscriptions')
         .set({
-          licence_id: licenceId,
-          provisioned_at: now,
-          updated_at: now,
-          ...(customerIdentifier === undefined ? {} : { customer_identifier: keepCustomerIdentifier(customerIdentifier) }),
+          licence_id: provisioned.licenceId,
+          provisioned_at: provisioned.now,
+          updated_at: provisioned.now,
+          ...(provisioned.customerIdentifier === undefined ? {} : { customer_identifier: keepCustomerIdentifier(provisioned.customerIdentifier) }),
         })
         .where('id', '=', id)
         .execute();

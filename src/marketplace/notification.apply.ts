@@ -2,6 +2,7 @@ import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import type { LicenceRow, MarketplaceNotificationRow, MarketplaceSubscriptionRow, MarketplaceSubscriptionStatus } from '../db/schema.js';
+import type { LicencesRepo } from '../licences/licences.repo.js';
 import type { Actor, LicenceService } from '../licences/licences.service.js';
 import type { Entitlement, EntitlementFilter, MarketplaceAws } from './aws-clients.js';
 import { TooManyEntitlementPagesError } from './entitlements.fetch.js';
@@ -43,6 +44,7 @@ export interface ApplyDeps {
   audit: AuditLog;
   clients: MarketplaceAws;
   licences: LicenceService;
+  licencesRepo: LicencesRepo;
   notifications: NotificationRepo;
   subscriptions: MarketplaceRepo;
 }
@@ -69,19 +71,19 @@ export function createNotificationApplier(deps: ApplyDeps) {
   /** Which subscription the notification is about: on record, to be created, or not identifiable. */
   async function identify(trx: Db, n: MarketplaceNotification, productCode: string): Promise<{ target: Target; entitlements?: Entitlement[] }> {
     if (n.licenceArn !== undefined && n.licenceId !== undefined) {
-      const subscription = await subscriptions.findSubscriptionByLicence(trx, n.licenceId);
+      const subscription = await subscriptions.findSubscriptionByLicence(n.licenceId, trx);
       if (subscription !== undefined) return { target: { kind: 'found', subscription } };
       if (n.awsAccountId !== undefined) return { target: { kind: 'new', identity: { licenceArn: n.licenceArn, awsAccountId: n.awsAccountId, productCode, customerIdentifier: n.customerIdentifier ?? null } } };
     }
     if (n.customerIdentifier !== undefined) {
-      const known = await subscriptions.findSubscriptionsByCustomer(trx, productCode, n.customerIdentifier);
+      const known = await subscriptions.findSubscriptionsByCustomer(productCode, n.customerIdentifier, trx);
       if (known.length === 1 && known[0] !== undefined) return { target: { kind: 'found', subscription: known[0] } };
       // New integrations never learn the identifier from ResolveCustomer: AWS maps it to the account and licence.
       const entitlements = await readEntitlements(productCode, { customerIdentifier: n.customerIdentifier });
       return { target: await fromEntitlements(trx, entitlements, productCode, n.customerIdentifier), entitlements };
     }
     if (n.awsAccountId !== undefined) {
-      const rows = await subscriptions.findSubscriptionsByAccount(trx, n.awsAccountId, productCode);
+      const rows = await subscriptions.findSubscriptionsByAccount(n.awsAccountId, productCode, trx);
       if (rows.length === 1 && rows[0] !== undefined) return { target: { kind: 'found', subscription: rows[0] } };
       const entitlements = await readEntitlements(productCode, { awsAccountId: n.awsAccountId });
       return { target: await fromEntitlements(trx, entitlements, productCode, null), entitlements };
@@ -96,7 +98,7 @@ export function createNotificationApplier(deps: ApplyDeps) {
     if (licences.size === 0) return { kind: 'unresolved', reason: `No subscription on record for ${who}, and AWS lists no current entitlement naming its licence.` };
     if (licences.size > 1) return { kind: 'unresolved', reason: `AWS lists ${licences.size} licences for ${who}; the notification does not say which one it is about.` };
     const [[licenceArn, awsAccountId]] = [...licences] as [[string, string]];
-    const subscription = await subscriptions.findSubscriptionByLicence(trx, licenceIdOf(licenceArn));
+    const subscription = await subscriptions.findSubscriptionByLicence(licenceIdOf(licenceArn), trx);
     if (subscription !== undefined) return customerIdentifier === null ? { kind: 'found', subscription } : { kind: 'found', subscription, learnedCustomerIdentifier: customerIdentifier };
     return { kind: 'new', identity: { licenceArn, awsAccountId, productCode, customerIdentifier } };
   }
@@ -104,7 +106,7 @@ export function createNotificationApplier(deps: ApplyDeps) {
   /** `startsAt`: a licence made from a notification starts when AWS says the subscription did, not when it was processed. */
   async function changeLicence(trx: Db, subscription: MarketplaceSubscriptionRow, licence: LicenceRow | undefined, changes: LicenceChange[], by: Actor, startsAt: Date): Promise<LicenceRow | undefined> {
     const result = await applyLicenceChanges(deps.licences, trx, { awsAccountId: subscription.aws_account_id, licence, startsAt }, changes, by);
-    if (result.created && result.licence !== undefined) await subscriptions.linkLicence(trx, subscription.id, result.licence.id, deps.clock.now());
+    if (result.created && result.licence !== undefined) await subscriptions.linkLicence(subscription.id, result.licence.id, deps.clock.now(), trx);
     return result.licence;
   }
 
@@ -143,9 +145,9 @@ export function createNotificationApplier(deps: ApplyDeps) {
         return ignored('No subscription on record for this licence and no entitlement in force: nothing to update.');
       }
       // Created here if still new; if another notification (or the landing) created it meanwhile, that row is locked instead.
-      ({ row: subscription, created } = await subscriptions.lockOrCreateSubscription(trx, identity, nextStatus ?? 'subscribed', now));
+      ({ row: subscription, created } = await subscriptions.lockOrCreateSubscription(identity, nextStatus ?? 'subscribed', now, trx));
     } else {
-      const locked = await subscriptions.findForUpdate(trx, target.subscription.id);
+      const locked = await subscriptions.findForUpdate(target.subscription.id, trx);
       if (locked === undefined) throw new TransientNotificationError('The subscription was deleted while the notification was applied.');
       subscription = locked;
     }
@@ -154,24 +156,24 @@ export function createNotificationApplier(deps: ApplyDeps) {
       return { status: 'failed', outcome: `The licence ${subscription.licence_arn} is on record for AWS account ${subscription.aws_account_id}, but the notification is about ${namedAccount}. Nothing was changed.`, subscriptionId: subscription.id, statusSet: null };
     }
     const learned = target.kind === 'found' ? target.learnedCustomerIdentifier : n.customerIdentifier;
-    if (learned !== undefined && subscription.customer_identifier === null) await subscriptions.rememberCustomerIdentifier(trx, subscription.id, learned, now);
+    if (learned !== undefined && subscription.customer_identifier === null) await subscriptions.rememberCustomerIdentifier(subscription.id, learned, now, trx);
 
     // Status: notifications arrive in any order; one sent before the latest status change is stale.
     const fromStatus = created ? null : subscription.status;
     let statusSet: MarketplaceSubscriptionStatus | null = null;
     if (nextStatus !== undefined) {
-      const later = created ? undefined : await notifications.laterStatusNotification(trx, subscription.id, n.at, nextStatus, row.id);
+      const later = created ? undefined : await notifications.laterStatusNotification(subscription.id, n.at, nextStatus, row.id, trx);
       if (later !== undefined) {
         return ignored(`Superseded: ${later.kind ?? 'a notification'} (${later.message_id}) sent at ${later.event_at?.toISOString() ?? '?'} already set the subscription to ${subscription.status}.`, subscription.id);
       }
       statusSet = nextStatus;
-      if (!created && subscription.status !== nextStatus) await subscriptions.setSubscriptionStatus(trx, subscription.id, nextStatus, now);
+      if (!created && subscription.status !== nextStatus) await subscriptions.setSubscriptionStatus(subscription.id, nextStatus, now, trx);
     }
     const status = nextStatus ?? subscription.status;
     if (n.effect === 'update' && !isEntitled(status)) return ignored(`The subscription is ${status}: changed entitlements do not bring it back.`, subscription.id);
 
     // The licence follows: terms from AWS while entitled, ended when the subscription ends or fails.
-    const { licence, current } = await loadLicence(trx, subscription.licence_id);
+    const { licence, current } = await loadLicence(deps.licencesRepo, subscription.licence_id, trx);
     // When it happened by AWS's clock (never in the future by ours): when a licence starts or ends.
     const happenedAt = new Date(Math.min(n.at.getTime(), now.getTime()));
     const desired =

@@ -33,8 +33,8 @@ const clip = (text: string) => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TE
 export function createNotificationRepo(db: Db) {
   return {
     /** Stores a notification once: a message id seen before inserts nothing, and returns the stored row's id and status. */
-    async insert(values: NewNotification, now: Date): Promise<{ id: string; inserted: boolean; status: MarketplaceNotificationStatus }> {
-      const inserted = await db
+    async insert(values: NewNotification, now: Date, trx: Db = db): Promise<{ id: string; inserted: boolean; status: MarketplaceNotificationStatus }> {
+      const inserted = await trx
         .insertInto('marketplace_notifications')
         .values({
           message_id: values.messageId,
@@ -60,16 +60,16 @@ export function createNotificationRepo(db: Db) {
         .returning('id')
         .executeTakeFirst();
       if (inserted !== undefined) return { id: inserted.id, inserted: true, status: values.status };
-      const existing = await db.selectFrom('marketplace_notifications').select(['id', 'status']).where('message_id', '=', values.messageId).executeTakeFirstOrThrow();
+      const existing = await trx.selectFrom('marketplace_notifications').select(['id', 'status']).where('message_id', '=', values.messageId).executeTakeFirstOrThrow();
       return { id: existing.id, inserted: false, status: existing.status };
     },
 
     /** Locks the notification for processing; undefined while another process holds it (SKIP LOCKED: nobody waits). */
-    lockForProcessing(trx: Db, messageId: string): Promise<MarketplaceNotificationRow | undefined> {
+    lockForProcessing(messageId: string, trx: Db = db): Promise<MarketplaceNotificationRow | undefined> {
       return trx.selectFrom('marketplace_notifications').selectAll().where('message_id', '=', messageId).forUpdate().skipLocked().executeTakeFirst();
     },
 
-    async finish(trx: Db, id: string, result: FinishedNotification, attempts: number, now: Date): Promise<void> {
+    async finish(id: string, result: FinishedNotification, attempts: number, now: Date, trx: Db = db): Promise<void> {
       await trx
         .updateTable('marketplace_notifications')
         .set({ status: result.status, outcome: clip(result.outcome), subscription_id: result.subscriptionId, status_set: result.statusSet, attempts, processed_at: now, updated_at: now })
@@ -78,8 +78,8 @@ export function createNotificationRepo(db: Db) {
     },
 
     /** Counts a failed attempt (the row stays "received", to be tried again); returns the attempts so far. */
-    async recordFailedAttempt(messageId: string, error: string, now: Date): Promise<number | undefined> {
-      const row = await db
+    async recordFailedAttempt(messageId: string, error: string, now: Date, trx: Db = db): Promise<number | undefined> {
+      const row = await trx
         .updateTable('marketplace_notifications')
         .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: clip(error), updated_at: now }))
         .where('message_id', '=', messageId)
@@ -90,8 +90,8 @@ export function createNotificationRepo(db: Db) {
     },
 
     /** Gives up on a notification still waiting to be processed. */
-    async markFailed(messageId: string, reason: string, now: Date): Promise<void> {
-      await db
+    async markFailed(messageId: string, reason: string, now: Date, trx: Db = db): Promise<void> {
+      await trx
         .updateTable('marketplace_notifications')
         .set({ status: 'failed', outcome: clip(reason), processed_at: now, updated_at: now })
         .where('message_id', '=', messageId)
@@ -104,7 +104,7 @@ export function createNotificationRepo(db: Db) {
      * setting `status`: sent later, or at the same time (EventBridge times are whole seconds) with a status
      * further along (an end beats a start).
      */
-    laterStatusNotification(trx: Db, subscriptionId: string, at: Date, status: MarketplaceSubscriptionStatus, exceptId: string): Promise<{ message_id: string; kind: string | null; event_at: Date | null } | undefined> {
+    laterStatusNotification(subscriptionId: string, at: Date, status: MarketplaceSubscriptionStatus, exceptId: string, trx: Db = db): Promise<{ message_id: string; kind: string | null; event_at: Date | null } | undefined> {
       const furtherAlong = STATUS_ORDER.slice(STATUS_ORDER.indexOf(status) + 1);
       return trx
         .selectFrom('marketplace_notifications')

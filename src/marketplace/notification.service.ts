@@ -7,10 +7,11 @@ import type { MarketplaceNotificationSource, MarketplaceNotificationStatus } fro
 import { AppError } from '../core/errors.js';
 import type { LicenceService } from '../licences/licences.service.js';
 import type { MarketplaceAws } from './aws-clients.js';
-import { createMarketplaceRepo } from './marketplace.repo.js';
+import type { LicencesRepo } from '../licences/licences.repo.js';
+import type { MarketplaceRepo } from './marketplace.repo.js';
 import { createNotificationApplier, TransientNotificationError, type Prepared } from './notification.apply.js';
 import { parseNotification, type MarketplaceNotification } from './notification.parse.js';
-import { createNotificationRepo } from './notification.repo.js';
+import type { NotificationRepo } from './notification.repo.js';
 
 /** One delivery of a notification: an SQS message, or a verified SNS HTTPS post. */
 export interface NotificationDelivery {
@@ -42,6 +43,9 @@ const DEFAULT_MAX_ATTEMPTS = 5;
 
 export function createNotificationService(deps: {
   db: Db;
+  notifications: NotificationRepo;
+  subscriptions: MarketplaceRepo;
+  licencesRepo: LicencesRepo;
   clock: Clock;
   audit: AuditLog;
   logger: Logger;
@@ -50,8 +54,8 @@ export function createNotificationService(deps: {
   productCode: string | undefined;
   maxAttempts?: number;
 }) {
-  const repo = createNotificationRepo(deps.db);
-  const applier = createNotificationApplier({ db: deps.db, clock: deps.clock, audit: deps.audit, clients: deps.clients, licences: deps.licences, notifications: repo, subscriptions: createMarketplaceRepo(deps.db) });
+  const repo = deps.notifications;
+  const applier = createNotificationApplier({ db: deps.db, clock: deps.clock, audit: deps.audit, clients: deps.clients, licences: deps.licences, licencesRepo: deps.licencesRepo, notifications: repo, subscriptions: deps.subscriptions });
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const log = deps.logger.child({ component: 'marketplace-notifications' });
 
@@ -70,11 +74,11 @@ export function createNotificationService(deps: {
           ? { kind: 'settled', result: { status: 'failed', outcome: 'MARKETPLACE_PRODUCT_CODE is not set, so notifications cannot be matched to the product.', subscriptionId: null, statusSet: null } }
           : await applier.prepare(n, productCode);
       return await deps.db.transaction().execute(async (trx): Promise<NotificationResult> => {
-        const row = await repo.lockForProcessing(trx, n.messageId);
+        const row = await repo.lockForProcessing(n.messageId, trx);
         if (row === undefined) return { outcome: 'in-progress' };
         if (row.status !== 'received') return { outcome: 'duplicate', notificationId: row.id };
         const result = await applier.apply(trx, n, row, prepared, productCode ?? '');
-        await repo.finish(trx, row.id, result, row.attempts + 1, deps.clock.now());
+        await repo.finish(row.id, result, row.attempts + 1, deps.clock.now(), trx);
         return { outcome: result.status, notificationId: row.id, detail: result.outcome };
       });
     } catch (error) {

@@ -4,12 +4,13 @@ import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import type { LicenceRow, MarketplaceSubscriptionRow } from '../db/schema.js';
+import type { LicencesRepo } from '../licences/licences.repo.js';
 import type { Actor, LicenceService } from '../licences/licences.service.js';
 import type { Entitlement, MarketplaceAws } from './aws-clients.js';
 import { desiredLicence, planLicenceChanges, type LicenceChange } from './entitlements.mapping.js';
 import { applyLicenceChanges, loadLicence } from './licence-changes.js';
 import { awsErrorFields, awsProblem, linkErrors, MarketplaceError } from './marketplace.errors.js';
-import { createMarketplaceRepo } from './marketplace.repo.js';
+import type { MarketplaceRepo } from './marketplace.repo.js';
 import { isEntitled } from './subscription.rules.js';
 
 const ACTOR: Actor = { actor: 'marketplace', reason: 'AWS Marketplace entitlements' };
@@ -27,8 +28,17 @@ const contractEnded = () =>
 const licenceRevoked = () =>
   new MarketplaceError('marketplace_licence_revoked', 'This licence was revoked', 'The WebStream licence for this subscription has been revoked by WebStream, so it cannot be set up again here. Please contact WebStream support.', 409);
 
-export function createProvisioningService(deps: { db: Db; clock: Clock; audit: AuditLog; logger: Logger; clients: MarketplaceAws; licences: LicenceService }) {
-  const repo = createMarketplaceRepo(deps.db);
+export function createProvisioningService(deps: {
+  db: Db;
+  subscriptions: MarketplaceRepo;
+  licencesRepo: LicencesRepo;
+  clock: Clock;
+  audit: AuditLog;
+  logger: Logger;
+  clients: MarketplaceAws;
+  licences: LicenceService;
+}) {
+  const repo = deps.subscriptions;
 
   /** Every entitlement of the buyer for the product (all pages, all dimensions); a failure becomes the buyer's error page. */
   async function readEntitlements(subscription: MarketplaceSubscriptionRow): Promise<Entitlement[]> {
@@ -57,15 +67,15 @@ export function createProvisioningService(deps: { db: Db; clock: Clock; audit: A
       const desired = desiredLicence(entitlements, { productCode: subscription.product_code, awsAccountId: subscription.aws_account_id, licenceArn: subscription.licence_arn, now });
 
       return deps.db.transaction().execute(async (trx) => {
-        const locked = await repo.findForUpdate(trx, subscriptionId);
+        const locked = await repo.findForUpdate(subscriptionId, trx);
         if (!isOwnedBy(locked, account.awsAccountId)) throw linkErrors.subscriptionNotFound();
         if (!isEntitled(locked.status)) throw notSubscribed();
-        const { licence, current } = await loadLicence(trx, locked.licence_id);
+        const { licence, current } = await loadLicence(deps.licencesRepo, locked.licence_id, trx);
         const plan = planLicenceChanges(current, desired, now);
         if (!plan.ok) throw plan.reason === 'revoked' ? licenceRevoked() : contractEnded();
         const result = requireLicence((await applyLicenceChanges(deps.licences, trx, { awsAccountId: locked.aws_account_id, licence }, plan.changes, ACTOR)).licence);
         const customerIdentifier = entitlements.find((e) => e.customerIdentifier !== undefined && e.customerIdentifier !== '')?.customerIdentifier;
-        await repo.recordProvisioned(trx, locked.id, result.id, now, customerIdentifier);
+        await repo.recordProvisioned(locked.id, { licenceId: result.id, now, customerIdentifier }, trx);
         await deps.audit.record(
           {
             event: 'marketplace.provisioned',

@@ -33,12 +33,12 @@ export function createEmailCodesRepo(db: Db) {
     },
 
     /** Codes older than a day are neither usable nor needed for the resend limit. */
-    async deleteOlderThan(cutoff: Date): Promise<void> {
-      await db.deleteFrom('email_codes').where('created_at', '<', cutoff).execute();
+    async deleteOlderThan(cutoff: Date, trx: Db = db): Promise<void> {
+      await trx.deleteFrom('email_codes').where('created_at', '<', cutoff).execute();
     },
 
     /** Replaces any live code for the purpose with a new one (the caller queues the email in `trx`); returns when it expires. */
-    async replace(trx: Db, accountId: string, purpose: EmailCodePurpose, codeHash: string, now: Date): Promise<Date> {
+    async replace(accountId: string, purpose: EmailCodePurpose, codeHash: string, now: Date, trx: Db = db): Promise<Date> {
       const expiresAt = new Date(now.getTime() + EMAIL_CODE_VALID_MINUTES * 60_000);
       await trx.updateTable('email_codes').set({ used_at: now }).where('account_id', '=', accountId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
       await trx.insertInto('email_codes').values({ account_id: accountId, purpose, code_hash: codeHash, created_at: now, expires_at: expiresAt, used_at: null }).execute();
@@ -47,7 +47,8 @@ export function createEmailCodesRepo(db: Db) {
 
     /**
      * Checks a code against the live one, under a row lock so two guesses cannot both use the last try.
-     * A match spends the code; a miss counts, and the fifth miss spends it.
+     * A match spends the code; a miss counts, and the fifth miss spends it. Its own short transaction: the
+     * lock must not outlive the check.
      */
     check(accountId: string, purpose: EmailCodePurpose, codeHash: string, now: Date): Promise<EmailCodeCheck> {
       return db.transaction().execute(async (trx) => {

@@ -23,16 +23,16 @@ export function mfaStatusOf(row: { mfa_method: MfaMethod | null; mfa_enabled_at:
   return { method: row.mfa_method, enabledAt: row.mfa_enabled_at, recoveryCodesLeft: row.recovery_codes_left ?? 0 };
 }
 
-/** Queries for MFA state: columns of portal_accounts and the mfa_recovery_codes table. */
+/** MFA state: reads of portal_accounts' MFA columns (written by accounts.repo) and the mfa_recovery_codes table. */
 export function createMfaRepo(db: Db) {
   return {
-    async method(accountId: string): Promise<MfaMethod | null> {
-      const row = await db.selectFrom('portal_accounts').select('mfa_method').where('id', '=', accountId).executeTakeFirstOrThrow();
+    async method(accountId: string, trx: Db = db): Promise<MfaMethod | null> {
+      const row = await trx.selectFrom('portal_accounts').select('mfa_method').where('id', '=', accountId).executeTakeFirstOrThrow();
       return row.mfa_method;
     },
 
     /** The account's row, locked until the transaction ends (serialises work per account). */
-    lockAccount(trx: Db, accountId: string): Promise<{ email: string; aws_account_id: string }> {
+    lockAccount(accountId: string, trx: Db = db): Promise<{ email: string; aws_account_id: string }> {
       return trx.selectFrom('portal_accounts').select(['aws_account_id', 'email']).where('id', '=', accountId).forUpdate().executeTakeFirstOrThrow();
     },
 
@@ -55,50 +55,13 @@ export function createMfaRepo(db: Db) {
       );
     },
 
-    async setPendingTotp(accountId: string, sealed: string, now: Date): Promise<void> {
-      await db.updateTable('portal_accounts').set({ pending_totp_secret_enc: sealed, pending_totp_created_at: now }).where('id', '=', accountId).execute();
-    },
-
-    /** Records a TOTP step as used; false if it (or a later one) already was: the code is a replay. */
-    async claimTotpStep(accountId: string, step: number, trx: Db = db): Promise<boolean> {
-      const result = await trx
-        .updateTable('portal_accounts')
-        .set({ totp_last_step: step })
-        .where('id', '=', accountId)
-        .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', String(step))]))
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
-    },
-
-    /** Turns MFA on; for TOTP the pending secret becomes the secret. False if MFA was already on (a race). */
-    async enable(trx: Db, accountId: string, method: MfaMethod, now: Date, totp?: { sealed: string; step: number }): Promise<boolean> {
-      const result = await trx
-        .updateTable('portal_accounts')
-        .set({
-          mfa_method: method,
-          mfa_enabled_at: now,
-          totp_secret_enc: totp?.sealed ?? null,
-          totp_last_step: totp?.step ?? null,
-          pending_totp_secret_enc: null,
-          pending_totp_created_at: null,
-        })
-        .where('id', '=', accountId)
-        .where('mfa_method', 'is', null)
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
-    },
-
-    async disable(trx: Db, accountId: string): Promise<void> {
-      await trx
-        .updateTable('portal_accounts')
-        .set({ mfa_method: null, mfa_enabled_at: null, totp_secret_enc: null, totp_last_step: null, pending_totp_secret_enc: null, pending_totp_created_at: null })
-        .where('id', '=', accountId)
-        .execute();
+    /** The account's recovery codes stop working (MFA turned off). */
+    async deleteRecoveryCodes(accountId: string, trx: Db = db): Promise<void> {
       await trx.deleteFrom('mfa_recovery_codes').where('account_id', '=', accountId).execute();
     },
 
     /** The old set stops working in the same transaction as the new one is stored. */
-    async replaceRecoveryCodes(trx: Db, accountId: string, hashes: string[], now: Date): Promise<void> {
+    async replaceRecoveryCodes(accountId: string, hashes: string[], now: Date, trx: Db = db): Promise<void> {
       await trx.deleteFrom('mfa_recovery_codes').where('account_id', '=', accountId).execute();
       await trx
         .insertInto('mfa_recovery_codes')

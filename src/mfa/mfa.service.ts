@@ -1,3 +1,4 @@
+import type { AccountsRepo } from '../accounts/accounts.repo.js';
 import type { ClientInfo } from '../core/client-info.js';
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../core/clock.js';
@@ -7,11 +8,11 @@ import { deriveKey } from '../core/keys.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { SessionService } from '../sessions/sessions.service.js';
 import { lockoutMessage } from '../throttle/throttle.policy.js';
-import { throttledCheck } from '../throttle/throttle.repo.js';
+import { throttledCheck, type ThrottleRepo } from '../throttle/throttle.repo.js';
 import { hashCode, looksLikeRecoveryCode, newEmailCode, newRecoveryCodes, normaliseRecoveryCode } from './codes.js';
-import { createEmailCodesRepo, EMAIL_CODE_VALID_MINUTES, type EmailCodeCheck } from './email-codes.repo.js';
+import { EMAIL_CODE_VALID_MINUTES, type EmailCodeCheck, type EmailCodesRepo } from './email-codes.repo.js';
 import { mfaChangedEmail, recoveryCodesRegeneratedEmail, verificationCodeEmail } from './mfa.emails.js';
-import { createMfaRepo, type MfaAccount } from './mfa.repo.js';
+import type { MfaAccount, MfaRepo } from './mfa.repo.js';
 import { openSecret, sealSecret } from '../core/secret-box.js';
 import { matchTotpStep, newTotpSecret, otpauthUri } from './totp.js';
 
@@ -34,9 +35,20 @@ const EMAIL_CODE_MESSAGES: Record<Exclude<EmailCodeCheck, { ok: true }>['reason'
   spent: 'That code can no longer be used (it was used, replaced by a newer one, or mistyped too often). Ask for a new code.',
 };
 
-export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; audit: AuditLog; sessions: SessionService; secretKey: string; publicUrl: URL }) {
-  const repo = createMfaRepo(deps.db);
-  const emailCodes = createEmailCodesRepo(deps.db);
+export function createMfaService(deps: {
+  db: Db;
+  clock: Clock;
+  accounts: AccountsRepo;
+  mfa: MfaRepo;
+  emailCodes: EmailCodesRepo;
+  throttle: ThrottleRepo;
+  mailer: Mailer;
+  audit: AuditLog;
+  sessions: SessionService;
+  secretKey: string;
+  publicUrl: URL;
+}) {
+  const { accounts, mfa: repo, emailCodes } = deps;
   const totpKey = deriveKey(deps.secretKey, 'totp-secret');
   const codeKey = deriveKey(deps.secretKey, 'mfa-codes');
   const settingsUrl = new URL('/portal/settings', deps.publicUrl).toString();
@@ -64,7 +76,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
     const auditFailure = (details: Record<string, unknown>) =>
       deps.audit.record({ event: 'mfa.challenge_failed', actor: 'anonymous', awsAccountId: account.awsAccountId, ip: client.ip, details: { accountId, ...details } });
     const now = deps.clock.now();
-    const attempt = await throttledCheck(deps.db, now, { accountKey: `mfa:${accountId}`, ip: client.ip }, () => check(account));
+    const attempt = await throttledCheck(deps.throttle, now, { accountKey: `mfa:${accountId}`, ip: client.ip }, () => check(account));
     if (attempt.locked) {
       await auditFailure({ lockedUntil: attempt.retryAt.toISOString() });
       return { ok: false, message: lockoutMessage(attempt.retryAt, now), locked: true };
@@ -87,7 +99,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
     if (options.acceptTotp && account.method === 'totp' && account.totpSecretSealed !== null) {
       const step = matchTotpStep(openSecret(totpKey, account.totpSecretSealed, account.id), digits, now);
       if (step === undefined) return { ok: false, message: 'That code is not correct. Enter the current code from your authenticator app.' };
-      if (!(await repo.claimTotpStep(account.id, step))) return { ok: false, message: 'That code was already used. Wait for the next code from your authenticator app.' };
+      if (!(await accounts.claimTotpStep(account.id, step))) return { ok: false, message: 'That code was already used. Wait for the next code from your authenticator app.' };
       return { ok: true, via: 'totp' };
     }
     const check = await emailCodes.check(account.id, options.emailPurpose, emailCodeHash(account.id, options.emailPurpose, digits), now);
@@ -95,15 +107,15 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
   }
 
   /** Ends the other sessions, tells the user by email and audits: in the transaction that turned MFA on or off. */
-  async function recordMfaChange(trx: Db, account: MfaAccount, change: 'enabled' | 'disabled', method: MfaMethod, keepToken: string, client: ClientInfo): Promise<void> {
+  async function recordMfaChange(account: MfaAccount, change: 'enabled' | 'disabled', method: MfaMethod, keepToken: string, client: ClientInfo, trx: Db): Promise<void> {
     await deps.sessions.invalidateOthers(account.id, keepToken, trx);
     await deps.mailer.enqueue(mfaChangedEmail(account.email, account.awsAccountId, change, method, settingsUrl), trx);
     await deps.audit.record({ event: change === 'enabled' ? 'mfa.enabled' : 'mfa.disabled', actor: `account:${account.awsAccountId}`, awsAccountId: account.awsAccountId, ip: client.ip, details: { method } }, trx);
   }
 
-  async function storeNewRecoveryCodes(trx: Db, accountId: string): Promise<string[]> {
+  async function storeNewRecoveryCodes(accountId: string, trx: Db): Promise<string[]> {
     const codes = newRecoveryCodes();
-    await repo.replaceRecoveryCodes(trx, accountId, codes.map((c) => recoveryHash(accountId, normaliseRecoveryCode(c) ?? c)), deps.clock.now());
+    await repo.replaceRecoveryCodes(accountId, codes.map((c) => recoveryHash(accountId, normaliseRecoveryCode(c) ?? c)), deps.clock.now(), trx);
     return codes;
   }
 
@@ -116,11 +128,11 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
       const now = deps.clock.now();
       return deps.db.transaction().execute(async (trx) => {
         // Serialises sends per account, so two clicks cannot both pass the once-a-minute check.
-        const account = await repo.lockAccount(trx, accountId);
+        const account = await repo.lockAccount(accountId, trx);
         const waitSeconds = await emailCodes.resendWaitSeconds(accountId, purpose, now, trx);
         if (waitSeconds > 0) return { sent: false, waitSeconds };
         const code = newEmailCode();
-        const expiresAt = await emailCodes.replace(trx, accountId, purpose, emailCodeHash(accountId, purpose, code), now);
+        const expiresAt = await emailCodes.replace(accountId, purpose, emailCodeHash(accountId, purpose, code), now, trx);
         await deps.mailer.enqueue(verificationCodeEmail(account.email, account.aws_account_id, code, purpose, EMAIL_CODE_VALID_MINUTES, expiresAt), trx);
         return { sent: true };
       });
@@ -133,7 +145,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
 
     /** Starts (or restarts) authenticator app set-up with a new key, kept encrypted until confirmed. */
     async startTotp(accountId: string): Promise<void> {
-      await repo.setPendingTotp(accountId, sealSecret(totpKey, newTotpSecret(), accountId), deps.clock.now());
+      await accounts.setPendingTotp(accountId, sealSecret(totpKey, newTotpSecret(), accountId), deps.clock.now());
     },
 
     /** The key being set up, for the QR code and manual entry; undefined if none or expired. */
@@ -149,9 +161,9 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
         if (step === undefined) return { ok: false, message: 'That code is not correct. Enter the current 6-digit code your app shows for WebStream.' };
         const sealed = account.pendingTotpSealed;
         return deps.db.transaction().execute(async (trx) => {
-          if (!(await repo.enable(trx, accountId, 'totp', deps.clock.now(), { sealed, step }))) return { ok: false as const, message: 'MFA is already on for this account.' };
-          const recoveryCodes = await storeNewRecoveryCodes(trx, accountId);
-          await recordMfaChange(trx, account, 'enabled', 'totp', keepToken, client);
+          if (!(await accounts.enableMfa(accountId, { method: 'totp', now: deps.clock.now(), totp: { sealed, step } }, trx))) return { ok: false as const, message: 'MFA is already on for this account.' };
+          const recoveryCodes = await storeNewRecoveryCodes(accountId, trx);
+          await recordMfaChange(account, 'enabled', 'totp', keepToken, client, trx);
           return { ok: true as const, recoveryCodes };
         });
       });
@@ -164,9 +176,9 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
         const check = await checkCode(account, code, { emailPurpose: 'enable_mfa', acceptTotp: false, acceptRecovery: false }, client);
         if (!check.ok) return check;
         return deps.db.transaction().execute(async (trx) => {
-          if (!(await repo.enable(trx, accountId, 'email', deps.clock.now()))) return { ok: false as const, message: 'MFA is already on for this account.' };
-          const recoveryCodes = await storeNewRecoveryCodes(trx, accountId);
-          await recordMfaChange(trx, account, 'enabled', 'email', keepToken, client);
+          if (!(await accounts.enableMfa(accountId, { method: 'email', now: deps.clock.now() }, trx))) return { ok: false as const, message: 'MFA is already on for this account.' };
+          const recoveryCodes = await storeNewRecoveryCodes(accountId, trx);
+          await recordMfaChange(account, 'enabled', 'email', keepToken, client, trx);
           return { ok: true as const, recoveryCodes };
         });
       });
@@ -180,8 +192,9 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
         const check = await checkCode(account, code, { emailPurpose: 'step_up', acceptTotp: true, acceptRecovery: true }, client);
         if (!check.ok) return check;
         await deps.db.transaction().execute(async (trx) => {
-          await repo.disable(trx, accountId);
-          await recordMfaChange(trx, account, 'disabled', method, keepToken, client);
+          await accounts.disableMfa(accountId, trx);
+          await repo.deleteRecoveryCodes(accountId, trx);
+          await recordMfaChange(account, 'disabled', method, keepToken, client, trx);
         });
         return { ok: true };
       });
@@ -194,7 +207,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; mailer: Mailer; a
         const check = await checkCode(account, code, { emailPurpose: 'step_up', acceptTotp: true, acceptRecovery: true }, client);
         if (!check.ok) return check;
         return deps.db.transaction().execute(async (trx) => {
-          const recoveryCodes = await storeNewRecoveryCodes(trx, accountId);
+          const recoveryCodes = await storeNewRecoveryCodes(accountId, trx);
           await deps.mailer.enqueue(recoveryCodesRegeneratedEmail(account.email, account.awsAccountId, settingsUrl), trx);
           await deps.audit.record({ event: 'mfa.recovery_codes_regenerated', actor: `account:${account.awsAccountId}`, awsAccountId: account.awsAccountId, ip: client.ip }, trx);
           return { ok: true as const, recoveryCodes };

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Db } from '../db/database.js';
 import { deriveKey } from '../core/keys.js';
 import { generateToken, hashToken } from '../core/tokens.js';
+import type { KnownDevicesRepo } from './known-devices.repo.js';
 
 /** Browsers cap cookie lifetimes at 400 days. */
 export const DEVICE_COOKIE_MAX_AGE_SECONDS = 400 * 24 * 60 * 60;
@@ -11,7 +11,7 @@ export const DEVICE_COOKIE_MAX_AGE_SECONDS = 400 * 24 * 60 * 60;
  * "<random id>.<HMAC>": the signature rejects forged or garbled cookies without a query, and the table
  * (hashed ids per account) says whether this browser was used by this account before.
  */
-export function createKnownDevices(deps: { db: Db; secretKey: string }) {
+export function createKnownDevices(deps: { devices: KnownDevicesRepo; secretKey: string }) {
   const key = deriveKey(deps.secretKey, 'device-cookie');
   const sign = (id: string) => createHmac('sha256', key).update(id).digest('base64url');
 
@@ -33,16 +33,11 @@ export function createKnownDevices(deps: { db: Db; secretKey: string }) {
 
     async isKnown(accountId: string, deviceId: string | undefined): Promise<boolean> {
       if (deviceId === undefined) return false;
-      const row = await deps.db.selectFrom('known_devices').select('account_id').where('account_id', '=', accountId).where('device_hash', '=', hashToken(deviceId)).executeTakeFirst();
-      return row !== undefined;
+      return deps.devices.isKnown(accountId, hashToken(deviceId));
     },
 
     async remember(accountId: string, deviceId: string, now: Date): Promise<void> {
-      await deps.db
-        .insertInto('known_devices')
-        .values({ account_id: accountId, device_hash: hashToken(deviceId), created_at: now, last_used_at: now })
-        .onConflict((oc) => oc.columns(['account_id', 'device_hash']).doUpdateSet({ last_used_at: now }))
-        .execute();
+      await deps.devices.remember(accountId, hashToken(deviceId), now);
     },
   };
 }

@@ -33,8 +33,8 @@ export function createSessionsRepo(db: Db) {
         .execute();
     },
 
-    async findWithAccount(tokenHash: string): Promise<SessionWithAccount | undefined> {
-      const row = await db
+    async findWithAccount(tokenHash: string, trx: Db = db): Promise<SessionWithAccount | undefined> {
+      const row = await trx
         .selectFrom('portal_sessions as s')
         .innerJoin('portal_accounts as a', 'a.id', 's.account_id')
         .select(['s.id', 's.token_hash', 'a.must_change_password', 's.account_id', 's.created_at', 's.expires_at', 's.last_seen_at', 'a.aws_account_id', 'a.email', 'a.disabled_at', 'a.licences_version'])
@@ -55,12 +55,12 @@ export function createSessionsRepo(db: Db) {
       };
     },
 
-    async touch(tokenHash: string, now: Date, ip: string) {
-      await db.updateTable('portal_sessions').set({ last_seen_at: now, ip }).where('token_hash', '=', tokenHash).execute();
+    async touch(tokenHash: string, now: Date, ip: string, trx: Db = db) {
+      await trx.updateTable('portal_sessions').set({ last_seen_at: now, ip }).where('token_hash', '=', tokenHash).execute();
     },
 
-    async delete(tokenHash: string) {
-      await db.deleteFrom('portal_sessions').where('token_hash', '=', tokenHash).execute();
+    async delete(tokenHash: string, trx: Db = db) {
+      await trx.deleteFrom('portal_sessions').where('token_hash', '=', tokenHash).execute();
     },
 
     async deleteAllForAccount(accountId: string, trx: Db = db) {
@@ -68,8 +68,8 @@ export function createSessionsRepo(db: Db) {
     },
 
     /** The account's unexpired sessions, most recently used first. */
-    listForAccount(accountId: string, now: Date) {
-      return db
+    listForAccount(accountId: string, now: Date, trx: Db = db) {
+      return trx
         .selectFrom('portal_sessions')
         .select(['id', 'token_hash', 'created_at', 'last_seen_at', 'expires_at', 'ip', 'user_agent'])
         .where('account_id', '=', accountId)
@@ -90,8 +90,8 @@ export function createSessionsRepo(db: Db) {
       return Number(result.numDeletedRows);
     },
 
-    async deleteExpired(now: Date) {
-      const result = await db.deleteFrom('portal_sessions').where('expires_at', '<=', now).executeTakeFirst();
+    async deleteExpired(now: Date, trx: Db = db) {
+      const result = await trx.deleteFrom('portal_sessions').where('expires_at', '<=', now).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
   };

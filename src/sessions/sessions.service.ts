@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import { generateToken, hashToken } from '../core/tokens.js';
 import type { SettingsRepo } from '../settings/settings.repo.js';
-import { createSessionsRepo, type SessionsRepo, type SessionWithAccount } from './sessions.repo.js';
+import type { SessionsRepo, SessionWithAccount } from './sessions.repo.js';
 
 /** Last-seen is written at most this often, so browsing costs no write per request. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -21,8 +21,8 @@ export interface SessionService {
   deleteExpired(): Promise<number>;
 }
 
-export function createSessionService(deps: { db: Db; clock: Clock; settings: SettingsRepo }): SessionService {
-  const repo = createSessionsRepo(deps.db);
+export function createSessionService(deps: { sessions: SessionsRepo; clock: Clock; settings: SettingsRepo }): SessionService {
+  const repo = deps.sessions;
   return {
     async create(accountId, client, trx) {
       const token = generateToken();

@@ -26,18 +26,18 @@ export function secondStepOf(pending: Pick<PendingSignIn, 'reason' | 'mfaMethod'
 /** The state between a right password and the second step: a hashed bearer token, short-lived, single-use. */
 export function createSignInChallengesRepo(db: Db) {
   return {
-    async create(values: { accountId: string; reason: ChallengeReason; returnPath: string | null; now: Date }): Promise<{ token: string; expiresAt: Date }> {
+    async create(values: { accountId: string; reason: ChallengeReason; returnPath: string | null; now: Date }, trx: Db = db): Promise<{ token: string; expiresAt: Date }> {
       const token = generateToken();
       const expiresAt = new Date(values.now.getTime() + CHALLENGE_MINUTES * 60_000);
-      await db
+      await trx
         .insertInto('sign_in_challenges')
         .values({ token_hash: hashToken(token), account_id: values.accountId, reason: values.reason, return_path: values.returnPath, created_at: values.now, expires_at: expiresAt })
         .execute();
       return { token, expiresAt };
     },
 
-    async find(token: string, now: Date): Promise<PendingSignIn | undefined> {
-      const row = await db
+    async find(token: string, now: Date, trx: Db = db): Promise<PendingSignIn | undefined> {
+      const row = await trx
         .selectFrom('sign_in_challenges as c')
         .innerJoin('portal_accounts as a', 'a.id', 'c.account_id')
         .select(['c.account_id', 'c.reason', 'c.return_path', 'c.created_at', 'c.expires_at', 'a.aws_account_id', 'a.email', 'a.mfa_method', 'a.disabled_at', 'a.password_changed_at', 'a.mfa_enabled_at'])
@@ -51,13 +51,13 @@ export function createSignInChallengesRepo(db: Db) {
     },
 
     /** Spends the challenge; false if it was already spent (two tabs, a replayed post). */
-    async consume(token: string): Promise<boolean> {
-      const result = await db.deleteFrom('sign_in_challenges').where('token_hash', '=', hashToken(token)).executeTakeFirst();
+    async consume(token: string, trx: Db = db): Promise<boolean> {
+      const result = await trx.deleteFrom('sign_in_challenges').where('token_hash', '=', hashToken(token)).executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
 
-    async deleteExpired(now: Date): Promise<void> {
-      await db.deleteFrom('sign_in_challenges').where('expires_at', '<=', now).execute();
+    async deleteExpired(now: Date, trx: Db = db): Promise<void> {
+      await trx.deleteFrom('sign_in_challenges').where('expires_at', '<=', now).execute();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { normaliseAccountId } from '../core/account-id.js';
-import { createAccountsRepo } from '../accounts/accounts.repo.js';
+import type { AccountsRepo } from '../accounts/accounts.repo.js';
 import type { PasswordHasher } from '../accounts/password.hasher.js';
 import type { ClientInfo } from '../core/client-info.js';
 import type { AuditLog } from '../audit/audit.repo.js';
@@ -11,9 +11,9 @@ import type { MfaService, SendResult } from '../mfa/mfa.service.js';
 import type { SettingsRepo } from '../settings/settings.repo.js';
 import type { KnownDevices } from '../sessions/known-devices.js';
 import type { SessionService } from '../sessions/sessions.service.js';
-import { createSignInChallengesRepo, secondStepOf, type PendingSignIn } from './sign-in-challenges.repo.js';
+import { secondStepOf, type PendingSignIn, type SignInChallengesRepo } from './sign-in-challenges.repo.js';
 import { ACCOUNT_POLICY, ADDRESS_POLICY, lockoutMessage } from '../throttle/throttle.policy.js';
-import { beginAttempt, settleSuccessfulAttempt } from '../throttle/throttle.repo.js';
+import type { ThrottleRepo } from '../throttle/throttle.repo.js';
 
 /** One message for every failure: it never says whether the account exists or which half was wrong. */
 export const SIGN_IN_FAILED = 'The AWS account ID or password is incorrect.';
@@ -57,14 +57,16 @@ export function createSignInService(deps: {
   db: Db;
   clock: Clock;
   hasher: PasswordHasher;
+  accounts: AccountsRepo;
+  challenges: SignInChallengesRepo;
+  throttle: ThrottleRepo;
   sessions: SessionService;
   audit: AuditLog;
   settings: SettingsRepo;
   mfa: MfaService;
   knownDevices: KnownDevices;
 }) {
-  const accounts = createAccountsRepo(deps.db);
-  const challenges = createSignInChallengesRepo(deps.db);
+  const { accounts, challenges, throttle } = deps;
 
   return {
     /** `deviceId`: the browser's verified device cookie, if any; `returnPath`: a safe same-site path. */
@@ -76,7 +78,7 @@ export function createSignInService(deps: {
       const addressKey = { key: `address:${client.ip}`, policy: ADDRESS_POLICY };
 
       // Keyed by the account ID typed, whether or not it exists: a lockout reveals nothing.
-      const attempt = await beginAttempt(deps.db, [{ key: accountKey, policy: ACCOUNT_POLICY }, addressKey], deps.clock.now());
+      const attempt = await throttle.beginAttempt([{ key: accountKey, policy: ACCOUNT_POLICY }, addressKey], deps.clock.now());
       if (!attempt.allowed) {
         await deps.audit.record({ event: 'sign_in.locked_out', actor: 'anonymous', awsAccountId, ip: client.ip, details: { retryAt: attempt.retryAt.toISOString() } });
         throw new AppError('locked_out', lockoutMessage(attempt.retryAt, deps.clock.now()), 429);
@@ -94,7 +96,7 @@ export function createSignInService(deps: {
       }
       await refuseExpiredOneTimePassword(account, client, deps);
 
-      await settleSuccessfulAttempt(deps.db, accountKey, addressKey);
+      await throttle.settleSuccessfulAttempt(accountKey, addressKey);
 
       const reason: ChallengeReason | undefined =
         account.mfa_method !== null ? 'mfa' : (await deps.settings.get()).verifyNewDevices && !(await deps.knownDevices.isKnown(account.id, deviceId)) ? 'new_device' : undefined;

@@ -9,12 +9,29 @@ export interface ThrottleKey {
 
 export type AttemptResult = { allowed: true } | { allowed: false; retryAt: Date };
 
-/**
- * Counts an attempt against every key at once, atomically: one upsert creates missing rows and locks and
- * reads them all (in key order, so concurrent attempts cannot deadlock or both pass), the pure policy
- * decides, one update writes the counts. If any key is locked, nothing is counted.
- */
-export async function beginAttempt(db: Db, keys: ThrottleKey[], now: Date): Promise<AttemptResult> {
+/** The brute-force counters (sign_in_throttles), shared by sign-in, registration, password re-entry and MFA codes. */
+export function createThrottleRepo(db: Db) {
+  return {
+    /**
+     * Counts an attempt against every key at once, atomically: one upsert creates missing rows and locks and
+     * reads them all (in key order, so concurrent attempts cannot deadlock or both pass), the pure policy
+     * decides, one update writes the counts. If any key is locked, nothing is counted. Its own transaction:
+     * the rows must be locked only for the count, never across the caller's (slow) password check.
+     */
+    beginAttempt: (keys: ThrottleKey[], now: Date) => beginAttempt(db, keys, now),
+
+    /**
+     * The attempt succeeded: the account's count is cleared, and the address's pre-counted failure is taken
+     * back with the lock it may have set. Two single-row statements, each atomic on its own: holding both rows
+     * at once could deadlock with a concurrent beginAttempt, which locks them in the other order.
+     */
+    settleSuccessfulAttempt: (accountKey: string, address: ThrottleKey) => settleSuccessfulAttempt(db, accountKey, address),
+  };
+}
+
+export type ThrottleRepo = ReturnType<typeof createThrottleRepo>;
+
+async function beginAttempt(db: Db, keys: ThrottleKey[], now: Date): Promise<AttemptResult> {
   const ordered = [...keys].sort((a, b) => a.key.localeCompare(b.key));
   return db.transaction().execute(async (trx) => {
     const rows = await trx
@@ -45,12 +62,7 @@ export async function beginAttempt(db: Db, keys: ThrottleKey[], now: Date): Prom
   });
 }
 
-/**
- * The attempt succeeded: the account's count is cleared, and the address's pre-counted failure is taken
- * back with the lock it may have set. Two single-row statements, each atomic on its own: holding both rows
- * at once could deadlock with a concurrent beginAttempt, which locks them in the other order.
- */
-export async function settleSuccessfulAttempt(db: Db, accountKey: string, address: ThrottleKey): Promise<void> {
+async function settleSuccessfulAttempt(db: Db, accountKey: string, address: ThrottleKey): Promise<void> {
   await db.deleteFrom('sign_in_throttles').where('key', '=', accountKey).execute();
   await sql`
     update sign_in_throttles
@@ -67,11 +79,11 @@ export type ThrottledResult<T> = { locked: true; retryAt: Date } | { locked: fal
  * (per account key and per source address) before `check` runs, nothing is checked while locked, and an
  * `ok` result is settled like a successful sign-in. Used for re-entered passwords and MFA codes.
  */
-export async function throttledCheck<T extends { ok: boolean }>(db: Db, now: Date, keys: { accountKey: string; ip: string }, check: () => Promise<T>): Promise<ThrottledResult<T>> {
+export async function throttledCheck<T extends { ok: boolean }>(throttle: ThrottleRepo, now: Date, keys: { accountKey: string; ip: string }, check: () => Promise<T>): Promise<ThrottledResult<T>> {
   const addressKey = { key: `address:${keys.ip}`, policy: ADDRESS_POLICY };
-  const attempt = await beginAttempt(db, [{ key: keys.accountKey, policy: ACCOUNT_POLICY }, addressKey], now);
+  const attempt = await throttle.beginAttempt([{ key: keys.accountKey, policy: ACCOUNT_POLICY }, addressKey], now);
   if (!attempt.allowed) return { locked: true, retryAt: attempt.retryAt };
   const result = await check();
-  if (result.ok) await settleSuccessfulAttempt(db, keys.accountKey, addressKey);
+  if (result.ok) await throttle.settleSuccessfulAttempt(keys.accountKey, addressKey);
   return { locked: false, result };
 }

@@ -60,7 +60,7 @@ void test('with the new-device check on, an unknown browser confirms an emailed 
   const portal = suite.portal();
   await portal.services.accountProvisioning.createWithOneTimePassword({ awsAccountId: NEW_DEVICE, email: 'device@example.com' }, { actor: 'test' });
   await portal.services.db.updateTable('portal_accounts').set({ must_change_password: false, one_time_password_expires_at: null }).where('aws_account_id', '=', NEW_DEVICE).execute();
-  await portal.services.accounts.setPassword(portal.services.db, (await portal.services.accounts.findByAwsAccountId(NEW_DEVICE))?.id ?? '', await portal.services.hasher.hash(GOOD_PASSWORD), portal.clock.now());
+  await portal.services.accounts.setPassword((await portal.services.accounts.findByAwsAccountId(NEW_DEVICE))?.id ?? '', await portal.services.hasher.hash(GOOD_PASSWORD), portal.clock.now());
   await portal.services.settings.setVerifyNewDevices(true, portal.clock.now());
 
   const { context, page, problems } = await suite.open();

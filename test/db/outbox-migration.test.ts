@@ -11,6 +11,7 @@ import { createLogger } from '../../src/config/logger.js';
 import { connectDatabase, migrateToLatest } from '../../src/db/database.js';
 import { migrations } from '../../src/db/migrations/index.js';
 import { createMailer } from '../../src/mail/mailer.js';
+import { createOutboxRepo } from '../../src/mail/outbox.repo.js';
 import { createScratchDatabase } from '../support/resources.js';
 
 test('migration 0008 erases sent and week-old plain bodies, and the mailer seals the rest at start', async (t) => {
@@ -39,7 +40,7 @@ test('migration 0008 erases sent and week-old plain bodies, and the mailer seals
   const plain = await sql<{ body: string }>`select legacy_text_body as body from mail_outbox where legacy_text_body is not null order by id`.execute(db);
   assert.deepEqual(plain.rows.map((r) => r.body), ['token=RECENT-KEPT-LINK', 'token=RECENT-PENDING-LINK']);
 
-  const mailer = createMailer({ db, clock: systemClock, logger: createLogger('silent'), smtpUrl: undefined, mailFrom: 'portal@example.com', logBodies: false, secretKey: 'migration-test-secret-key-of-32-characters' });
+  const mailer = createMailer({ db, outbox: createOutboxRepo(db), clock: systemClock, logger: createLogger('silent'), smtpUrl: undefined, mailFrom: 'portal@example.com', logBodies: false, secretKey: 'migration-test-secret-key-of-32-characters' });
   assert.equal(await mailer.sealLegacyBodies(), 2);
   const everything = await sql<{ row: string }>`select row_to_json(t)::text as row from mail_outbox t`.execute(db);
   assert.ok(everything.rows.every((r) => !r.row.includes('LINK')), 'no plain body is left');

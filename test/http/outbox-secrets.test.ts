@@ -4,6 +4,7 @@ import { after, test } from 'node:test';
 import { sql } from 'kysely';
 import { createLogger } from '../../src/config/logger.js';
 import { createMailer } from '../../src/mail/mailer.js';
+import { createOutboxRepo } from '../../src/mail/outbox.repo.js';
 import { createTestPortal, type TestPortal } from '../support/test-portal.js';
 
 const portals: TestPortal[] = [];
@@ -13,6 +14,7 @@ after(() => Promise.all(portals.map((p) => p.close())));
 function otherMailer(portal: TestPortal, options: { secretKey?: string; smtpUrl?: string } = {}) {
   return createMailer({
     db: portal.services.db,
+    outbox: createOutboxRepo(portal.services.db),
     clock: portal.clock,
     logger: createLogger('silent'),
     smtpUrl: options.smtpUrl,

@@ -1,0 +1,56 @@
+/**
+ * Single-use secrets racing (password reset links, email verification links, sign-in challenges, Marketplace
+ * link handshakes): however many connections redeem one at the same moment, exactly one succeeds.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createAccountTokensRepo } from '../../src/accounts/account-tokens.repo.js';
+import { createAccountsRepo } from '../../src/accounts/accounts.repo.js';
+import { hashToken } from '../../src/core/tokens.js';
+import { createMarketplaceRepo } from '../../src/marketplace/marketplace.repo.js';
+import { createSignInChallengesRepo } from '../../src/sign-in/sign-in-challenges.repo.js';
+import { RACERS, race, scratchDb } from './scratch.js';
+
+const db = await scratchDb('wsp_repo_single_use');
+const tokens = createAccountTokensRepo(db);
+const accounts = createAccountsRepo(db, tokens);
+const now = new Date('2030-01-01T12:00:00Z');
+const later = new Date(now.getTime() + 3_600_000);
+const account = await accounts.insert({ awsAccountId: '123456789012', email: 'owner@example.com', passwordHash: 'not-a-real-hash', now });
+
+const successes = (results: unknown[]) => results.filter((r) => r !== false && r !== undefined).length;
+
+test('a password reset link redeemed by many requests at once is spent exactly once', async () => {
+  const tokenHash = hashToken('reset-link-under-race');
+  await tokens.insertResetToken({ tokenHash, accountId: account.id, now, expiresAt: later });
+  const results = await race(db, RACERS, (trx) => tokens.spendResetToken(tokenHash, now, trx));
+  assert.equal(successes(results), 1);
+  assert.equal(await tokens.spendResetToken(tokenHash, now), false, 'and stays spent');
+});
+
+test('an email verification link confirmed by many requests at once is spent exactly once', async () => {
+  const tokenHash = hashToken('verification-link-under-race');
+  await tokens.insertVerificationToken({ tokenHash, accountId: account.id, email: 'new@example.com', now, expiresAt: later });
+  const results = await race(db, RACERS, (trx) => tokens.spendVerificationToken(tokenHash, now, trx));
+  assert.equal(successes(results), 1);
+  assert.deepEqual(results.find((r) => r !== undefined), { account_id: account.id, email: 'new@example.com' });
+});
+
+test('a sign-in challenge completed by many tabs at once is consumed exactly once', async () => {
+  const challenges = createSignInChallengesRepo(db);
+  const { token } = await challenges.create({ accountId: account.id, reason: 'mfa', returnPath: null, now });
+  const results = await race(db, RACERS, (trx) => challenges.consume(token, trx));
+  assert.equal(successes(results), 1);
+});
+
+test('a Marketplace link handshake claimed by many requests at once is spent exactly once, by one account', async () => {
+  const marketplace = createMarketplaceRepo(db);
+  const landed = await marketplace.upsertFromLanding({ licenceArn: 'arn:aws:license-manager::123456789012:license:l-handshake', awsAccountId: '123456789012', productCode: 'webstream-product', customerIdentifier: null }, now);
+  assert.ok(landed);
+  const nonceHash = hashToken('handshake-nonce-under-race');
+  await marketplace.insertHandshake({ nonceHash, subscriptionId: landed.row.id, now, expiresAt: later });
+  const results = await race(db, RACERS, (trx) => marketplace.spendHandshake(nonceHash, landed.row.id, account.id, now, trx));
+  assert.equal(successes(results), 1);
+  const handshake = await marketplace.findHandshake(nonceHash);
+  assert.deepEqual(handshake?.usedAt, now);
+});

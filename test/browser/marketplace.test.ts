@@ -132,6 +132,40 @@ const linkCookie = async (context: BrowserContext) => (await context.cookies()).
 /** The alert box of a page (the field's own error repeats the message). */
 const alertText = async (page: Page) => ((await page.getByRole('alert').first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
+void test('a buyer who registers through the link but leaves before set-up sees the empty My Entitlements, then sets up from where they left', { skip }, async () => {
+  const { browser: b, portal: p } = running();
+  // Without JavaScript the set-up page waits for its button: the account exists, linked, with no licence yet.
+  const context = await b.newContext({ baseURL: p.url, javaScriptEnabled: false });
+  context.setDefaultTimeout(5_000);
+  const page = await context.newPage();
+  try {
+    await subscribeAndSetUp(page, '4321-0000-0003', 'standard', '2');
+    await page.getByLabel('Contact email').fill('later@example.com');
+    await page.getByLabel('Password', { exact: true }).fill(GOOD_PASSWORD);
+    await page.getByLabel('Confirm password').fill(GOOD_PASSWORD);
+    await clickAndWait(page, page.getByRole('button', { name: 'Create portal account and link' }));
+    assert.equal(await heading(page), 'Setting up your licence');
+    const setUpUrl = page.url();
+
+    await page.goto('/portal/entitlements');
+    assert.equal(await heading(page), 'My Entitlements');
+    const empty = page.getByRole('main').getByRole('heading', { level: 2, name: 'No licences yet' });
+    assert.equal(await empty.count(), 1, 'the empty state is a titled section of the main landmark');
+    assert.match((await page.locator('.card.empty').textContent()) ?? '', /holds no WebStream licences at the moment\. Subscribe to WebStream on AWS Marketplace, request a licence/);
+    assert.equal(await page.locator('table').count(), 0);
+    assert.equal(await page.locator('.account-chip').textContent(), '4321-0000-0003');
+    assert.equal((await licencesOf('432100000003')).length, 0);
+
+    await page.goto(setUpUrl);
+    await andWaitForPage(page, () => page.getByRole('button', { name: 'Set up my licence' }).click());
+    assert.equal(await heading(page), 'My Entitlements');
+    assert.equal(await page.locator('.card.empty').count(), 0);
+    assert.equal(await page.locator('table tbody tr').filter({ hasText: 'standard' }).locator('td').nth(2).textContent(), '0 / 2');
+  } finally {
+    await context.close();
+  }
+});
+
 void test('an existing portal account subscribes, signs in on the link page, and sees the Marketplace licence beside its own', { skip }, async () => {
   const { browser: b, portal: p } = running();
   const { context, page, problems } = await openPage(b, p.url);

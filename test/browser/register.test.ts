@@ -114,8 +114,3 @@ void test('register without a licence: a clear message on how to get one, and no
     await context.close();
   }
 });
-
-void test('My Entitlements empty state', { skip: skip !== false ? skip : 'not reachable through the product: registering needs a non-revoked licence, licences are never deleted and revoked ones still list (DESIGN.md §2)' }, () => {
-  // Kept as a visible reminder: there is no Marketplace link flow or staff-created account yet, the two
-  // ways an account could exist without any licence record. Cover the empty state here once there is.
-});

@@ -3,6 +3,7 @@
  * DATA_DIR of the test's own, and a look at that server from outside. Call `cleanUpAfter(after)` once per
  * file: it kills what is left and removes the directories, whatever happened.
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -49,6 +50,8 @@ export function portalEnv(dataDir: string, port: number, extra: Record<string, s
 }
 
 export interface Cli {
+  /** The process spawned: the CLI itself, or under `orphanedZombie` the wrapper that never reaps it. */
+  child: ChildProcess;
   /** The CLI's own PID (under `orphanedZombie`, not the wrapper's). */
   pid: number;
   stdout(): string;
@@ -90,7 +93,7 @@ export async function startCli(args: string[], env: NodeJS.ProcessEnv, options: 
     strayPids.add(pid);
   }
   const running = () => (options.orphanedZombie === true ? processState(pid) === 'running' : child.exitCode === null && child.signalCode === null);
-  return { pid, stdout: () => stdout.replace(/^cli-pid \d+\n/, ''), stderr: () => stderr, running, exited };
+  return { child, pid, stdout: () => stdout.replace(/^cli-pid \d+\n/, ''), stderr: () => stderr, running, exited };
 }
 
 /** Runs a CLI command to its end (killed after timeoutMs). */
@@ -141,6 +144,16 @@ export async function readyz(port: number): Promise<unknown> {
   return response.json();
 }
 
+/** Waits until the CLI has printed `pattern` (on stdout or stderr); fails early, with its output, if it exits. */
+export async function waitForOutput(cli: Cli, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(cli.stdout() + cli.stderr())) {
+    if (!cli.running()) throw new Error(`process exited before printing ${pattern}:\n${cli.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${cli.stderr()}\n${cli.stdout()}`);
+    await sleep(50);
+  }
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function signal(pid: number, name: NodeJS.Signals): void {
@@ -182,6 +195,17 @@ export async function postmaster(dataDir: string): Promise<{ pid: number; port: 
   if (text === undefined) return undefined;
   const lines = text.split('\n');
   return { pid: Number(lines[0]), port: Number(lines[3]) };
+}
+
+export async function assertPostgresStopped(dataDir: string): Promise<void> {
+  assert.equal(await exists(path.join(dataDir, 'postgres', 'postmaster.pid')), false, 'postmaster.pid should be gone');
+  const status = await runPgCtl(['status', '-D', path.join(dataDir, 'postgres')]);
+  assert.equal(status.code, 3, `pg_ctl status should report no server running, got ${status.code}: ${status.output}`);
+}
+
+export async function assertPostgresRunning(dataDir: string): Promise<void> {
+  const status = await runPgCtl(['status', '-D', path.join(dataDir, 'postgres')]);
+  assert.equal(status.code, 0, `pg_ctl status should report a running server: ${status.output}`);
 }
 
 /** The URL of the embedded server running on DATA_DIR, for looking at its database from the test. */

@@ -2,6 +2,7 @@ import { GetEntitlementsCommand, MarketplaceEntitlementServiceClient, type Entit
 import { MarketplaceMeteringClient, ResolveCustomerCommand } from '@aws-sdk/client-marketplace-metering';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { Config } from '../config/config.js';
+import type { Entitlement, EntitlementFilter, EntitlementPage, EntitlementValue, MarketplaceAws, NotificationQueue, QueueMessage } from './aws.types.js';
 import { fetchAllEntitlements } from './entitlements.fetch.js';
 import { AwsCallError, type AwsFailureKind } from './marketplace.errors.js';
 
@@ -14,46 +15,6 @@ import { AwsCallError, type AwsFailureKind } from './marketplace.errors.js';
  * AWS_RETRY_MODE), and, without AWS_ENDPOINT_URL, its endpoint rules (including service-specific
  * AWS_ENDPOINT_URL_* variables).
  */
-export interface MarketplaceAws {
-  /** ResolveCustomer: who a registration token belongs to, as AWS said it (unchecked: the landing checks it). */
-  resolveCustomer(registrationToken: string): Promise<ResolvedCustomer>;
-  /** GetEntitlements, every page. */
-  entitlements(productCode: string, filter: EntitlementFilter): Promise<Entitlement[]>;
-  destroy(): void;
-}
-
-/** What ResolveCustomer returned; any field may be missing (new integrations get no customer identifier). */
-export interface ResolvedCustomer {
-  productCode?: string;
-  awsAccountId?: string;
-  licenceArn?: string;
-  customerIdentifier?: string;
-}
-
-/** One entitlement as AWS lists it; every field may be missing. */
-export interface Entitlement {
-  productCode?: string;
-  dimension?: string;
-  customerIdentifier?: string;
-  awsAccountId?: string;
-  /** The agreement's licence (newer responses only). */
-  licenceArn?: string;
-  value?: EntitlementValue;
-  expiresAt?: Date;
-}
-
-/** AWS sets exactly one of the four; an entitlement without any has no value. */
-export type EntitlementValue = { kind: 'integer'; value: number } | { kind: 'double'; value: number } | { kind: 'boolean'; value: boolean } | { kind: 'string'; value: string };
-
-/** Whose entitlements: by AWS account, or by the legacy customer identifier (AWS refuses both at once). */
-export type EntitlementFilter = { awsAccountId: string } | { customerIdentifier: string };
-
-/** One GetEntitlements page (paging itself is entitlements.fetch.ts). */
-export interface EntitlementPage {
-  entitlements: Entitlement[];
-  nextToken?: string;
-}
-
 /** GetEntitlements is offered in us-east-1 only (for commercial AWS), whatever AWS_REGION says. */
 const ENTITLEMENT_REGION = 'us-east-1';
 
@@ -134,29 +95,6 @@ function endpointSettings(endpoint: string | undefined) {
   const host = new URL(endpoint).hostname;
   const loopback = host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
   return { endpoint, ...(loopback ? { credentials: { accessKeyId: 'local-emulator', secretAccessKey: 'local-emulator' } } : {}) };
-}
-
-/** One message received from the notification queue, in the portal's terms. */
-export interface QueueMessage {
-  /** Needed to delete it or change its visibility; a message without one cannot be settled. */
-  receiptHandle?: string;
-  messageId?: string;
-  body?: string;
-  sentAt?: Date;
-  /** How many times SQS has handed it out, this time included. */
-  receiveCount?: number;
-}
-
-/**
- * The SQS queue of Marketplace notifications. Its failures are the SDK's own errors: the worker decides
- * nothing by them, it logs them and backs off.
- */
-export interface NotificationQueue {
-  readonly url: string;
-  receive(options: { maxMessages: number; waitTimeSeconds: number; visibilityTimeoutSeconds?: number; signal?: AbortSignal }): Promise<QueueMessage[]>;
-  delete(receiptHandle: string): Promise<void>;
-  changeVisibility(receiptHandle: string, visibilityTimeoutSeconds: number): Promise<void>;
-  destroy(): void;
 }
 
 /**

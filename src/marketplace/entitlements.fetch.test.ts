@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Entitlement, EntitlementPage } from './aws-clients.js';
+import type { Entitlement, EntitlementPage } from './aws.types.js';
 import { fetchAllEntitlements, TooManyEntitlementPagesError, type EntitlementPageReader } from './entitlements.fetch.js';
 import { AwsCallError } from './marketplace.errors.js';
 

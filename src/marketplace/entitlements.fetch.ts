@@ -1,4 +1,4 @@
-import type { Entitlement, EntitlementFilter, EntitlementPage } from './aws-clients.js';
+import type { Entitlement, EntitlementFilter, EntitlementPage } from './aws.types.js';
 import { AwsCallError } from './marketplace.errors.js';
 
 /** A guard against a service that never stops handing out NextTokens; far beyond any real account. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Entitlement, EntitlementValue } from './aws-clients.js';
+import type { Entitlement, EntitlementValue } from './aws.types.js';
 import { desiredLicence, OPEN_SUBSCRIPTION_PLAN, OPEN_SUBSCRIPTION_SEATS, planLicenceChanges, type CurrentLicence } from './entitlements.mapping.js';
 
 const now = new Date('2026-03-01T00:00:00Z');

@@ -1,6 +1,6 @@
 import type { LicenceStatus } from '../licences/licence.lifecycle.js';
 import type { LicenceTermsChange } from '../licences/licences.service.js';
-import type { Entitlement } from './aws-clients.js';
+import type { Entitlement } from './aws.types.js';
 
 /**
  * From AWS Marketplace entitlements to the terms of the portal licence, and from those terms to the

@@ -3,7 +3,7 @@ import type { ClientInfo } from '../core/client-info.js';
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
-import type { MarketplaceAws } from './aws-clients.js';
+import type { MarketplaceAws } from './aws.types.js';
 import { hashToken } from '../core/tokens.js';
 import { signHandshake } from './handshake.js';
 import { awsErrorFields, awsProblem, landingErrors } from './marketplace.errors.js';

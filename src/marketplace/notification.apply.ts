@@ -4,7 +4,7 @@ import type { Db } from '../db/database.js';
 import type { LicenceRow, MarketplaceNotificationRow, MarketplaceSubscriptionRow, MarketplaceSubscriptionStatus } from '../db/schema.js';
 import type { LicencesRepo } from '../licences/licences.repo.js';
 import type { Actor, LicenceService } from '../licences/licences.service.js';
-import type { Entitlement, EntitlementFilter, MarketplaceAws } from './aws-clients.js';
+import type { Entitlement, EntitlementFilter, MarketplaceAws } from './aws.types.js';
 import { TooManyEntitlementPagesError } from './entitlements.fetch.js';
 import { desiredLicence, planLicenceChanges, type LicenceChange } from './entitlements.mapping.js';
 import { applyLicenceChanges, loadLicence } from './licence-changes.js';

@@ -6,7 +6,7 @@ import type { Db } from '../db/database.js';
 import type { MarketplaceNotificationSource, MarketplaceNotificationStatus } from '../db/schema.js';
 import { AppError } from '../core/errors.js';
 import type { LicenceService } from '../licences/licences.service.js';
-import type { MarketplaceAws } from './aws-clients.js';
+import type { MarketplaceAws } from './aws.types.js';
 import type { LicencesRepo } from '../licences/licences.repo.js';
 import type { MarketplaceRepo } from './marketplace.repo.js';
 import { createNotificationApplier, TransientNotificationError, type Prepared } from './notification.apply.js';

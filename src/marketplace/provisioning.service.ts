@@ -6,7 +6,7 @@ import type { Db } from '../db/database.js';
 import type { LicenceRow, MarketplaceSubscriptionRow } from '../db/schema.js';
 import type { LicencesRepo } from '../licences/licences.repo.js';
 import type { Actor, LicenceService } from '../licences/licences.service.js';
-import type { Entitlement, MarketplaceAws } from './aws-clients.js';
+import type { Entitlement, MarketplaceAws } from './aws.types.js';
 import { desiredLicence, planLicenceChanges, type LicenceChange } from './entitlements.mapping.js';
 import { applyLicenceChanges, loadLicence } from './licence-changes.js';
 import { awsErrorFields, awsProblem, linkErrors, MarketplaceError } from './marketplace.errors.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { NotificationQueue, QueueMessage } from './aws-clients.js';
+import type { NotificationQueue, QueueMessage } from './aws.types.js';
 import { isSettled, type NotificationResult, type NotificationService } from './notification.service.js';
 
 /** How soon a message another process is handling comes back to be settled as a duplicate. */

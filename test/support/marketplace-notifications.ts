@@ -16,7 +16,8 @@ import type { Subscription } from '../../src/emulator/marketplace.state.js';
 import type { NotificationAction } from '../../src/emulator/notifications.js';
 import type { SentNotification } from '../../src/emulator/notifier.js';
 import type { NotificationResult } from '../../src/marketplace/notification.service.js';
-import { createNotificationQueue, type NotificationQueue } from '../../src/marketplace/aws-clients.js';
+import { createNotificationQueue } from '../../src/marketplace/aws-clients.js';
+import type { NotificationQueue } from '../../src/marketplace/aws.types.js';
 import { createQueueWorker, type QueueWorker } from '../../src/marketplace/queue.worker.js';
 import { createTestPortal, type TestPortal } from './test-portal.js';
 

@@ -30,7 +30,13 @@ export type AuditEvent =
   | 'marketplace.link_refused'
   | 'marketplace.provisioned'
   | 'marketplace.notification_processed'
-  | 'marketplace.sns_subscription_confirmed';
+  | 'marketplace.sns_subscription_confirmed'
+  | 'licence_request.received'
+  | 'instance.identity_refused'
+  | 'activation.created'
+  | 'activation.revived'
+  | 'activation.ended'
+  | 'activation.deactivated';
 
 export interface AuditEntry {
   event: AuditEvent;

@@ -8,6 +8,8 @@ export class AppError extends Error {
     message: string,
     readonly status: number = 400,
     readonly fields: Record<string, string[]> = {},
+    /** For API answers: when to try again (429, 503), and facts beyond the sentence (e.g. seats and seats in use). */
+    readonly extra: { retryAfterSeconds?: number; members?: Record<string, string | number | boolean> } = {},
   ) {
     super(message);
     this.name = 'AppError';

@@ -21,6 +21,8 @@ export interface Database {
   marketplace_subscriptions: MarketplaceSubscriptionsTable;
   marketplace_link_handshakes: MarketplaceLinkHandshakesTable;
   marketplace_notifications: MarketplaceNotificationsTable;
+  instances: InstancesTable;
+  activations: ActivationsTable;
 }
 
 type Identity = ColumnType<string, never, never>;
@@ -112,6 +114,10 @@ export interface LicencesTable {
   updated_at: Date;
   /** Told when a portal account is created for the AWS account (migration 0009); null when none is known. */
   contact_email: ColumnType<string | null, string | null | undefined, string | null>;
+  /** What the instance's administrator wrote when requesting it through the API (migration 0010). */
+  request_note: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The EC2 instance that requested it, when it came through the API. */
+  requested_by_instance: ColumnType<string | null, string | null | undefined, string | null>;
 }
 export type LicenceRow = Selectable<LicencesTable>;
 export type NewLicenceRow = Insertable<LicencesTable>;
@@ -263,3 +269,36 @@ export interface MarketplaceNotificationsTable {
   updated_at: Date;
 }
 export type MarketplaceNotificationRow = Selectable<MarketplaceNotificationsTable>;
+
+/** A WebStream instance known to the licence API (migration 0010): trusted on first use, then by its secret. */
+export interface InstancesTable {
+  instance_id: string;
+  aws_account_id: string;
+  region: string;
+  /** SHA-256 of the instance secret, which only the instance holds. */
+  secret_hash: string;
+  first_seen_at: Date;
+}
+export type InstanceRow = Selectable<InstancesTable>;
+
+export type ActivationEndReason = 'deactivated' | 'deactivated_by_owner' | 'stale' | 'licence_revoked';
+
+/** A seat taken by an instance; ended activations are kept as history. */
+export interface ActivationsTable {
+  id: Generated<string>;
+  licence_id: string;
+  instance_id: string;
+  aws_account_id: string;
+  region: string;
+  hostname: string | null;
+  product_version: string | null;
+  activated_at: Date;
+  last_heartbeat_at: Date;
+  /** It stops counting against the seats at this moment unless a heartbeat comes first. */
+  stale_after: Date;
+  file_issued_at: Date | null;
+  file_expires_at: Date | null;
+  ended_at: Date | null;
+  ended_reason: ActivationEndReason | null;
+}
+export type ActivationRow = Selectable<ActivationsTable>;

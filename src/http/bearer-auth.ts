@@ -9,11 +9,15 @@ export interface ApiCredential {
   audience: ApiAudience;
   /** The holder's id (e.g. a WebStream instance), for logs and for the route. */
   subject: string;
+  /** The AWS account the holder belongs to. */
+  awsAccountId: string;
 }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: ApiAudience;
+    /** The credential may be left out (the route then decides); one that is sent must still be valid. */
+    authOptional?: boolean;
   }
   interface FastifyRequest {
     /** The verified bearer credential of a route that asked for one (`config.auth`). */
@@ -44,6 +48,7 @@ export function installBearerAuth(ctx: FastifyInstance, verify: BearerVerifier |
     const audience = req.routeOptions.config.auth;
     if (audience === undefined) return;
     const header = req.headers.authorization;
+    if ((header === undefined || header === '') && req.routeOptions.config.authOptional === true) return;
     if (header === undefined || header === '') return refuse(reply, 'credentials_required', 'This request needs an Authorization: Bearer header.', false);
     const token = BEARER.exec(header)?.[1];
     if (token === undefined) return refuse(reply, 'invalid_credentials', 'The Authorization header is not a bearer credential.', true);

@@ -64,7 +64,7 @@ function fieldsOf(error: FastifyError): ProblemField[] {
 export function problemFor(error: FastifyError | AppError): Problem {
   if (error instanceof AppError) {
     const fields = Object.entries(error.fields).flatMap(([field, messages]) => messages.map((detail) => ({ in: 'body', pointer: `/${field}`, detail })));
-    return problem(error.status, error.code, error.message, fields.length > 0 ? fields : undefined);
+    return { ...error.extra.members, ...problem(error.status, error.code, error.message, fields.length > 0 ? fields : undefined) };
   }
   if (error.validation !== undefined) {
     const fields = fieldsOf(error);
@@ -97,6 +97,7 @@ export function answerWithProblem(error: FastifyError | AppError, req: FastifyRe
   const body = problemFor(error);
   logAnswer(req, error, body.status, body.code);
   if (body.status === 503) reply.header('retry-after', '30');
+  if (error instanceof AppError && error.extra.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(error.extra.retryAfterSeconds))));
   return sendProblem(reply, body);
 }
 

@@ -21,6 +21,12 @@ export function createRateLimitCountersRepo(db: Db) {
       return { hits: row.hits, windowStartedAt: row.window_started_at };
     },
 
+    /** The hits counted in the key's current window, without counting one (0 once the window has ended). */
+    async peek(key: string, now: Date, windowMs: number, trx: Db = db): Promise<{ hits: number; windowStartedAt: Date } | undefined> {
+      const row = await trx.selectFrom('rate_limit_counters').select(['hits', 'window_started_at']).where('key', '=', key).where('window_started_at', '>', new Date(now.getTime() - windowMs)).executeTakeFirst();
+      return row === undefined ? undefined : { hits: row.hits, windowStartedAt: row.window_started_at };
+    },
+
     async deleteStartedBefore(cutoff: Date, trx: Db = db): Promise<number> {
       const result = await trx.deleteFrom('rate_limit_counters').where('window_started_at', '<', cutoff).executeTakeFirst();
       return Number(result.numDeletedRows);

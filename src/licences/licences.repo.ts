@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import type { Updateable } from 'kysely';
+import { sql, type Updateable } from 'kysely';
 import type { LicenceRow, LicencesTable, NewLicenceRow } from '../db/schema.js';
 
 /** Licences and their recorded transitions (licence_transitions); every write goes through licences.service's lifecycle. */
@@ -39,6 +39,11 @@ export function createLicencesRepo(db: Db) {
     /** The licence, locked for the rest of the transaction (concurrent changes queue up). */
     findForUpdate(id: string, trx: Db = db): Promise<LicenceRow | undefined> {
       return trx.selectFrom('licences').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    },
+
+    /** Serialises, until the transaction ends, changes that decide from all of an account's licences (e.g. a licence request). */
+    async lockAccountLicences(awsAccountId: string, trx: Db): Promise<void> {
+      await sql`select pg_advisory_xact_lock(hashtext(${`licences:${awsAccountId}`}))`.execute(trx);
     },
 
     insert(values: NewLicenceRow, trx: Db = db): Promise<LicenceRow> {

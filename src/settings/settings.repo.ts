@@ -6,16 +6,65 @@ export interface PortalSettings {
   sessionDurationSeconds: number;
   /** A sign-in without MFA from a browser the account has not used before must confirm an emailed code. */
   verifyNewDevices: boolean;
+  licenceApi: LicenceApiSettings;
+}
+
+/** How the licence API treats WebStream instances (issue 11); the admin panel changes them. */
+export interface LicenceApiSettings {
+  /** A licence request from an account that never had a trial is granted one at once; otherwise it waits for staff. */
+  trialsEnabled: boolean;
+  trialDays: number;
+  trialSeats: number;
+  /** After a licence's end date it still validates (as grace_period) for this long. */
+  graceSeconds: number;
+  /** How often instances are asked to send a heartbeat. */
+  heartbeatIntervalSeconds: number;
+  /** An activation without a heartbeat for this long stops counting against the seats. */
+  staleWindowSeconds: number;
+  /** Deactivations per licence in any 24 hours, so that seat-cycling cannot defeat the seat count. */
+  deactivationsPerDay: number;
+}
+
+/** Each licence-API setting's allowed range (whole numbers). */
+export const LICENCE_API_LIMITS: Record<Exclude<keyof LicenceApiSettings, 'trialsEnabled'>, { min: number; max: number; label: string }> = {
+  trialDays: { min: 1, max: 365, label: 'The trial length must be from 1 to 365 days.' },
+  trialSeats: { min: 1, max: 100, label: 'A trial has from 1 to 100 seats.' },
+  graceSeconds: { min: 0, max: 90 * 86_400, label: 'The grace period must be from 0 to 90 days.' },
+  heartbeatIntervalSeconds: { min: 60, max: 86_400, label: 'The heartbeat interval must be from 1 minute to 24 hours.' },
+  staleWindowSeconds: { min: 120, max: 30 * 86_400, label: 'The stale window must be from 2 minutes to 30 days.' },
+  deactivationsPerDay: { min: 1, max: 1000, label: 'Deactivations per licence per day must be from 1 to 1000.' },
+};
+
+/** The problems with a change to the licence-API settings, each as a sentence (none: it may be saved). */
+export function licenceApiProblems(settings: LicenceApiSettings): string[] {
+  const problems: string[] = [];
+  for (const [key, limit] of Object.entries(LICENCE_API_LIMITS) as [keyof typeof LICENCE_API_LIMITS, (typeof LICENCE_API_LIMITS)[keyof typeof LICENCE_API_LIMITS]][]) {
+    const value = settings[key];
+    if (!Number.isInteger(value) || value < limit.min || value > limit.max) problems.push(limit.label);
+  }
+  if (settings.staleWindowSeconds <= settings.heartbeatIntervalSeconds) problems.push('The stale window must be longer than the heartbeat interval.');
+  return problems;
 }
 
 export const SESSION_DURATION_MIN_SECONDS = 15 * 60;
 export const SESSION_DURATION_MAX_SECONDS = 90 * 24 * 60 * 60;
-export const DEFAULTS: PortalSettings = { sessionDurationSeconds: 8 * 60 * 60, verifyNewDevices: false };
+export const LICENCE_API_DEFAULTS: LicenceApiSettings = {
+  trialsEnabled: true,
+  trialDays: 30,
+  trialSeats: 2,
+  graceSeconds: 7 * 86_400,
+  heartbeatIntervalSeconds: 600,
+  staleWindowSeconds: 3 * 600,
+  deactivationsPerDay: 5,
+};
+export const DEFAULTS: PortalSettings = { sessionDurationSeconds: 8 * 60 * 60, verifyNewDevices: false, licenceApi: LICENCE_API_DEFAULTS };
 
 export interface SettingsRepo {
   get(): Promise<PortalSettings>;
   setSessionDuration(seconds: number, now: Date): Promise<void>;
   setVerifyNewDevices(on: boolean, now: Date): Promise<void>;
+  /** Refuses (RangeError naming each problem) a combination licenceApiProblems finds wrong. */
+  setLicenceApi(change: Partial<LicenceApiSettings>, now: Date): Promise<LicenceApiSettings>;
 }
 
 /**
@@ -40,10 +89,11 @@ export function createSettingsRepo(db: Db, clock: Clock): SettingsRepo {
       const now = clock.now().getTime();
       if (cached !== undefined && cached.until > now) return cached.settings;
       const rows = await db.selectFrom('portal_settings').select(['key', 'value']).execute();
-      const settings = { ...DEFAULTS };
+      const settings = { ...DEFAULTS, licenceApi: { ...LICENCE_API_DEFAULTS } };
       for (const row of rows) {
         if (row.key === 'session_duration_seconds' && typeof row.value === 'number') settings.sessionDurationSeconds = row.value;
         if (row.key === 'verify_new_devices' && typeof row.value === 'boolean') settings.verifyNewDevices = row.value;
+        if (row.key === 'licence_api' && typeof row.value === 'object' && row.value !== null) settings.licenceApi = { ...LICENCE_API_DEFAULTS, ...(row.value as Partial<LicenceApiSettings>) };
       }
       cached = { settings, until: now + CACHE_MS };
       return settings;
@@ -56,6 +106,14 @@ export function createSettingsRepo(db: Db, clock: Clock): SettingsRepo {
     },
     async setVerifyNewDevices(on, now) {
       await put('verify_new_devices', on, now);
+    },
+    async setLicenceApi(change, now) {
+      cached = undefined;
+      const next = { ...(await this.get()).licenceApi, ...change };
+      const problems = licenceApiProblems(next);
+      if (problems.length > 0) throw new RangeError(problems.join(' '));
+      await put('licence_api', next, now);
+      return next;
     },
   };
 }

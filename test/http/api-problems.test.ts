@@ -41,7 +41,7 @@ let bare: FastifyInstance;
 let verifying: FastifyInstance;
 before(async () => {
   bare = await build();
-  verifying = await build(async (token, audience) => (token === 'good-token' ? { audience, subject: 'instance-7' } : undefined));
+  verifying = await build(async (token, audience) => (token === 'good-token' ? { audience, subject: 'instance-7', awsAccountId: '111122223333' } : undefined));
 });
 after(async () => {
   await bare.close();

@@ -6,60 +6,23 @@
  *   TEST_DATABASE_URL=… node --import tsx --test test/processes/two-portals-one-queue.test.ts
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../../src/db/schema.js';
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.server.js';
-import { createScratchDatabase, freePort } from '../support/resources.js';
+import { createScratchDatabase } from '../support/resources.js';
+import { serveProcesses } from '../support/serve-process.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SUBSCRIPTIONS = 6;
 
 let emulator: Emulator;
 let databaseUrl: string;
 let dropDatabase: () => Promise<void>;
 let db: Kysely<Database>;
-const portals: ChildProcess[] = [];
-const dirs: string[] = [];
-
-
-async function startPortal(): Promise<{ child: ChildProcess; output: () => string }> {
-  const port = await freePort();
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wsp-two-portals-'));
-  dirs.push(dataDir);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...emulator.portalEnv,
-    DATABASE_URL: databaseUrl,
-    SECRET_KEY: 'two-portals-test-secret-key-0123456789abcdef',
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-  };
-  for (const name of ['PUBLIC_URL', 'HOST', 'SMTP_URL', 'NODE_TEST_CONTEXT']) Reflect.deleteProperty(env, name);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  portals.push(child);
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`a portal exited early:\n${output}`);
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
-    if (ready) return { child, output: () => output };
-    if (Date.now() > deadline) throw new Error(`a portal was not ready in time:\n${output}`);
-    await sleep(200);
-  }
-}
+const portals = serveProcesses({ databaseUrl: () => databaseUrl, env: () => emulator.portalEnv, tmpPrefix: 'wsp-two-portals-' });
 
 before(async () => {
   const database = await createScratchDatabase('wsp_two');
@@ -70,17 +33,16 @@ before(async () => {
 });
 
 after(async () => {
-  for (const child of portals) if (child.exitCode === null) child.kill('SIGKILL');
+  await portals.cleanUp();
   await db.destroy();
   await emulator.stop();
   await dropDatabase();
-  for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
 });
 
 void test('two portal processes polling one queue apply every notification exactly once, duplicates included', { timeout: 120_000 }, async () => {
   // The first portal migrates the database; the second starts once it is up.
-  const first = await startPortal();
-  const second = await startPortal();
+  const first = await portals.start();
+  const second = await portals.start();
 
   const sqs = new SQSClient({ endpoint: emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   const licenceArns: string[] = [];
@@ -123,7 +85,6 @@ void test('two portal processes polling one queue apply every notification exact
   const transitions = await db.selectFrom('licence_transitions').select(['licence_id']).execute();
   assert.equal(transitions.length, SUBSCRIPTIONS, 'each licence issued once');
 
-  for (const portal of [first, second]) portal.child.kill('SIGTERM');
-  const exits = await Promise.all([first, second].map(async (p) => (p.child.exitCode ?? (await once(p.child, 'exit'))[0]) as number | null));
+  const exits = await Promise.all([first, second].map((p) => p.stop()));
   assert.deepEqual(exits, [0, 0], `${first.output()}\n${second.output()}`);
 });

@@ -21,6 +21,7 @@ export interface Database {
   marketplace_subscriptions: MarketplaceSubscriptionsTable;
   marketplace_link_handshakes: MarketplaceLinkHandshakesTable;
   marketplace_notifications: MarketplaceNotificationsTable;
+  account_proof_links: AccountProofLinksTable;
 }
 
 type Identity = ColumnType<string, never, never>;
@@ -263,3 +264,15 @@ export interface MarketplaceNotificationsTable {
   updated_at: Date;
 }
 export type MarketplaceNotificationRow = Selectable<MarketplaceNotificationsTable>;
+
+/** Portal links proving an AWS account ID by an EC2 identity document (migration 0012, src/account-proofs). */
+export interface AccountProofLinksTable {
+  token_hash: string;
+  aws_account_id: string;
+  instance_id: string;
+  region: string;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+  used_by_account_id: string | null;
+}

@@ -6,16 +6,22 @@ export interface PortalSettings {
   sessionDurationSeconds: number;
   /** A sign-in without MFA from a browser the account has not used before must confirm an emailed code. */
   verifyNewDevices: boolean;
+  /**
+   * Self-registration needs a proof that the AWS account is the registrant's: a portal link from a WebStream
+   * instance's admin panel (src/account-proofs) or the AWS Marketplace link flow. Off: open, as DESIGN.md §2 describes.
+   */
+  registrationRequiresProof: boolean;
 }
 
 export const SESSION_DURATION_MIN_SECONDS = 15 * 60;
 export const SESSION_DURATION_MAX_SECONDS = 90 * 24 * 60 * 60;
-export const DEFAULTS: PortalSettings = { sessionDurationSeconds: 8 * 60 * 60, verifyNewDevices: false };
+export const DEFAULTS: PortalSettings = { sessionDurationSeconds: 8 * 60 * 60, verifyNewDevices: false, registrationRequiresProof: false };
 
 export interface SettingsRepo {
   get(): Promise<PortalSettings>;
   setSessionDuration(seconds: number, now: Date): Promise<void>;
   setVerifyNewDevices(on: boolean, now: Date): Promise<void>;
+  setRegistrationRequiresProof(on: boolean, now: Date): Promise<void>;
 }
 
 /**
@@ -44,6 +50,7 @@ export function createSettingsRepo(db: Db, clock: Clock): SettingsRepo {
       for (const row of rows) {
         if (row.key === 'session_duration_seconds' && typeof row.value === 'number') settings.sessionDurationSeconds = row.value;
         if (row.key === 'verify_new_devices' && typeof row.value === 'boolean') settings.verifyNewDevices = row.value;
+        if (row.key === 'registration_requires_proof' && typeof row.value === 'boolean') settings.registrationRequiresProof = row.value;
       }
       cached = { settings, until: now + CACHE_MS };
       return settings;
@@ -56,6 +63,9 @@ export function createSettingsRepo(db: Db, clock: Clock): SettingsRepo {
     },
     async setVerifyNewDevices(on, now) {
       await put('verify_new_devices', on, now);
+    },
+    async setRegistrationRequiresProof(on, now) {
+      await put('registration_requires_proof', on, now);
     },
   };
 }

@@ -8,6 +8,7 @@ import * as m0006 from './0006-marketplace-licence-id.js';
 import * as m0007 from './0007-rate-limit-counters.js';
 import * as m0008 from './0008-mail-outbox-secrets.js';
 import * as m0009 from './0009-licence-contact-email.js';
+import * as m0012 from './0012-account-proofs.js';
 
 /** Every migration, in order. Listed statically so the compiled build needs no directory scan. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007-rate-limit-counters': m0007,
   '0008-mail-outbox-secrets': m0008,
   '0009-licence-contact-email': m0009,
+  '0012-account-proofs': m0012,
 };

@@ -30,7 +30,10 @@ export type AuditEvent =
   | 'marketplace.link_refused'
   | 'marketplace.provisioned'
   | 'marketplace.notification_processed'
-  | 'marketplace.sns_subscription_confirmed';
+  | 'marketplace.sns_subscription_confirmed'
+  | 'account_proof.link_created'
+  | 'account_proof.link_used'
+  | 'settings.changed';
 
 export interface AuditEntry {
   event: AuditEvent;

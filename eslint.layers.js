@@ -34,13 +34,14 @@ export const LAYERS = {
   'account-settings': [...PLATFORM, 'accounts', 'audit', 'mail', 'mfa', 'sessions', 'settings', 'throttle'],
   marketplace: [...PLATFORM, 'accounts', 'audit', 'licences', 'sessions', 'settings', 'sign-in'],
   activations: [...PLATFORM, 'audit', 'licences', 'settings'],
+  'account-proofs': [...PLATFORM, 'accounts', 'audit', 'licences', 'sessions', 'sign-in'],
 
   // The AWS emulator is a separate program that shares only the basics.
   emulator: CORE,
 };
 
 /** Folders that are features: platform and core import none of them, and none imports admin/. */
-export const FEATURES = ['audit', 'settings', 'throttle', 'mail', 'sessions', 'licences', 'accounts', 'mfa', 'sign-in', 'account-settings', 'marketplace', 'activations'];
+export const FEATURES = ['audit', 'settings', 'throttle', 'mail', 'sessions', 'licences', 'accounts', 'mfa', 'sign-in', 'account-settings', 'marketplace', 'activations', 'account-proofs'];
 
 const escape = (name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

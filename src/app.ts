@@ -8,6 +8,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 import { sql } from 'kysely';
+import { portalLinkRoutes } from './account-proofs/portal-links.routes.js';
+import { proofLinkRoutes } from './account-proofs/proof-link.routes.js';
 import { accountSettingsRoutes } from './account-settings/settings.routes.js';
 import { accountRoutes } from './accounts/account.routes.js';
 import { entitlementRoutes } from './licences/entitlements.routes.js';
@@ -143,6 +145,7 @@ export async function buildApp(services: Services): Promise<App> {
         snsEndpointRoutes({ notifications: services.marketplaceNotifications, audit: services.audit, config }),
         mfaSettingsRoutes({ mfa: services.mfa }),
         accountSettingsRoutes({ accountSettings: services.accountSettings, cookies: config }),
+        proofLinkRoutes({ proofs: services.accountProofs, registration: services.registration, signIn: services.signIn, browser }),
       ],
     }),
   );
@@ -158,7 +161,7 @@ export async function buildApp(services: Services): Promise<App> {
   await app.register(
     apiContext({
       info: { title: 'WebStream Licence Portal API', version, description: 'For WebStream instances and scripts. JSON in and out; every error is a problem document (RFC 9457).' },
-      routes: [statusRoutes({ version })],
+      routes: [statusRoutes({ version }), portalLinkRoutes({ proofs: services.accountProofs, verifyIdentity: services.verifyIdentity })],
     }),
     { prefix: '/api' },
   );

@@ -1,4 +1,7 @@
 import type { Logger } from 'pino';
+import { createAccountProofService } from './account-proofs/account-proofs.service.js';
+import { verifierNotConfigured, type VerifyIdentity } from './account-proofs/identity.js';
+import { createProofLinksRepo } from './account-proofs/proof-links.repo.js';
 import { createAccountSettingsRepo } from './account-settings/account-settings.repo.js';
 import { createAccountSettingsService } from './account-settings/account-settings.service.js';
 import { createAccountProvisioningService } from './accounts/account-provisioning.service.js';
@@ -42,6 +45,8 @@ export interface ServiceOptions {
   /** "server" owns the embedded database server; "command" borrows a running one (CLI beside a portal). */
   role?: 'server' | 'command';
   migrate?: boolean;
+  /** Checks EC2 instance identity documents (tests pass one built on a key of their own). */
+  verifyIdentity?: VerifyIdentity;
 }
 
 /** The one composition root: the server, the CLI and the tests build the portal's parts here. */
@@ -97,6 +102,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
     productCode: config.marketplaceProductCode,
   });
 
+  // Self-registration without a proof of the AWS account is refused while this setting is on.
+  const requiresProof = async () => (await settings.get()).registrationRequiresProof;
+
   return {
     config,
     secretKey,
@@ -117,7 +125,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
     marketplace,
     marketplaceNotifications,
     accountProvisioning: createAccountProvisioningService({ db, clock, hasher, accounts, licences: licencesRepo, mailer, audit, publicUrl }),
-    registration: createRegistrationService({ db, clock, hasher, accounts, tokens: accountTokens, throttle, sessions, licences: licencesRepo, mailer, audit, publicUrl }),
+    registration: createRegistrationService({ db, clock, hasher, accounts, tokens: accountTokens, throttle, sessions, licences: licencesRepo, mailer, audit, publicUrl, requiresProof }),
+    verifyIdentity: options.verifyIdentity ?? verifierNotConfigured,
+    accountProofs: createAccountProofService({ db, links: createProofLinksRepo(db), licences: licencesRepo, clock, audit, publicUrl }),
     signIn: createSignInService({ db, clock, hasher, accounts, challenges: createSignInChallengesRepo(db), throttle, sessions, audit, settings, mfa, knownDevices }),
     passwordReset: createPasswordResetService({ db, clock, hasher, accounts, tokens: accountTokens, sessions, mailer, audit, publicUrl }),
     accountSettings: createAccountSettingsService({

@@ -29,8 +29,47 @@ export function NewPasswordFields(props: { errors: FieldErrors; label?: string; 
 /** The field names of a new password in Settings and the forced change. */
 export const NEW_PASSWORD_NAMES = { password: 'newPassword', confirm: 'newPasswordConfirm' };
 
-export function RegisterPage(props: { ctx: ViewContext; values?: { accountId?: string; email?: string }; error?: string | undefined; fieldErrors?: FieldErrors }) {
+/**
+ * While the portal requires a proof of the AWS account (setting registrationRequiresProof), the plain form
+ * cannot succeed: the page explains the three ways to a portal account instead.
+ */
+function ProofRequired({ error }: { error?: string | undefined }) {
+  return (
+    <>
+      <p class="lead">This portal creates a portal account only for an AWS account that proves it is yours. Any of these works:</p>
+      <ErrorSummary message={error} />
+      <ul>
+        <li>
+          <strong>From your WebStream instance:</strong> open the licence portal from the instance's admin panel. Its link fills in your AWS account ID, proven by the instance, and works once for 15 minutes.
+        </li>
+        <li>
+          <strong>Through AWS Marketplace:</strong> open your WebStream subscription in AWS Marketplace and choose “Set up your account”.
+        </li>
+        <li>
+          <strong>From WebStream:</strong> ask WebStream to create the portal account for you; you get a one-time password by email.
+        </li>
+      </ul>
+    </>
+  );
+}
+
+export function RegisterPage(props: { ctx: ViewContext; values?: { accountId?: string; email?: string }; error?: string | undefined; fieldErrors?: FieldErrors; proofRequired?: boolean }) {
   const { ctx, values = {}, error, fieldErrors = {} } = props;
+  if (props.proofRequired === true) {
+    return (
+      <PortalLayout title="Create portal account" ctx={ctx} narrow>
+        <div class="card">
+          <h1>Create your portal account</h1>
+          <ProofRequired error={error} />
+          <div class="form-footer">
+            <p>
+              Already have a portal account? <a href="/portal/sign-in">Sign in</a>
+            </p>
+          </div>
+        </div>
+      </PortalLayout>
+    );
+  }
   return (
     <PortalLayout title="Create portal account" ctx={ctx} narrow>
       <div class="card">

@@ -40,7 +40,7 @@ export function accountRoutes({ registration, passwordReset, browser }: AccountR
   return async (app) => {
     app.get('/portal/register', async (req, reply) => {
       if (req.portalSession !== undefined) return reply.redirect('/portal/entitlements', 303);
-      return reply.page(<RegisterPage ctx={viewContext(req, reply)} />);
+      return reply.page(<RegisterPage ctx={viewContext(req, reply)} proofRequired={await registration.proofRequired()} />);
     });
 
     app.post(
@@ -54,7 +54,8 @@ export function accountRoutes({ registration, passwordReset, browser }: AccountR
           return await reply.redirect('/portal/entitlements?notice=welcome', 303);
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
-          return reply.page(<RegisterPage ctx={viewContext(req, reply)} values={{ accountId, email }} error={error.message} fieldErrors={error.fields} />, error.status);
+          const proofRequired = error.code === 'proof_required';
+          return reply.page(<RegisterPage ctx={viewContext(req, reply)} values={{ accountId, email }} error={proofRequired ? 'A portal account cannot be created here without a proof of the AWS account.' : error.message} fieldErrors={error.fields} proofRequired={proofRequired} />, error.status);
         }
       },
     );

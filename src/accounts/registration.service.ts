@@ -35,7 +35,18 @@ export interface RegistrationOptions {
    * (e.g. spending the single-use link handshake); if it throws, nothing is written.
    */
   entitledBy?: { awsAccountId: string; claim(account: { id: string; awsAccountId: string }, trx: Db): Promise<void> };
+  /**
+   * A proof that the registrant controls the AWS account without being an entitlement: a portal link opened
+   * from a WebStream instance's admin panel (src/account-proofs). The account ID is fixed to the proven one
+   * and `claim` (spending the single-use link) runs inside the registration's transaction; the licence rule
+   * still applies. It satisfies `registrationRequiresProof`, as the Marketplace flow does.
+   */
+  provenBy?: { awsAccountId: string; via: 'portal_link'; claim(account: { id: string; awsAccountId: string }, trx: Db): Promise<void> };
 }
+
+/** The ways to a portal account while the portal requires a proof of the AWS account (setting registrationRequiresProof). */
+export const PROOF_REQUIRED_MESSAGE =
+  "This portal creates a portal account only for an AWS account that proves it is yours. Open the licence portal from your WebStream instance's admin panel (its link fills in and proves your AWS account ID), arrive through AWS Marketplace (“Set up your account” on your WebStream subscription), or ask WebStream to create the portal account for you.";
 
 export function createRegistrationService(deps: {
   db: Db;
@@ -49,6 +60,8 @@ export function createRegistrationService(deps: {
   mailer: Mailer;
   audit: AuditLog;
   publicUrl: URL;
+  /** Whether self-registration needs a proof of the AWS account (the portal setting registrationRequiresProof). */
+  requiresProof: () => Promise<boolean>;
 }) {
   const { accounts, tokens, throttle } = deps;
 
@@ -56,11 +69,18 @@ export function createRegistrationService(deps: {
     /** Creates the portal account and signs it in; every broken rule is reported at once, nothing is written. */
     async register(input: RegistrationInput, client: ClientInfo, options: RegistrationOptions = {}): Promise<{ token: string; expiresAt: Date; accountId: string; awsAccountId: string }> {
       const fields: Record<string, string[]> = {};
-      const { entitledBy } = options;
+      const { entitledBy, provenBy } = options;
       const id = normaliseAccountId(input.accountId);
+      // Without a proof, while the portal requires one, nothing else is worth checking: the form cannot succeed.
+      if (entitledBy === undefined && provenBy === undefined && (await deps.requiresProof())) {
+        await deps.audit.record({ event: 'registration.refused', actor: 'anonymous', awsAccountId: id.ok ? id.accountId : null, ip: client.ip, details: { reason: 'proof_required' } });
+        throw new AppError('proof_required', PROOF_REQUIRED_MESSAGE, 403);
+      }
       if (!id.ok) fields.accountId = [id.message];
       else if (entitledBy !== undefined && id.accountId !== entitledBy.awsAccountId) {
         fields.accountId = [`This subscription belongs to AWS account ${formatAccountId(entitledBy.awsAccountId)}; the portal account must use that ID.`];
+      } else if (provenBy !== undefined && id.accountId !== provenBy.awsAccountId) {
+        fields.accountId = [`This link proves AWS account ${formatAccountId(provenBy.awsAccountId)}; the portal account must use that ID.`];
       }
       const emailError = emailProblem(input.email);
       if (emailError) fields.email = [emailError];
@@ -107,6 +127,7 @@ export function createRegistrationService(deps: {
         throw alreadyExists;
       }
 
+      const via = entitledBy !== undefined ? 'marketplace' : provenBy?.via;
       const passwordHash = await deps.hasher.hash(input.password);
       const now = deps.clock.now();
       let registered;
@@ -114,13 +135,14 @@ export function createRegistrationService(deps: {
         registered = await deps.db.transaction().execute(async (trx) => {
           const account = await accounts.insert({ awsAccountId, email, passwordHash, now }, trx);
           await entitledBy?.claim({ id: account.id, awsAccountId }, trx);
+          await provenBy?.claim({ id: account.id, awsAccountId }, trx);
           const verifyToken = generateToken();
           const verifyExpiresAt = new Date(now.getTime() + EMAIL_VERIFICATION_DAYS * 86_400_000);
           await tokens.insertVerificationToken({ tokenHash: hashToken(verifyToken), accountId: account.id, email, now, expiresAt: verifyExpiresAt }, trx);
           const verifyUrl = new URL(`/portal/verify-email?token=${verifyToken}`, deps.publicUrl).toString();
           await deps.mailer.enqueue(welcomeEmail(email, awsAccountId, verifyUrl, verifyExpiresAt), trx);
           const session = await deps.sessions.create(account.id, client, trx);
-          await deps.audit.record({ event: 'account.registered', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip, ...(entitledBy === undefined ? {} : { details: { via: 'marketplace' } }) }, trx);
+          await deps.audit.record({ event: 'account.registered', actor: `account:${awsAccountId}`, awsAccountId, ip: client.ip, ...(via === undefined ? {} : { details: { via } }) }, trx);
           await noticeToLicenceContacts(deps, { awsAccountId, email }, trx);
           return { token: session.token, expiresAt: session.expiresAt, accountId: account.id, awsAccountId };
         });
@@ -136,6 +158,9 @@ export function createRegistrationService(deps: {
       await throttle.settleSuccessfulAttempt(accountKey, addressKey);
       return registered;
     },
+
+    /** Whether self-registration needs a proof of the AWS account now (the register page explains the ways). */
+    proofRequired: (): Promise<boolean> => deps.requiresProof(),
 
     /** Whether a verification link is still usable (the page shows a confirm button; no change on GET). */
     async checkEmailVerification(token: string): Promise<{ email: string } | undefined> {

@@ -36,7 +36,10 @@ export type AuditEvent =
   | 'activation.created'
   | 'activation.revived'
   | 'activation.ended'
-  | 'activation.deactivated';
+  | 'activation.deactivated'
+  | 'account_proof.link_created'
+  | 'account_proof.link_used'
+  | 'settings.changed';
 
 export interface AuditEntry {
   event: AuditEvent;

@@ -7,6 +7,7 @@ import { demoCommand } from './demo.command.js';
 import { licenceCommand } from './licence.commands.js';
 import { outboxCommand } from './outbox.commands.js';
 import { serve } from './serve.js';
+import { settingsCommand } from './settings.commands.js';
 import { taskRunner } from './task.runner.js';
 
 /** The program; `env` is the environment every command reads (nothing below main reads process.env). */
@@ -47,6 +48,7 @@ export function buildProgram(env: Env): Command {
   program.addCommand(licenceCommand(runTask));
   program.addCommand(accountCommand(runTask));
   program.addCommand(outboxCommand(runTask));
+  program.addCommand(settingsCommand(runTask));
   program.addCommand(emulatorCommand());
   program.addCommand(demoCommand(env));
   return program;

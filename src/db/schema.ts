@@ -23,6 +23,7 @@ export interface Database {
   marketplace_notifications: MarketplaceNotificationsTable;
   instances: InstancesTable;
   activations: ActivationsTable;
+  account_proof_links: AccountProofLinksTable;
 }
 
 type Identity = ColumnType<string, never, never>;
@@ -302,3 +303,14 @@ export interface ActivationsTable {
   ended_reason: ActivationEndReason | null;
 }
 export type ActivationRow = Selectable<ActivationsTable>;
+/** Portal links proving an AWS account ID by an EC2 identity document (migration 0011, src/account-proofs). */
+export interface AccountProofLinksTable {
+  token_hash: string;
+  aws_account_id: string;
+  instance_id: string;
+  region: string;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+  used_by_account_id: string | null;
+}

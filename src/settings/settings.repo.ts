@@ -7,6 +7,11 @@ export interface PortalSettings {
   /** A sign-in without MFA from a browser the account has not used before must confirm an emailed code. */
   verifyNewDevices: boolean;
   licenceApi: LicenceApiSettings;
+  /**
+   * Self-registration needs a proof that the AWS account is the registrant's: a portal link from a WebStream
+   * instance's admin panel (src/account-proofs) or the AWS Marketplace link flow. Off: open, as DESIGN.md §2 describes.
+   */
+  registrationRequiresProof: boolean;
 }
 
 /** How the licence API treats WebStream instances (issue 11); the admin panel changes them. */
@@ -57,7 +62,7 @@ export const LICENCE_API_DEFAULTS: LicenceApiSettings = {
   staleWindowSeconds: 3 * 600,
   deactivationsPerDay: 5,
 };
-export const DEFAULTS: PortalSettings = { sessionDurationSeconds: 8 * 60 * 60, verifyNewDevices: false, licenceApi: LICENCE_API_DEFAULTS };
+export const DEFAULTS: PortalSettings = { sessionDurationSeconds: 8 * 60 * 60, verifyNewDevices: false, licenceApi: LICENCE_API_DEFAULTS, registrationRequiresProof: false };
 
 export interface SettingsRepo {
   get(): Promise<PortalSettings>;
@@ -65,6 +70,7 @@ export interface SettingsRepo {
   setVerifyNewDevices(on: boolean, now: Date): Promise<void>;
   /** Refuses (RangeError naming each problem) a combination licenceApiProblems finds wrong. */
   setLicenceApi(change: Partial<LicenceApiSettings>, now: Date): Promise<LicenceApiSettings>;
+  setRegistrationRequiresProof(on: boolean, now: Date): Promise<void>;
 }
 
 /**
@@ -94,6 +100,7 @@ export function createSettingsRepo(db: Db, clock: Clock): SettingsRepo {
         if (row.key === 'session_duration_seconds' && typeof row.value === 'number') settings.sessionDurationSeconds = row.value;
         if (row.key === 'verify_new_devices' && typeof row.value === 'boolean') settings.verifyNewDevices = row.value;
         if (row.key === 'licence_api' && typeof row.value === 'object' && row.value !== null) settings.licenceApi = { ...LICENCE_API_DEFAULTS, ...(row.value as Partial<LicenceApiSettings>) };
+        if (row.key === 'registration_requires_proof' && typeof row.value === 'boolean') settings.registrationRequiresProof = row.value;
       }
       cached = { settings, until: now + CACHE_MS };
       return settings;
@@ -114,6 +121,9 @@ export function createSettingsRepo(db: Db, clock: Clock): SettingsRepo {
       if (problems.length > 0) throw new RangeError(problems.join(' '));
       await put('licence_api', next, now);
       return next;
+    },
+    async setRegistrationRequiresProof(on, now) {
+      await put('registration_requires_proof', on, now);
     },
   };
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
+import type { VerifyIdentity } from '../../src/account-proofs/identity.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/config/logger.js';
@@ -28,7 +29,7 @@ export interface TestPortal {
  * TEST_DB_MODE=embedded its own embedded server under a temporary DATA_DIR), a real SMTP inbox and a
  * clock the test controls.
  */
-export async function createTestPortal(options: { listen?: boolean; env?: Record<string, string>; logStream?: Writable } = {}): Promise<TestPortal> {
+export async function createTestPortal(options: { listen?: boolean; env?: Record<string, string>; logStream?: Writable; verifyIdentity?: VerifyIdentity } = {}): Promise<TestPortal> {
   const inbox = await startInbox();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wsp-portal-'));
   const mode = process.env.TEST_DB_MODE === 'embedded' ? 'embedded' : 'url';
@@ -54,7 +55,7 @@ export async function createTestPortal(options: { listen?: boolean; env?: Record
     ...options.env,
   });
   const clock = new ManualClock(new Date());
-  const services = await createServices(config, { clock, logger: createLogger(config.logLevel, options.logStream), role: 'server' });
+  const services = await createServices(config, { clock, logger: createLogger(config.logLevel, options.logStream), role: 'server', verifyIdentity: options.verifyIdentity });
   const app = await buildApp(services);
   let url = config.publicUrl.origin;
   if (options.listen === true) {

@@ -9,6 +9,7 @@ import * as m0007 from './0007-rate-limit-counters.js';
 import * as m0008 from './0008-mail-outbox-secrets.js';
 import * as m0009 from './0009-licence-contact-email.js';
 import * as m0010 from './0010-activations.js';
+import * as m0011 from './0011-account-proofs.js';
 
 /** Every migration, in order. Listed statically so the compiled build needs no directory scan. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008-mail-outbox-secrets': m0008,
   '0009-licence-contact-email': m0009,
   '0010-activations': m0010,
+  '0011-account-proofs': m0011,
 };

@@ -20,7 +20,7 @@ export interface StoredProofLink {
   portalAccountExists: boolean;
 }
 
-/** Queries for account_proof_links (migration 0012): written by the API, read and spent by the link page. */
+/** Queries for account_proof_links (migration 0011): written by the API, read and spent by the link page. */
 export function createProofLinksRepo(db: Db) {
   return {
     async insert(link: NewProofLink, trx: Db = db): Promise<void> {

@@ -151,6 +151,20 @@ export function createActivationsRepo(db: Db) {
       return { licence, activation };
     },
 
+    /** For each of these licences, the activations counting against its seats now (licences with none are left out). */
+    async seatsInUse(licenceIds: readonly string[], now: Date, trx: Db = db): Promise<Map<string, number>> {
+      if (licenceIds.length === 0) return new Map();
+      const rows = await trx
+        .selectFrom('activations')
+        .select(['licence_id', (eb) => eb.fn.countAll<string>().as('n')])
+        .where('licence_id', 'in', licenceIds)
+        .where('ended_at', 'is', null)
+        .where('stale_after', '>', now)
+        .groupBy('licence_id')
+        .execute();
+      return new Map(rows.map((r) => [r.licence_id, Number(r.n)]));
+    },
+
     /** The account's activations not ended, newest first (My Entitlements). */
     openForAccount(awsAccountId: string, trx: Db = db): Promise<ActivationRow[]> {
       return trx.selectFrom('activations').selectAll().where('aws_account_id', '=', awsAccountId).where('ended_at', 'is', null).orderBy('activated_at', 'desc').execute();

@@ -222,6 +222,7 @@ export function createActivationService(deps: { db: Db; clock: Clock; audit: Aud
     },
 
     openForAccount: (awsAccountId: string) => repo.openForAccount(awsAccountId),
+    seatsInUse: (licenceIds: readonly string[]) => repo.seatsInUse(licenceIds, deps.clock.now()),
   };
   return service;
 }

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { formatAccountId } from '../core/account-id.js';
 import { parseAccountIdOption, parseEmailOption, parsePositiveInteger } from './options.js';
+import { addLicenceLifecycleCommands } from './licence-lifecycle.commands.js';
 import type { TaskRunner } from './task.runner.js';
 
 function parsePlan(value: string): string {
@@ -8,8 +9,13 @@ function parsePlan(value: string): string {
   return value;
 }
 
+function printTable(header: string[], lines: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  for (const line of [header, ...lines]) process.stdout.write(`${line.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
+}
+
 export function licenceCommand(run: TaskRunner): Command {
-  const licence = new Command('licence').description('Issue and list licences');
+  const licence = new Command('licence').description('Issue, list and change licences');
 
   licence
     .command('issue')
@@ -51,12 +57,20 @@ export function licenceCommand(run: TaskRunner): Command {
           process.stdout.write(options.account === undefined ? 'No licences yet. Issue one with: webstream-portal licence issue --account <id>\n' : `No licences for AWS account ${formatAccountId(options.account)}.\n`);
           return;
         }
-        const lines = rows.map((r) => [r.id, formatAccountId(r.aws_account_id), r.plan, r.status, String(r.seats), r.source, r.ends_at?.toISOString().slice(0, 10) ?? '-']);
-        const header = ['ID', 'AWS ACCOUNT', 'PLAN', 'STATUS', 'SEATS', 'SOURCE', 'ENDS'];
-        const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-        for (const line of [header, ...lines]) process.stdout.write(`${line.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
+        const inUse = await services.activations.seatsInUse(rows.map((r) => r.id));
+        const lines = rows.map((r) => [r.id, formatAccountId(r.aws_account_id), r.plan, r.status, `${inUse.get(r.id) ?? 0}/${r.seats}`, r.source, r.ends_at?.toISOString().slice(0, 10) ?? '-']);
+        printTable(['ID', 'AWS ACCOUNT', 'PLAN', 'STATUS', 'SEATS USED', 'SOURCE', 'ENDS'], lines);
+        const pending = rows.filter((r) => r.status === 'requested');
+        process.stdout.write(
+          pending.length === 0
+            ? '\nNo pending requests.\n'
+            : `\n${pending.length} pending request${pending.length === 1 ? '' : 's'} (approve with: webstream-portal licence approve --id <id> --reason <text>):\n${pending
+                .map((r) => `  ${r.id}  ${formatAccountId(r.aws_account_id)}  ${r.plan}  requested ${r.created_at.toISOString().slice(0, 10)}${r.requested_by_instance === null ? '' : ` by ${r.requested_by_instance}`}${r.request_note === null ? '' : `: "${r.request_note}"`}`)
+                .join('\n')}\n`,
+        );
       }),
     );
 
+  addLicenceLifecycleCommands(licence, run);
   return licence;
 }

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import type { LicenceRow } from '../db/schema.js';
 import { formatAccountId } from '../core/account-id.js';
 import { formatDate } from '../web/format.js';
@@ -22,7 +23,7 @@ const SOURCE_LABEL: Record<string, string> = { direct: 'Direct', marketplace: 'A
 const COLUMNS = ['Plan', 'Status', 'Seats used / total', 'Starts', 'Ends', 'Source', 'Licence ID'] as const;
 
 /** The page around the licence list; `listHtml` is LicenceList rendered by preact (already escaped). */
-export function EntitlementsPage({ ctx, awsAccountId, listHtml }: { ctx: ViewContext; awsAccountId: string; listHtml: string }) {
+export function EntitlementsPage({ ctx, awsAccountId, listHtml, activations }: { ctx: ViewContext; awsAccountId: string; listHtml: string; activations: ComponentChildren }) {
   return (
     <PortalLayout title="My Entitlements" ctx={ctx}>
       <div class="page-head">
@@ -32,12 +33,13 @@ export function EntitlementsPage({ ctx, awsAccountId, listHtml }: { ctx: ViewCon
         </div>
       </div>
       <div dangerouslySetInnerHTML={{ __html: listHtml }} />
+      {activations}
     </PortalLayout>
   );
 }
 
 /** The account's licences, or what to do when there are none. Cached per account (rendered-list.cache.ts). */
-export function LicenceList({ licences, now }: { licences: LicenceRow[]; now: Date }) {
+export function LicenceList({ licences, seatsInUse, now }: { licences: LicenceRow[]; seatsInUse: ReadonlyMap<string, number>; now: Date }) {
   if (licences.length === 0) {
     return (
       <div class="card empty">
@@ -62,7 +64,7 @@ export function LicenceList({ licences, now }: { licences: LicenceRow[]; now: Da
                 <td data-label={COLUMNS[1]}>
                   <span class={`status status-${status}`}>{STATUS_LABEL[status]}</span>
                 </td>
-                <td data-label={COLUMNS[2]}>{`0 / ${licence.seats}`}</td>
+                <td data-label={COLUMNS[2]}>{`${seatsInUse.get(licence.id) ?? 0} / ${licence.seats}`}</td>
                 <td data-label={COLUMNS[3]}>{formatDate(licence.starts_at)}</td>
                 <td data-label={COLUMNS[4]}>{formatDate(licence.ends_at)}</td>
                 <td class="source" data-label={COLUMNS[5]}>

@@ -64,6 +64,7 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
     listForAccount: (awsAccountId: string) => repo.listForAccount(awsAccountId),
     listAll: (limit: number) => repo.listAll(limit),
     hasNonRevokedLicence: (awsAccountId: string) => repo.hasNonRevokedLicence(awsAccountId),
+    find: (licenceId: string) => repo.find(licenceId),
 
     /** Creates a licence through the lifecycle ("issue" makes it active, "request" leaves it requested). */
     async create(input: IssueLicenceInput, action: 'issue' | 'request', by: Actor, trx?: Db): Promise<LicenceRow> {

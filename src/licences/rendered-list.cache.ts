@@ -1,15 +1,15 @@
 /**
  * Rendered HTML of an account's licence list, kept per account in this process. An entry is used only
- * while the account's licences_version (read from the database with the session, so every process sees
- * a change at once) is the one it was rendered at, and until the next moment a displayed status changes.
+ * while its version (the account's licences_version, read from the database with the session so every
+ * process sees a change at once, and the seats in use) is the one it was rendered at, and until the next moment a displayed status changes.
  * Bounded: the least recently used account is dropped beyond `maxEntries`.
  */
 export interface RenderedListCache {
-  get(accountId: string, version: number, now: Date, render: () => Promise<{ html: string; validUntil: Date | null }>): Promise<string>;
+  get(accountId: string, version: string, now: Date, render: () => Promise<{ html: string; validUntil: Date | null }>): Promise<string>;
 }
 
 interface Entry {
-  version: number;
+  version: string;
   html: string;
   validUntil: number;
 }

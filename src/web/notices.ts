@@ -19,6 +19,9 @@ const NOTICES: Record<string, string> = {
   'session-ended': 'That session has been signed out.',
   'sessions-ended': 'Every other session of your account has been signed out.',
   'session-not-found': 'That session had already ended.',
+  'instance-deactivated': 'The instance was deactivated and its seat is free. It is kept in the licence history.',
+  'activation-not-found': 'That activation had already ended.',
+  'deactivation-limit': 'This licence has reached its limit of deactivations for 24 hours, so the instance keeps its seat. Try again later, or contact us.',
   'marketplace-provisioned': 'Your AWS Marketplace subscription is linked and your licence is ready. It is listed below with the source AWS Marketplace.',
 };
 

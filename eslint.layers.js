@@ -33,15 +33,17 @@ export const LAYERS = {
   'sign-in': [...PLATFORM, 'accounts', 'audit', 'mfa', 'sessions', 'settings', 'throttle'],
   'account-settings': [...PLATFORM, 'accounts', 'audit', 'mail', 'mfa', 'sessions', 'settings', 'throttle'],
   marketplace: [...PLATFORM, 'accounts', 'audit', 'licences', 'sessions', 'settings', 'sign-in'],
-  activations: [...PLATFORM, 'audit', 'licences', 'settings'],
-  'account-proofs': [...PLATFORM, 'accounts', 'audit', 'licences', 'sessions', 'sign-in'],
+  'licence-files': [...PLATFORM, 'audit'],
+  'instance-identity': CORE,
+  activations: [...PLATFORM, 'audit', 'instance-identity', 'licences', 'settings'],
+  'account-proofs': [...PLATFORM, 'accounts', 'audit', 'instance-identity', 'licences', 'sessions', 'sign-in'],
 
   // The AWS emulator is a separate program that shares only the basics.
   emulator: CORE,
 };
 
 /** Folders that are features: platform and core import none of them, and none imports admin/. */
-export const FEATURES = ['audit', 'settings', 'throttle', 'mail', 'sessions', 'licences', 'accounts', 'mfa', 'sign-in', 'account-settings', 'marketplace', 'activations', 'account-proofs'];
+export const FEATURES = ['audit', 'settings', 'throttle', 'mail', 'sessions', 'licences', 'accounts', 'mfa', 'sign-in', 'account-settings', 'marketplace', 'licence-files', 'instance-identity', 'activations', 'account-proofs'];
 
 const escape = (name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -25,6 +25,8 @@ import { answerBareError, answerBareNotFound, answerRoutingError } from './http/
 import { answerRoutingErrorWithProblem } from './http/problem.js';
 import { staffContext } from './http/staff-context.js';
 import { statusRoutes } from './http/status.routes.js';
+import { licenceApiRoutes } from './activations/licence-api.routes.js';
+import { JWKS_CACHE_CONTROL, keysRoutes } from './licence-files/keys.routes.js';
 import { AppError } from './core/errors.js';
 import { deriveKey } from './core/keys.js';
 import { installNoStoreForPrivateAnswers } from './http/cache-control.js';
@@ -116,6 +118,8 @@ export async function buildApp(services: Services): Promise<App> {
       return reply.code(503).header('retry-after', '30').send({ status: 'not ready', database: 'unreachable' });
     }
   });
+  // The licence-file keys where JOSE clients look for them (RFC 8414 style); the API serves the same at /api/v1/keys.
+  app.get('/.well-known/jwks.json', async (_req, reply) => reply.header('cache-control', JWKS_CACHE_CONTROL).send(await services.licenceFiles.jwks()));
   app.get('/', (_req, reply) => reply.redirect('/portal/entitlements'));
   app.get('/portal', (_req, reply) => reply.redirect('/portal/entitlements'));
   app.get('/portal/', (_req, reply) => reply.redirect('/portal/entitlements'));
@@ -132,7 +136,7 @@ export async function buildApp(services: Services): Promise<App> {
       routes: [
         signInRoutes({ signIn: services.signIn, browser }),
         accountRoutes({ registration: services.registration, passwordReset: services.passwordReset, browser }),
-        entitlementRoutes({ licences: services.licences, clock: services.clock }),
+        entitlementRoutes({ licences: services.licences, seatHolders: services.activations.seatHolders, clock: services.clock }),
         marketplaceRoutes({
           landing: services.marketplace.landing,
           landingsPerMinute: config.marketplaceLandingsPerMinute,
@@ -161,7 +165,16 @@ export async function buildApp(services: Services): Promise<App> {
   await app.register(
     apiContext({
       info: { title: 'WebStream Licence Portal API', version, description: 'For WebStream instances and scripts. JSON in and out; every error is a problem document (RFC 9457).' },
-      routes: [statusRoutes({ version }), portalLinkRoutes({ proofs: services.accountProofs, verifyIdentity: services.verifyIdentity })],
+      verifyBearer: async (token) => {
+        const caller = await services.activations.authenticate(token);
+        return caller === undefined ? undefined : { audience: 'instance', subject: caller.instanceId, awsAccountId: caller.awsAccountId };
+      },
+      routes: [
+        statusRoutes({ version }),
+        portalLinkRoutes({ proofs: services.accountProofs, verifyIdentity: services.verifyIdentity }),
+        licenceApiRoutes({ activations: services.activations, licenceRequests: services.licenceRequests, verifyIdentity: services.verifyIdentity, limits: services.apiLimits, audit: services.audit }),
+        keysRoutes({ licenceFiles: services.licenceFiles }),
+      ],
     }),
     { prefix: '/api' },
   );

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import { createAccountProofService } from './account-proofs/account-proofs.service.js';
-import { verifierNotConfigured, type VerifyIdentity } from './account-proofs/identity.js';
 import { createProofLinksRepo } from './account-proofs/proof-links.repo.js';
 import { createAccountSettingsRepo } from './account-settings/account-settings.repo.js';
 import { createAccountSettingsService } from './account-settings/account-settings.service.js';
@@ -38,6 +37,13 @@ import { createSignInChallengesRepo } from './sign-in/sign-in-challenges.repo.js
 import { createSignInService } from './sign-in/sign-in.service.js';
 import { createSettingsRepo } from './settings/settings.repo.js';
 import { createThrottleRepo } from './throttle/throttle.repo.js';
+import { createActivationsRepo } from './activations/activations.repo.js';
+import { createActivationService } from './activations/activations.service.js';
+import { createApiLimits } from './activations/api-limits.js';
+import { createLicenceRequestService } from './activations/licence-requests.service.js';
+import { loadIdentityVerifier, type VerifyIdentity } from './instance-identity/identity.verifier.js';
+import { createLicenceFiles } from './licence-files/licence-files.service.js';
+import { createSigningKeysRepo } from './licence-files/signing-keys.repo.js';
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -45,7 +51,7 @@ export interface ServiceOptions {
   /** "server" owns the embedded database server; "command" borrows a running one (CLI beside a portal). */
   role?: 'server' | 'command';
   migrate?: boolean;
-  /** Checks EC2 instance identity documents (tests pass one built on a key of their own). */
+  /** Checks EC2 instance identity documents; by default AWS's pinned certificates (and INSTANCE_IDENTITY_CERT_FILE). */
   verifyIdentity?: VerifyIdentity;
 }
 
@@ -87,7 +93,11 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const licences = createLicenceService({ db, clock, audit, licences: licencesRepo });
   const mfa = createMfaService({ db, clock, accounts, mfa: mfaRepo, emailCodes: createEmailCodesRepo(db), throttle, mailer, audit, sessions, secretKey, publicUrl });
   const knownDevices = createKnownDevices({ devices: createKnownDevicesRepo(db), secretKey });
-  const rateLimits = createRateLimitStore({ counters: createRateLimitCountersRepo(db), clock });
+  const rateLimitCounters = createRateLimitCountersRepo(db);
+  const rateLimits = createRateLimitStore({ counters: rateLimitCounters, clock });
+  const verifyIdentity = options.verifyIdentity ?? loadIdentityVerifier(config.instanceIdentityCertFile);
+  const licenceFiles = createLicenceFiles({ db, clock, audit, keys: createSigningKeysRepo(db), secretKey, issuer: config.publicUrl.origin });
+  const activations = createActivationService({ db, clock, audit, activations: createActivationsRepo(db), settings, licenceFiles });
   const marketplace = createMarketplace({ db, subscriptions, licencesRepo, clock, audit, logger, licences, config, secretKey });
   const marketplaceNotifications = createNotificationService({
     db,
@@ -126,7 +136,11 @@ export async function createServices(config: Config, options: ServiceOptions = {
     marketplaceNotifications,
     accountProvisioning: createAccountProvisioningService({ db, clock, hasher, accounts, licences: licencesRepo, mailer, audit, publicUrl }),
     registration: createRegistrationService({ db, clock, hasher, accounts, tokens: accountTokens, throttle, sessions, licences: licencesRepo, mailer, audit, publicUrl, requiresProof }),
-    verifyIdentity: options.verifyIdentity ?? verifierNotConfigured,
+    verifyIdentity,
+    licenceFiles,
+    activations,
+    apiLimits: createApiLimits({ counters: rateLimitCounters, clock }),
+    licenceRequests: createLicenceRequestService({ db, clock, audit, licences, licencesRepo, settings }),
     accountProofs: createAccountProofService({ db, links: createProofLinksRepo(db), licences: licencesRepo, clock, audit, publicUrl }),
     signIn: createSignInService({ db, clock, hasher, accounts, challenges: createSignInChallengesRepo(db), throttle, sessions, audit, settings, mfa, knownDevices }),
     passwordReset: createPasswordResetService({ db, clock, hasher, accounts, tokens: accountTokens, sessions, mailer, audit, publicUrl }),

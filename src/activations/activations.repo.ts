@@ -53,9 +53,22 @@ export function createActivationsRepo(db: Db) {
       return trx.selectFrom('licences').selectAll().select(seatsInUse(now).as('seats_in_use')).where('aws_account_id', '=', awsAccountId).execute();
     },
 
-    /** The licence locked for the rest of the transaction (seat changes on it queue up), with its seats in use. */
-    lockLicenceWithSeats(licenceId: string, now: Date, trx: Db = db): Promise<LicenceWithSeats | undefined> {
-      return trx.selectFrom('licences').selectAll().select(seatsInUse(now).as('seats_in_use')).where('id', '=', licenceId).forUpdate().executeTakeFirst();
+    /**
+     * The licence locked for the rest of the transaction (seat changes on it queue up), with its seats in use.
+     * Counted in a second statement, after the lock is ours: in one statement the count would come from the
+     * snapshot taken before waiting for the lock, missing the seat the previous holder just took.
+     */
+    async lockLicenceWithSeats(licenceId: string, now: Date, trx: Db = db): Promise<LicenceWithSeats | undefined> {
+      const licence = await trx.selectFrom('licences').selectAll().where('id', '=', licenceId).forUpdate().executeTakeFirst();
+      if (licence === undefined) return undefined;
+      const counted = await trx
+        .selectFrom('activations')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('licence_id', '=', licenceId)
+        .where('ended_at', 'is', null)
+        .where('stale_after', '>', now)
+        .executeTakeFirstOrThrow();
+      return { ...licence, seats_in_use: Number(counted.n) };
     },
 
     findOpenForInstance(instanceId: string, trx: Db = db): Promise<ActivationRow | undefined> {

@@ -5,6 +5,7 @@ import { generateToken, hashToken } from '../core/tokens.js';
 import type { Db } from '../db/database.js';
 import type { ActivationRow, LicenceRow } from '../db/schema.js';
 import type { LicenceStatus } from '../licences/licence.lifecycle.js';
+import type { OwnerDeactivation, SeatHolder, SeatHolders } from '../licences/seat-holders.js';
 import type { LicenceApiSettings, SettingsRepo } from '../settings/settings.repo.js';
 import type { ActivationsRepo, LicenceWithSeats } from './activations.repo.js';
 import { instanceSecretRequired, type InstanceCaller, type ProvenInstance } from './instance-proof.js';
@@ -222,6 +223,26 @@ export function createActivationService(deps: { db: Db; clock: Clock; audit: Aud
     },
 
     openForAccount: (awsAccountId: string) => repo.openForAccount(awsAccountId),
+
+    /** My Entitlements' view of the account's activations (the licences feature's port). */
+    seatHolders: {
+      async listOpen(awsAccountId: string): Promise<SeatHolder[]> {
+        const rows = await repo.openForAccount(awsAccountId);
+        return rows.map((a) => ({ id: a.id, licenceId: a.licence_id, instanceId: a.instance_id, region: a.region, hostname: a.hostname, lastHeartbeatAt: a.last_heartbeat_at, staleAfter: a.stale_after }));
+      },
+      async deactivateForOwner(activationId: string, awsAccountId: string): Promise<OwnerDeactivation> {
+        try {
+          await service.deactivate(activationId, { owner: awsAccountId });
+          return 'deactivated';
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          if (error.code === 'deactivation_limit') return 'limit_reached';
+          if (error.code === 'activation_ended') return 'already_ended';
+          if (error.code === 'activation_not_found') return 'not_found';
+          throw error;
+        }
+      },
+    } satisfies SeatHolders,
     seatsInUse: (licenceIds: readonly string[]) => repo.seatsInUse(licenceIds, deps.clock.now()),
   };
   return service;

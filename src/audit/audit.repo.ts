@@ -39,7 +39,8 @@ export type AuditEvent =
   | 'activation.deactivated'
   | 'account_proof.link_created'
   | 'account_proof.link_used'
-  | 'settings.changed';
+  | 'settings.changed'
+  | 'signing_key.rotated';
 
 export interface AuditEntry {
   event: AuditEvent;

@@ -84,7 +84,7 @@ export async function callPortal(portalUrl: string, method: 'GET' | 'POST' | 'DE
     throw new AppError('portal_unreachable', `The portal at ${portalUrl} did not answer (${error instanceof Error ? error.message : String(error)}). Check --portal-url.`, 1);
   }
   const text = await response.text();
-  let body: Record<string, unknown> = {};
+  let body: Record<string, unknown>;
   try {
     body = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
   } catch {
@@ -92,7 +92,8 @@ export async function callPortal(portalUrl: string, method: 'GET' | 'POST' | 'DE
   }
   if (!response.ok) {
     const retry = response.headers.get('retry-after');
-    throw new AppError(typeof body.code === 'string' ? body.code : 'portal_error', `${typeof body.detail === 'string' ? body.detail : `The portal answered ${response.status}.`}${retry === null ? '' : ` (retry after ${retry} s)`} [${String(body.code ?? response.status)}]`, 1);
+    const code = typeof body.code === 'string' ? body.code : 'portal_error';
+    throw new AppError(code, `${typeof body.detail === 'string' ? body.detail : `The portal answered ${response.status}.`}${retry === null ? '' : ` (retry after ${retry} s)`} [${code}]`, 1);
   }
   return { status: response.status, body };
 }

@@ -46,7 +46,10 @@ export function instanceCommand(env: Env): Command {
   }
 
   async function reportFile(state: InstanceState): Promise<void> {
-    if (state.licenceFile === undefined) return say('Licence file: none yet.');
+    if (state.licenceFile === undefined) {
+      say('Licence file: none yet.');
+      return;
+    }
     const check = await verifyWithPortalKeys(state.licenceFile, state.portalUrl, state.instanceId);
     say(check.ok ? `Licence file: valid offline until ${check.expiresAt.toISOString()} (key ${check.kid}).` : `Licence file: NOT valid: ${check.detail}`);
   }

@@ -171,8 +171,11 @@ void test('Marketplace notifications: the queue needs the product code; SNS chec
   assert.ok(dev.snsCertHostPattern.test('127.0.0.1:4443'));
   assert.equal(dev.snsCaFile, path.join(CWD, 'emulator.pem'));
   assert.match(problemsOf({ MARKETPLACE_SNS_HOST_PATTERN: '(' }).join('\n'), /MARKETPLACE_SNS_HOST_PATTERN must be a regular expression/);
-  const production = problemsOf({ NODE_ENV: 'production', MARKETPLACE_SNS_HOST_PATTERN: '.*', MARKETPLACE_SNS_CA_FILE: 'x.pem' });
-  assert.equal(production.length, 2, production.join('\n'));
+  const production = problemsOf({ NODE_ENV: 'production', MARKETPLACE_SNS_HOST_PATTERN: '.*', MARKETPLACE_SNS_CA_FILE: 'x.pem', INSTANCE_IDENTITY_CERT_FILE: 'imds.pem' });
+  assert.equal(production.length, 3, production.join('\n'));
+  assert.match(production.join('\n'), /INSTANCE_IDENTITY_CERT_FILE is for the emulator and tests only/);
+  assert.equal(loadConfig({ INSTANCE_IDENTITY_CERT_FILE: 'imds.pem' }, CWD).instanceIdentityCertFile, path.join(CWD, 'imds.pem'));
+  assert.equal(defaults.instanceIdentityCertFile, undefined);
   assert.match(production.join('\n'), /MARKETPLACE_SNS_HOST_PATTERN is for development and tests only[\s\S]*MARKETPLACE_SNS_CA_FILE is for development and tests only/);
 });
 

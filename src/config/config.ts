@@ -23,6 +23,8 @@ export interface Config {
   snsCertHostPattern: RegExp;
   /** A PEM file trusted (besides the public roots) when fetching them: the local emulator's certificate. Never in production. */
   snsCaFile: string | undefined;
+  /** A PEM certificate trusted for instance identity documents of every Region (the emulator's, a test's). Never in production. */
+  instanceIdentityCertFile: string | undefined;
   trustProxy: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   development: boolean;
@@ -104,6 +106,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const snsCaFile = value('MARKETPLACE_SNS_CA_FILE');
   if (snsCaFile !== undefined && production) problems.push('MARKETPLACE_SNS_CA_FILE is for development and tests only (unset it in production)');
 
+  const identityCertFile = value('INSTANCE_IDENTITY_CERT_FILE');
+  if (identityCertFile !== undefined && production) problems.push('INSTANCE_IDENTITY_CERT_FILE is for the emulator and tests only (unset it in production: AWS\'s certificates are built in)');
+
   const landingsText = value('MARKETPLACE_LANDINGS_PER_MINUTE') ?? '20';
   const marketplaceLandingsPerMinute = wholeNumberInRange(landingsText, 1, 10_000, problems, `MARKETPLACE_LANDINGS_PER_MINUTE must be a whole number from 1 to 10000, got "${landingsText}"`);
 
@@ -132,6 +137,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     marketplaceLandingsPerMinute,
     snsCertHostPattern,
     snsCaFile: snsCaFile === undefined ? undefined : path.resolve(cwd, snsCaFile),
+    instanceIdentityCertFile: identityCertFile === undefined ? undefined : path.resolve(cwd, identityCertFile),
     trustProxy: trustProxyText === 'true',
     logLevel,
     development: !production,

@@ -23,6 +23,7 @@ export interface Database {
   marketplace_notifications: MarketplaceNotificationsTable;
   instances: InstancesTable;
   activations: ActivationsTable;
+  signing_keys: SigningKeysTable;
   account_proof_links: AccountProofLinksTable;
 }
 
@@ -314,3 +315,17 @@ export interface AccountProofLinksTable {
   used_at: Date | null;
   used_by_account_id: string | null;
 }
+
+/** Keys that sign licence files (migration 0012). */
+export interface SigningKeysTable {
+  kid: string;
+  public_jwk: ColumnType<Record<string, unknown>, string, string>;
+  /** The PKCS#8 private key, sealed (src/core/secret-box.ts) and bound to the kid. */
+  private_key_sealed: string;
+  created_at: Date;
+  /** When a newer key took over signing; null for the current key. */
+  retired_at: Date | null;
+  /** Once retired: the latest moment a file it signed can expire; it stays in the JWKS until then. */
+  published_until: Date | null;
+}
+export type SigningKeyRow = Selectable<SigningKeysTable>;

@@ -7,10 +7,11 @@ import type { Database } from '../../src/db/schema.js';
  * - sign_in_throttles: every sign-in, MFA-code and password re-entry attempt is counted before it is checked.
  * - rate_limit_counters: a limited route (the Marketplace landing) counts every attempt, refused or not.
  * - audit_events rows of these events: failed sign-ins, registrations, password re-entries and MFA codes are
- *   audited (registration refusals count under the sign-in's brute-force policy), and a refusal is when they happen.
+ *   audited (registration refusals count under the sign-in's brute-force policy), and a refusal is when they happen;
+ *   so are identity documents that fail verification (the licence API counts them per address, too).
  */
 const REFUSAL_RECORD_TABLES = new Set(['sign_in_throttles', 'rate_limit_counters']);
-const REFUSAL_AUDIT_EVENTS = ['sign_in.failed', 'sign_in.locked_out', 'registration.refused', 'registration.locked_out', 'account.password_check_failed', 'mfa.challenge_failed'];
+const REFUSAL_AUDIT_EVENTS = ['sign_in.failed', 'sign_in.locked_out', 'registration.refused', 'registration.locked_out', 'account.password_check_failed', 'mfa.challenge_failed', 'instance.identity_refused'];
 
 export type Checksums = Record<string, string>;
 

@@ -4,7 +4,7 @@
  * through `verifyIdentity` until tests use the instance-identity feature's verifier with a test certificate.
  */
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
-import type { SignedIdentity, VerifyIdentity } from '../../src/account-proofs/identity.js';
+import type { SignedIdentity, VerifyIdentity } from '../../src/instance-identity/identity.verifier.js';
 
 /** Regions the test verifier knows; any other is refused as `identity_region_unknown`. */
 const REGIONS = new Set(['us-east-1', 'eu-west-1', 'ap-southeast-2']);
@@ -54,7 +54,7 @@ export function testIdentities(): TestIdentities {
       const { accountId, instanceId, region } = (parsed ?? {}) as Record<string, unknown>;
       if (typeof accountId !== 'string' || typeof instanceId !== 'string' || typeof region !== 'string') return { ok: false, code: 'identity_invalid', detail: 'The identity document lacks accountId, instanceId or region.' };
       if (!REGIONS.has(region)) return { ok: false, code: 'identity_region_unknown', detail: `No certificate is known for Region ${region}.` };
-      return { ok: true, identity: { accountId, instanceId, region } };
+      return { ok: true, identity: { accountId, instanceId, region, availabilityZone: null, instanceType: null, imageId: null, pendingTime: null } };
     },
   };
 }

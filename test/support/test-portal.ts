@@ -2,12 +2,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import type { VerifyIdentity } from '../../src/account-proofs/identity.js';
+import type { VerifyIdentity } from '../../src/instance-identity/identity.verifier.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/config/logger.js';
 import { buildApp, type App } from '../../src/app.js';
 import { createServices, type Services } from '../../src/services.js';
+import { testIdentitySigner } from './instance-identity.js';
 import { createScratchDatabase, freePort } from './resources.js';
 import { startInbox, type TestInbox } from './smtp.js';
 
@@ -51,6 +52,8 @@ export async function createTestPortal(options: { listen?: boolean; env?: Record
     SMTP_URL: inbox.url,
     SECRET_KEY: 'test-secret-key-with-at-least-32-characters!!',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Identity documents signed by the test's stand-in for AWS (test/support/instance-identity.ts) verify.
+    INSTANCE_IDENTITY_CERT_FILE: testIdentitySigner().certificateFile,
     ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }),
     ...options.env,
   });

@@ -1,4 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
+import type { Env } from '../config/config.js';
+import { AppError } from '../core/errors.js';
+import { createLicenceFileVerifier } from '../licence-files/licence-file.verify.js';
+import { readKeySet } from './licence-file.check.js';
 import { formatAccountId } from '../core/account-id.js';
 import { parseAccountIdOption, parseEmailOption, parsePositiveInteger } from './options.js';
 import { addLicenceLifecycleCommands } from './licence-lifecycle.commands.js';
@@ -14,7 +19,7 @@ function printTable(header: string[], lines: string[][]): void {
   for (const line of [header, ...lines]) process.stdout.write(`${line.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
 }
 
-export function licenceCommand(run: TaskRunner): Command {
+export function licenceCommand(run: TaskRunner, env: Env): Command {
   const licence = new Command('licence').description('Issue, list and change licences');
 
   licence
@@ -70,6 +75,30 @@ export function licenceCommand(run: TaskRunner): Command {
         );
       }),
     );
+
+  licence
+    .command('verify')
+    .description('Verify a licence file offline, as a WebStream instance does, and say why it is not valid')
+    .argument('<file>', 'the licence file (a compact JWS)')
+    .option('--keys <jwks>', 'a JWKS file or URL (default: PUBLIC_URL/.well-known/jwks.json)')
+    .option('--instance <id>', 'the instance the file must be for')
+    .action(async (file: string, options: { keys?: string; instance?: string }) => {
+      const token = await readFile(file, 'utf8').catch((error: unknown) => {
+        throw new AppError('file_unreadable', `The licence file ${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`, 1);
+      });
+      const source = options.keys ?? `${(env.PUBLIC_URL ?? 'http://localhost:3000').replace(/\/+$/, '')}/.well-known/jwks.json`;
+      const verdict = await createLicenceFileVerifier(await readKeySet(source)).verify(token, { now: new Date(), ...(options.instance === undefined ? {} : { instanceId: options.instance }) });
+      if (!verdict.ok) {
+        process.stdout.write(`NOT VALID (${verdict.reason}): ${verdict.detail}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const c = verdict.claims;
+      const when = (s: number | null) => (s === null ? 'no end date' : new Date(s * 1000).toISOString());
+      process.stdout.write(
+        `VALID until ${when(c.exp)} (signed by key ${verdict.kid})\n  licence      ${c.sub}\n  AWS account  ${formatAccountId(c.aws_account_id)}\n  plan         ${c.plan}, ${c.seats} seat(s), ${c.status}\n  licence term ${when(c.starts_at)} to ${when(c.ends_at)}\n  instance     ${c.instance_id} (activation ${c.activation_id})\n  issuer       ${c.iss}\n`,
+      );
+    });
 
   addLicenceLifecycleCommands(licence, run);
   return licence;

@@ -4,6 +4,8 @@ import { AppError } from '../core/errors.js';
 import { accountCommand } from './account.commands.js';
 import { emulatorCommand } from './emulator.command.js';
 import { demoCommand } from './demo.command.js';
+import { instanceCommand } from './instance.commands.js';
+import { keysCommand } from './keys.commands.js';
 import { licenceCommand } from './licence.commands.js';
 import { outboxCommand } from './outbox.commands.js';
 import { serve } from './serve.js';
@@ -45,7 +47,9 @@ export function buildProgram(env: Env): Command {
       }),
     );
 
-  program.addCommand(licenceCommand(runTask));
+  program.addCommand(licenceCommand(runTask, env));
+  program.addCommand(keysCommand(runTask));
+  program.addCommand(instanceCommand(env));
   program.addCommand(accountCommand(runTask));
   program.addCommand(outboxCommand(runTask));
   program.addCommand(settingsCommand(runTask));

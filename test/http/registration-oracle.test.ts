@@ -146,7 +146,7 @@ test('two portal processes on one database share the counts', async () => {
 
 /** Runs `webstream-portal licence issue` in this process, against the test portal's services. */
 async function cliIssue(args: string[]): Promise<{ ok: boolean; output: string }> {
-  const command = licenceCommand((task) => task(portal.services));
+  const command = licenceCommand((task) => task(portal.services), {});
   let output = '';
   for (const sub of command.commands) sub.exitOverride().configureOutput({ writeErr: (s) => (output += s), writeOut: (s) => (output += s) });
   const write = process.stdout.write.bind(process.stdout);

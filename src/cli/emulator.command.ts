@@ -27,7 +27,7 @@ interface EmulatorCommandOptions {
 /** `webstream-portal emulator`: the local AWS emulator. It needs no database, so it does not use the services runner. */
 export function emulatorCommand(): Command {
   return new Command('emulator')
-    .description('Start the local AWS emulator (Marketplace Metering and Entitlement, SQS, signed SNS notifications) with a buyer page; no database needed')
+    .description('Start the local AWS emulator (Marketplace Metering and Entitlement, SQS, signed SNS notifications, EC2 instance metadata) with a buyer page; no database needed')
     .option('--port <n>', 'HTTP port of the emulator (0: any free port)', parsePort(0), 4566)
     .option('--https-port <n>', 'https port (same routes; serves the SNS signing certificate over https); default: --port + 1', parsePort(0))
     .option('--host <address>', 'address to listen on', '127.0.0.1')
@@ -62,6 +62,11 @@ export function emulatorCommand(): Command {
         ...shellExports(emulator.portalEnv).map((line) => `    ${line}`),
         '',
         `  SNS messages are signed with the certificate at ${emulator.sns.signingCertUrl}`,
+        '',
+        '  EC2 instances (instance metadata service, IMDSv2):',
+        `    Create one:  curl -X POST ${emulator.instancesUrl} -H 'content-type: application/json' -d '{"awsAccountId":"123456789012","region":"us-east-1"}'`,
+        `    (answers its IMDS URL, ${emulator.imdsUrl('<instanceId>')}; or use the controls page)`,
+        `    Identity documents are signed with the certificate in ${emulator.imdsCertificateFile}`,
         '',
       ];
       if (!['127.0.0.1', 'localhost', '::1'].includes(options.host)) {

@@ -1,5 +1,6 @@
-/** The emulator's control page: subscriptions and their notifications, fault injection, queues, deliveries. */
+/** The emulator's control page: subscriptions and their notifications, EC2 instances, fault injection, queues, deliveries. */
 import type { PendingFault } from './faults.js';
+import type { Ec2Instance } from './instances.state.js';
 import type { FieldErrors, Subscription } from './marketplace.state.js';
 import { NOTIFICATION_ACTIONS } from './notifications.js';
 import type { Delivery, HttpSubscription } from './notifier.js';
@@ -23,6 +24,8 @@ export interface ControlView {
   queues: readonly { name: string; url: string; visible: string; inFlight: string; delayed: string }[];
   httpSubscriptions: readonly HttpSubscription[];
   deliveries: readonly Delivery[];
+  instances: readonly (Ec2Instance & { imdsUrl: string })[];
+  imdsCertificateFile: string;
   notice?: string | undefined;
   error?: string | undefined;
   newSubscription?: { values: SubscribeFormValues; errors: FieldErrors };
@@ -153,6 +156,46 @@ export function ControlPage(props: ControlView) {
           <button type="submit" class="primary">
             Create subscription
           </button>
+        </form>
+      </section>
+      <section>
+        <h2>EC2 instances (instance metadata service, IMDSv2)</h2>
+        <p>
+          Each instance has a metadata service at its IMDS URL (in place of <code>http://169.254.169.254</code>): <code>PUT /latest/api/token</code>, then{' '}
+          <code>/latest/dynamic/instance-identity/document</code> and <code>/signature</code>. Documents are signed with the certificate at{' '}
+          <a href="/_emulator/imds/certificate.pem">/_emulator/imds/certificate.pem</a>, also written to <code>{props.imdsCertificateFile}</code>.
+        </p>
+        {props.instances.length === 0 ? (
+          <p>No instances yet.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Instance</th>
+                <th scope="col">Account</th>
+                <th scope="col">Availability Zone</th>
+                <th scope="col">Type</th>
+                <th scope="col">IMDS URL</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.instances.map((i) => (
+                <tr key={i.instanceId}>
+                  <td class="mono">{i.instanceId}</td>
+                  <td>{formatAccountId(i.awsAccountId)}</td>
+                  <td>{i.availabilityZone}</td>
+                  <td>{i.instanceType}</td>
+                  <td class="mono">{i.imdsUrl}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <form method="post" action="/_emulator/instances" class="inline">
+          <Field id="instance-awsAccountId" name="awsAccountId" label="AWS account ID" inputMode="numeric" required />
+          <Field id="instance-region" name="region" label="Region" value="us-east-1" required />
+          <Field id="instance-instanceType" name="instanceType" label="Instance type" value="t3.medium" />
+          <button type="submit">Create instance</button>
         </form>
       </section>
       <section>

@@ -8,6 +8,8 @@ import { SetUpAccountPage } from './buyer.pages.js';
 import { ControlPage } from './control.pages.js';
 import { portalEnvironment, type EmulatorContext } from './emulator.context.js';
 import { FAULT_NAMES, FaultError } from './faults.js';
+import { imdsPath } from './imds.routes.js';
+import { InstanceInputError, type Ec2Instance } from './instances.state.js';
 import { fieldText, parseEndDate, validateNewSubscription, type FieldErrors, type RegistrationToken, type Subscription } from './marketplace.state.js';
 import { actionsFor, isNotificationAction, type NotificationAction } from './notifications.js';
 import type { SentNotification } from './notifier.js';
@@ -17,6 +19,9 @@ type Body = Record<string, unknown>;
 export function subscriptionJson(s: Subscription) {
   return { ...s, expiresAt: s.expiresAt?.toISOString() ?? null, createdAt: s.createdAt.toISOString(), updatedAt: s.updatedAt.toISOString() };
 }
+
+/** An instance as the control API lists it, with its metadata service's base URL. */
+export const instanceJson = (instance: Ec2Instance, baseUrl: string) => ({ ...instance, imdsUrl: `${baseUrl}${imdsPath(instance.instanceId)}` });
 
 const tokenJson = (t: RegistrationToken) => ({ registrationToken: t.token, tokenExpiresAt: t.expiresAt.toISOString() });
 
@@ -54,6 +59,8 @@ export function controlRoutes(app: FastifyInstance, context: EmulatorContext): v
       }),
       httpSubscriptions: context.notifier.httpSubscriptions(),
       deliveries: context.notifier.deliveries(),
+      instances: context.instances.list().map((i) => instanceJson(i, urls.url)),
+      imdsCertificateFile: context.imdsCertificateFile,
       ...extra,
     };
   }
@@ -87,6 +94,7 @@ export function controlRoutes(app: FastifyInstance, context: EmulatorContext): v
       queues: view.queues,
       httpSubscriptions: view.httpSubscriptions,
       deliveries: view.deliveries,
+      instances: view.instances,
       usage: context.usage.map((u) => ({ ...u, timestamp: u.timestamp.toISOString(), recordedAt: u.recordedAt.toISOString() })),
     };
   });
@@ -185,6 +193,29 @@ export function controlRoutes(app: FastifyInstance, context: EmulatorContext): v
     const subscriptions = await context.notifier.subscribeEndpointToProduct(endpoint, context.settings.productCode);
     if (isForm(request)) return back(reply, { notice: `Sent SubscriptionConfirmation messages to ${endpoint}.` });
     return { subscriptions };
+  });
+
+  app.get('/_emulator/instances', async () => ({ instances: context.instances.list().map((i) => instanceJson(i, context.urls().url)) }));
+
+  /** Creates an EC2 instance: JSON `{ awsAccountId, region, instanceType? }` → 201 with its IMDS base URL; or the page's form. */
+  app.post('/_emulator/instances', async (request, reply) => {
+    const input = body(request);
+    const optional = (value: unknown) => (value === undefined || value === '' ? undefined : fieldText(value));
+    try {
+      const instanceType = optional(input.instanceType);
+      const instance = context.instances.create({
+        // The page's form, like the subscription form, takes the account ID with dashes or spaces.
+        awsAccountId: isForm(request) ? fieldText(input.awsAccountId).replace(/[\s-]/g, '') : fieldText(input.awsAccountId),
+        region: fieldText(input.region),
+        ...(instanceType === undefined ? {} : { instanceType }),
+      });
+      const created = instanceJson(instance, context.urls().url);
+      if (isForm(request)) return await back(reply, { notice: `Created ${instance.instanceId}: its metadata service is ${created.imdsUrl}.` });
+      return await reply.code(201).send({ instanceId: instance.instanceId, region: instance.region, awsAccountId: instance.awsAccountId, imdsUrl: created.imdsUrl, instance: created });
+    } catch (error) {
+      if (error instanceof InstanceInputError) return fail(request, reply, 400, `The instance was not created. ${error.message}`, error.fields);
+      throw error;
+    }
   });
 
   app.post('/_emulator/reset', async (request, reply) => {

@@ -1,6 +1,8 @@
 /** What the emulator's routes share: its state, its settings and the URLs it learns once listening. */
 import type { Clock } from '../core/clock.js';
 import type { FaultInjector } from './faults.js';
+import type { ImdsSigner } from './imds.signer.js';
+import type { Ec2Instances } from './instances.state.js';
 import type { Marketplace } from './marketplace.state.js';
 import type { MeteringRecord } from './metering.handlers.js';
 import type { NotificationStyle } from './notifications.js';
@@ -15,6 +17,11 @@ export interface EmulatorContext {
   faults: FaultInjector;
   notifier: Notifier;
   usage: MeteringRecord[];
+  instances: Ec2Instances;
+  /** Signs the instances' identity documents. */
+  imds: ImdsSigner;
+  /** The PEM file of imds.certificatePem, which the portal trusts through INSTANCE_IDENTITY_CERT_FILE. */
+  imdsCertificateFile: string;
   settings: {
     productCode: string;
     queueName: string;
@@ -41,6 +48,7 @@ export function portalEnvironment(context: EmulatorContext): Record<string, stri
     AWS_SECRET_ACCESS_KEY: 'emulator',
     MARKETPLACE_QUEUE_URL: queueUrl,
     MARKETPLACE_PRODUCT_CODE: context.settings.productCode,
+    INSTANCE_IDENTITY_CERT_FILE: context.imdsCertificateFile,
   };
 }
 

@@ -53,6 +53,8 @@ export function Layout(props: { title: string; children: ComponentChildren }) {
 
 interface FieldProps {
   name: string;
+  /** The id is `field-<id>` (default: the name), for a second form on the page with the same field names. */
+  id?: string;
   label: string;
   value?: string;
   error?: string | undefined;
@@ -99,10 +101,11 @@ function LabelledControl(props: { name: string; label: string; hint?: string | u
 
 /** A labelled input; its hint and error are linked with aria-describedby. */
 export function Field(props: FieldProps) {
+  const key = props.id ?? props.name;
   return (
-    <LabelledControl name={props.name} label={props.label} hint={props.hint} error={props.error}>
+    <LabelledControl name={key} label={props.label} hint={props.hint} error={props.error}>
       <input
-        id={fieldId(props.name)}
+        id={fieldId(key)}
         name={props.name}
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- Preact types each input type separately
         type={(props.type ?? 'text') as 'text'}
@@ -111,7 +114,7 @@ export function Field(props: FieldProps) {
         required={props.required}
         min={props.min}
         max={props.max}
-        {...describedBy(props.name, props)}
+        {...describedBy(key, props)}
       />
     </LabelledControl>
   );

@@ -3,8 +3,11 @@
  * SubscribeURL can be https as SNS's are) speaking the real wire protocols of Marketplace Metering, Marketplace
  * Entitlement and SQS, with buyer and control pages and an SNS signer. It needs no database: state is in memory.
  */
-import type { AddressInfo } from 'node:net';
+import fs from 'node:fs';
 import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import fastifyFormbody from '@fastify/formbody';
 import Fastify from 'fastify';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -15,11 +18,15 @@ import { controlRoutes } from './control.routes.js';
 import { portalEnvironment, type EmulatorContext } from './emulator.context.js';
 import { entitlementHandlers } from './entitlement.handlers.js';
 import { createFaultInjector, type FaultInjector } from './faults.js';
+import { imdsPath, imdsRoutes } from './imds.routes.js';
+import { createImdsSigner } from './imds.signer.js';
+import { createEc2Instances, type Ec2Instances } from './instances.state.js';
 import { createMarketplace, type Marketplace } from './marketplace.state.js';
 import { meteringHandlers, type MeteringRecord } from './metering.handlers.js';
 import type { NotificationStyle } from './notifications.js';
 import { createNotifier, type Notifier } from './notifier.js';
 import { createSnsSigner, createSnsSigningKey, type SnsSignatureVersion, type SnsSigner, type SnsSigningKey } from './sns.signer.js';
+import type { SigningKey } from './signing-key.js';
 import { snsRoutes } from './sns.routes.js';
 import { sqsHandlers } from './sqs.handlers.js';
 import { createSqsQueues, type SqsQueues } from './sqs.queues.js';
@@ -58,6 +65,13 @@ export interface EmulatorOptions {
   signatureVersion?: SnsSignatureVersion;
   /** Reuse a signing key (creating one takes a moment). */
   signingKey?: SnsSigningKey;
+  /** Reuse the key that signs instance identity documents. */
+  imdsSigningKey?: SigningKey;
+  /**
+   * Where to write the identity documents' certificate (the portal's INSTANCE_IDENTITY_CERT_FILE); default: a
+   * fresh directory under the system temp directory, removed when the emulator stops.
+   */
+  imdsCertificateFile?: string;
   clock?: Clock;
   log?: (line: string) => void;
 }
@@ -68,6 +82,8 @@ export interface EmulatorState {
   faults: FaultInjector;
   notifier: Notifier;
   usage: MeteringRecord[];
+  /** EC2 instances, each with a metadata service at `<url>/imds/<instanceId>`. */
+  instances: Ec2Instances;
 }
 
 export interface Emulator {
@@ -81,6 +97,14 @@ export interface Emulator {
   productCode: string;
   /** Signs SNS envelopes with the emulator's key; its certificate is served at signingCertUrl. */
   sns: SnsSigner;
+  /** The certificate of the key that signs instance identity documents (also at `<url>/_emulator/imds/certificate.pem`). */
+  imdsCertificatePem: string;
+  /** The PEM file holding imdsCertificatePem (INSTANCE_IDENTITY_CERT_FILE in portalEnv). */
+  imdsCertificateFile: string;
+  /** `<url>/_emulator/instances`: POST `{ awsAccountId, region }` creates an instance. */
+  instancesUrl: string;
+  /** An instance's IMDS base URL (what http://169.254.169.254 is on EC2). */
+  imdsUrl(instanceId: string): string;
   /** The variables the portal needs to use this emulator. */
   portalEnv: Record<string, string>;
   state: EmulatorState;
@@ -113,6 +137,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const marketplace = createMarketplace({ clock, productCode, sellerAccountId });
   const queues = createSqsQueues({ clock, accountId: sellerAccountId, region: 'us-east-1', baseUrl: () => urls.url });
   const usage: MeteringRecord[] = [];
+  const instances = createEc2Instances({ clock });
+  const imds = createImdsSigner(options.imdsSigningKey === undefined ? {} : { key: options.imdsSigningKey });
+  const ownCertificateDir = options.imdsCertificateFile === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'webstream-emulator-imds-')) : undefined;
+  const imdsCertificateFile = options.imdsCertificateFile ?? path.join(ownCertificateDir ?? '', 'imds-certificate.pem');
+  fs.mkdirSync(path.dirname(imdsCertificateFile), { recursive: true });
+  fs.writeFileSync(imdsCertificateFile, imds.certificatePem);
+  const removeCertificateDir = () => {
+    if (ownCertificateDir !== undefined) fs.rmSync(ownCertificateDir, { recursive: true, force: true });
+  };
   const operations: OperationTable = {
     metering: meteringHandlers({ marketplace, clock, usage, usageDimensions: [...plans, ...(options.usageDimensions ?? EMULATOR_DEFAULTS.usageDimensions)] }),
     entitlement: entitlementHandlers({ marketplace }),
@@ -138,6 +171,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults,
     notifier,
     usage,
+    instances,
+    imds,
+    imdsCertificateFile,
     settings: { productCode, queueName, plans, notifications: options.notifications ?? 'sns', portalUrl, landingUrl },
     urls: () => urls,
     signer: getSigner,
@@ -152,8 +188,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   buyerRoutes(app, context);
   controlRoutes(app, context);
   snsRoutes(app, context);
+  imdsRoutes(app, context);
 
-  await app.listen({ port: options.port ?? 0, host });
+  try {
+    await app.listen({ port: options.port ?? 0, host });
+  } catch (error) {
+    removeCertificateDir();
+    throw error;
+  }
   const address = app.server.address() as AddressInfo;
   urls.url = `http://${formatHost(host)}:${address.port}`;
 
@@ -171,6 +213,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     } catch (error) {
       // The http listener is already open: close it, or the process would stay up after the failure.
       await app.close();
+      removeCertificateDir();
       throw error;
     }
     urls.httpsUrl = `https://${formatHost(host)}:${(server.address() as AddressInfo).port}`;
@@ -192,8 +235,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     landingUrl,
     productCode,
     sns: signer,
+    imdsCertificatePem: imds.certificatePem,
+    imdsCertificateFile,
+    instancesUrl: `${urls.url}/_emulator/instances`,
+    imdsUrl: (instanceId) => `${urls.url}${imdsPath(instanceId)}`,
     portalEnv: portalEnvironment(context),
-    state: { marketplace, queues, faults, notifier, usage },
+    state: { marketplace, queues, faults, notifier, usage, instances },
     async stop() {
       stopping.abort();
       const closing = httpsServer === undefined ? Promise.resolve() : new Promise<void>((resolve) => httpsServer.close(() => resolve()));
@@ -201,6 +248,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       await app.close();
       httpsServer?.closeAllConnections();
       await closing;
+      removeCertificateDir();
     },
   };
 }

@@ -78,7 +78,7 @@ void test('licence issue and licence list beside the running portal borrow its d
   assert.match(listed.stdout, /^ID\s+AWS ACCOUNT\s+PLAN\s+STATUS\s+SEATS/);
   const row = listed.stdout.split('\n').find((line) => line.startsWith(id));
   assert.ok(row !== undefined, listed.stdout);
-  assert.match(row, /1234-5678-9012\s+standard\s+active\s+3\s+direct/);
+  assert.match(row, /1234-5678-9012\s+standard\s+active\s+0\/3\s+direct/);
 
   // The commands borrowed the portal's server: same postmaster, portal still serving.
   assert.equal(await postmasterPid(shared.dataDir), postmasterBefore);

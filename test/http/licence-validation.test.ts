@@ -67,6 +67,7 @@ test('a pending licence, a deactivated instance, a dead heartbeat and seats lowe
 
   // too_many_activations: a second instance, then seats lowered to 1: the newer one is over the limit.
   const second = newInstance(account);
+  portal.clock.advance(1000);
   const secondActivation = await activate(portal, second);
   assert.equal(secondActivation.status, 201);
   await portal.services.licences.amend(licence.id, { seats: 1 }, by);

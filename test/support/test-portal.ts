@@ -53,7 +53,8 @@ export async function createTestPortal(options: { listen?: boolean; env?: Record
     SECRET_KEY: 'test-secret-key-with-at-least-32-characters!!',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     // Identity documents signed by the test's stand-in for AWS (test/support/instance-identity.ts) verify.
-    INSTANCE_IDENTITY_CERT_FILE: testIdentitySigner().certificateFile,
+    // (Production refuses the setting, so a production-mode portal goes without it.)
+    ...(options.env?.NODE_ENV === 'production' ? {} : { INSTANCE_IDENTITY_CERT_FILE: testIdentitySigner().certificateFile }),
     ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }),
     ...options.env,
   });

@@ -19,17 +19,18 @@ import { createTestPortal, type TestPortal } from '../support/test-portal.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 useEmulator();
 
-let portal: TestPortal;
+let started: TestPortal | undefined;
 let workDir: string;
 // Root-level before hooks do not wait for one another, so the portal starts once the emulator (and its certificate) is up.
-const portalReady = async () => {
-  if (portal === undefined) portal = await createTestPortal({ listen: true, env: { INSTANCE_IDENTITY_CERT_FILE: emulator.imdsCertificateFile } });
-};
+async function portalReady(): Promise<TestPortal> {
+  started ??= await createTestPortal({ listen: true, env: { INSTANCE_IDENTITY_CERT_FILE: emulator.imdsCertificateFile } });
+  return started;
+}
 before(async () => {
   workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wsp-instance-journey-'));
 });
 after(async () => {
-  await portal?.close();
+  await started?.close();
   await fs.rm(workDir, { recursive: true, force: true });
 });
 
@@ -40,7 +41,8 @@ interface Run {
 }
 
 /** One `instance` command for the instance at imdsUrl, keeping its state in stateDir. */
-function instanceCli(imdsUrl: string, stateDir: string, ...args: string[]): Promise<Run> {
+async function instanceCli(imdsUrl: string, stateDir: string, ...args: string[]): Promise<Run> {
+  const portal = await portalReady();
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
   for (const name of ['PUBLIC_URL', 'DATABASE_URL', 'NODE_TEST_CONTEXT', 'AWS_EC2_METADATA_SERVICE_ENDPOINT', 'WEBSTREAM_INSTANCE_STATE_DIR']) Reflect.deleteProperty(env, name);
   const [command, ...rest] = args;
@@ -66,7 +68,7 @@ interface CreatedInstance {
 const createInstance = (awsAccountId: string, region = 'eu-west-2') => control<CreatedInstance>('POST', '/_emulator/instances', { awsAccountId, region });
 
 test('request, activate, heartbeat, validate, status and deactivate against the emulator; the state directory carries the secret', { timeout: 300_000 }, async () => {
-  await portalReady();
+  const portal = await portalReady();
   const account = '210987654321';
   const instance = await createInstance(account);
   const stateDir = path.join(workDir, 'first');
@@ -115,7 +117,7 @@ test('request, activate, heartbeat, validate, status and deactivate against the 
 });
 
 test('portal-link answers a single-use registration link; an unreachable metadata service says what to do', { timeout: 120_000 }, async () => {
-  await portalReady();
+  const portal = await portalReady();
   const instance = await createInstance('345678901234', 'us-east-1');
   const stateDir = path.join(workDir, 'link');
   const tooEarly = await instanceCli(instance.imdsUrl, stateDir, 'portal-link');

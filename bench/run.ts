@@ -9,6 +9,9 @@
  *   3. POST /api/v1/licences/validate (bearer instance secret) vs the hello-world route, at 32 connections
  *      (BENCH_API_CONCURRENCY). Target >= 40%, and p99 under 10 ms.
  *   4. POST /api/v1/activations/{id}/heartbeat vs the hello-world route, same connections (no target: a write each).
+ *   5. Offline licence-file verification (createLicenceFileVerifier: JWS header, jose EdDSA verify, claims
+ *      against clock and instance) vs bare `crypto.verify` Ed25519 over the same bytes, one loop each, in
+ *      this process (no server involved). Target >= 80%.
  *
  * Each comparison warms both sides up, then alternates them in A-B-B-A cycles of short rounds, so that
  * other work on the machine weighs on both sides alike; the table shows the ratio for each cycle too.
@@ -20,8 +23,9 @@
  * are met (1 only when the benchmark itself could not run).
  *
  * Knobs: BENCH_CONCURRENCY (8), BENCH_ROUND_SECONDS (2.5), BENCH_CYCLES (2), BENCH_WARMUP_SECONDS (2),
- * BENCH_ONLY (sign-in | entitlements), BENCH_DATABASE_URL.
+ * BENCH_ONLY (sign-in | entitlements | licence-api | licence-file), BENCH_DATABASE_URL.
  */
+import { createPublicKey, randomUUID, verify as verifySignature } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { buildApp, type App } from '../src/app.js';
+import { createLicenceFileVerifier } from '../src/licence-files/licence-file.verify.js';
 import { createServices, type Services } from '../src/services.js';
 import { deviceCookieName, sessionCookieName } from '../src/sessions/session.plugin.js';
 import { testIdentitySigner } from '../test/support/instance-identity.js';
@@ -55,7 +60,7 @@ const CYCLES = Math.round(numberFromEnv('BENCH_CYCLES', 2));
 const API_CONCURRENCY = Math.round(numberFromEnv('BENCH_API_CONCURRENCY', 32));
 /** Instances heartbeating in turn: enough that none meets the per-instance limit (30 a minute) during the run. */
 const BENCH_INSTANCES = Math.round(numberFromEnv('BENCH_INSTANCES', 1500));
-/** BENCH_ONLY=sign-in, entitlements or licence-api runs one comparison (e.g. under --cpu-prof). */
+/** BENCH_ONLY=sign-in, entitlements, licence-api or licence-file runs one comparison (e.g. under --cpu-prof). */
 const ONLY = process.env.BENCH_ONLY;
 const PASSWORD = 'Bench-Lantern-Orchard-42!';
 const SECRET_KEY = 'bench-secret-key-with-at-least-32-characters!!';
@@ -318,6 +323,28 @@ async function main(): Promise<void> {
     const heartbeat = httpWorkload('POST …/heartbeat', load, { baseUrl, connections: API_CONCURRENCY, requests: heartbeats, expectStatus: 200 });
     rows.push(row('Heartbeat (API, a write each)', 'hello-world route', await compare(apiHello, heartbeat, timing, log, meter), 0));
     snapshotMemory('after licence-api phase');
+  }
+
+  if (ONLY === undefined || ONLY === 'licence-file') {
+    // What an instance does offline on every start and check: one file, the published key set.
+    const fileLicence = await services.licences.create({ awsAccountId: awsAccountId(ACCOUNTS + 3), plan: 'standard', seats: 1, source: 'direct', endsAt: null }, 'issue', { actor: 'bench', reason: 'bench' });
+    const instanceId = 'i-0bench0licence0f1';
+    const issued = await services.licenceFiles.issue({ licence: fileLicence, instanceId, activationId: randomUUID(), graceSeconds: 7 * 86_400 });
+    const keySet = await services.licenceFiles.jwks();
+    const verifier = createLicenceFileVerifier(keySet);
+    const first = verifier.verify(issued.token, { now: new Date(), instanceId });
+    if (!first.ok) throw new Error(`The licence file does not verify: ${first.detail}`);
+    const [header = '', payload = '', signature = ''] = issued.token.split('.');
+    const signingInput = Buffer.from(`${header}.${payload}`);
+    const signatureBytes = Buffer.from(signature, 'base64url');
+    const jwk = keySet.keys.find((k) => k.kid === issued.kid);
+    if (jwk === undefined) throw new Error('The signing key is not in the key set.');
+    const publicKey = createPublicKey({ key: jwk, format: 'jwk' });
+    log('\n[licence-file] offline licence-file verification vs bare crypto.verify Ed25519 (one loop each, in process)');
+    const bare = loopWorkload('bare crypto.verify Ed25519', { concurrency: 1, operation: () => Promise.resolve(verifySignature(null, signingInput, publicKey, signatureBytes)) });
+    const full = loopWorkload('licence file verify', { concurrency: 1, operation: () => Promise.resolve(verifier.verify(issued.token, { now: new Date(), instanceId }).ok) });
+    rows.push(row('Licence file verification (offline)', 'crypto.verify Ed25519', await compare(bare, full, timing, log, meter), 0.8));
+    snapshotMemory('after licence-file phase');
   }
 
   log('\nResults (ratio = subject req/s ÷ baseline req/s, measured interleaved in this run)\n');

@@ -19,6 +19,6 @@ export async function readKeySet(source: string): Promise<JsonWebKeySet> {
 /** Verifies a licence file offline against the portal's published keys (fetched once, as an instance caches them). */
 export async function verifyWithPortalKeys(file: string, portalUrl: string, instanceId: string | undefined): Promise<FileCheck> {
   const keys = await readKeySet(`${portalUrl.replace(/\/+$/, '')}/.well-known/jwks.json`);
-  const result = await createLicenceFileVerifier(keys).verify(file, { now: new Date(), ...(instanceId === undefined ? {} : { instanceId }) });
+  const result = createLicenceFileVerifier(keys).verify(file, { now: new Date(), ...(instanceId === undefined ? {} : { instanceId }) });
   return result.ok ? { ok: true, expiresAt: new Date(result.claims.exp * 1000), kid: result.kid } : { ok: false, detail: result.detail };
 }

@@ -87,7 +87,7 @@ export function licenceCommand(run: TaskRunner, env: Env): Command {
         throw new AppError('file_unreadable', `The licence file ${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`, 1);
       });
       const source = options.keys ?? `${(env.PUBLIC_URL ?? 'http://localhost:3000').replace(/\/+$/, '')}/.well-known/jwks.json`;
-      const verdict = await createLicenceFileVerifier(await readKeySet(source)).verify(token, { now: new Date(), ...(options.instance === undefined ? {} : { instanceId: options.instance }) });
+      const verdict = createLicenceFileVerifier(await readKeySet(source)).verify(token, { now: new Date(), ...(options.instance === undefined ? {} : { instanceId: options.instance }) });
       if (!verdict.ok) {
         process.stdout.write(`NOT VALID (${verdict.reason}): ${verdict.detail}\n`);
         process.exitCode = 1;

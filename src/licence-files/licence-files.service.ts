@@ -1,5 +1,5 @@
-import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createSigner } from 'fast-jwt';
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
@@ -17,7 +17,8 @@ const RETIRED_KEY_MARGIN_MS = 60 * 60_000;
 
 interface SigningKey {
   kid: string;
-  privateKey: KeyObject;
+  /** Signs the claims as given (their iat is kept): a compact JWS, EdDSA, with the key's kid. */
+  sign: (claims: Record<string, unknown>) => string;
 }
 
 export interface IssuedFile {
@@ -59,7 +60,7 @@ export function createLicenceFiles(deps: { db: Db; clock: Clock; audit: AuditLog
       row = await deps.keys.current();
       if (row === undefined) throw new Error('No current signing key after creating one.');
     }
-    const key = { kid: row.kid, privateKey: createPrivateKey(openSecret(sealingKey, row.private_key_sealed, row.kid)) };
+    const key = { kid: row.kid, sign: createSigner({ key: openSecret(sealingKey, row.private_key_sealed, row.kid), algorithm: 'EdDSA', kid: row.kid }) };
     cached = { key, checkedAt: now };
     return key;
   }
@@ -77,7 +78,7 @@ export function createLicenceFiles(deps: { db: Db; clock: Clock; audit: AuditLog
       });
       if (!built.ok) throw new AppError('licence_file_unavailable', built.detail, 409);
       const key = await currentKey();
-      const token = await new SignJWT({ ...built.claims }).setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'JWT' }).sign(key.privateKey);
+      const token = key.sign({ ...built.claims });
       return { token, kid: key.kid, issuedAt: new Date(built.claims.iat * 1000), expiresAt: new Date(built.claims.exp * 1000) };
     },
 

@@ -40,7 +40,7 @@ test('the JWKS is served at /api/v1/keys and /.well-known/jwks.json, and verifie
   assert.equal(api.keys.length, 1);
   assert.deepEqual([api.keys[0]?.kty, api.keys[0]?.crv, api.keys[0]?.alg], ['OKP', 'Ed25519', 'EdDSA']);
   assert.equal(JSON.stringify(api).includes('"d"'), false, 'no private part');
-  const verdict = await createLicenceFileVerifier(api).verify(file, { now: portal.clock.now(), instanceId, issuer: portal.config.publicUrl.origin });
+  const verdict = createLicenceFileVerifier(api).verify(file, { now: portal.clock.now(), instanceId, issuer: portal.config.publicUrl.origin });
   assert.ok(verdict.ok, JSON.stringify(verdict));
   assert.equal(verdict.claims.status, 'active');
 });
@@ -54,8 +54,8 @@ test('after a rotation new files carry the new key; old files keep verifying unt
   const keys = await jwks('/api/v1/keys');
   assert.deepEqual(keys.keys.map((k) => k.kid), [rotated.kid, oldKid]);
   const verifier = createLicenceFileVerifier(keys);
-  const oldVerdict = await verifier.verify(before.file, { now: portal.clock.now() });
-  const newVerdict = await verifier.verify(after.file, { now: portal.clock.now() });
+  const oldVerdict = verifier.verify(before.file, { now: portal.clock.now() });
+  const newVerdict = verifier.verify(after.file, { now: portal.clock.now() });
   assert.ok(oldVerdict.ok && newVerdict.ok);
   assert.deepEqual([oldVerdict.kid, newVerdict.kid], [oldKid, rotated.kid]);
 

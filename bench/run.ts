@@ -9,7 +9,7 @@
  *   3. POST /api/v1/licences/validate (bearer instance secret) vs the hello-world route, at 32 connections
  *      (BENCH_API_CONCURRENCY). Target >= 40%, and p99 under 10 ms.
  *   4. POST /api/v1/activations/{id}/heartbeat vs the hello-world route, same connections (no target: a write each).
- *   5. Offline licence-file verification (createLicenceFileVerifier: JWS header, jose EdDSA verify, claims
+ *   5. Offline licence-file verification (createLicenceFileVerifier: JWS header, fast-jwt EdDSA signature check, claims
  *      against clock and instance) vs bare `crypto.verify` Ed25519 over the same bytes, one loop each, in
  *      this process (no server involved). Target >= 80%.
  *

@@ -19,8 +19,12 @@ export interface LoadCommand {
   connections: number;
   seconds: number;
   requests: HttpRequestSpec[];
-  /** The k-th connection sends only the k-th request (modulo the list), instead of cycling through all. */
-  pinned: boolean;
+  /**
+   * How the connections share the list: `cycle`, each goes through all of it; `pinned`, the k-th connection
+   * sends only the k-th request (modulo the list); `sliced`, the k-th connection cycles through every
+   * request whose index is k modulo the connections (each request sent by one connection only).
+   */
+  distribution: 'cycle' | 'pinned' | 'sliced';
 }
 
 export interface LoadResult {
@@ -43,14 +47,19 @@ async function run(command: LoadCommand): Promise<LoadResult> {
     duration: command.seconds,
     timeout: 30,
     requests,
-    ...(command.pinned
-      ? {
+    ...(command.distribution === 'cycle'
+      ? {}
+      : {
           setupClient: (client: autocannon.Client) => {
-            const request = requests[nextConnection++ % requests.length];
-            if (request !== undefined) client.setRequests([request]);
+            const k = nextConnection++;
+            if (command.distribution === 'pinned') {
+              const request = requests[k % requests.length];
+              if (request !== undefined) client.setRequests([request]);
+            } else {
+              client.setRequests(requests.filter((_, i) => i % command.connections === k % command.connections));
+            }
           },
-        }
-      : {}),
+        }),
   };
   // Outside the main thread autocannon returns its raw, unaggregated result (histograms still encoded):
   // aggregateResult() (public, untyped in @types/autocannon) turns it into the usual one, percentiles included.

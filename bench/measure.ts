@@ -73,18 +73,18 @@ export class LoadGenerator {
 
 /**
  * An HTTP workload: `connections` keep-alive connections, each cycling through `requests` in order, or
- * with `pinned`, the k-th connection sending only the k-th request (modulo the list's length).
+ * shared among the connections as `distribution` says (load-worker.ts).
  * Any status other than `expectStatus` (and any connection error or timeout) counts as an error.
  */
 export function httpWorkload(
   name: string,
   load: LoadGenerator,
-  options: { baseUrl: string; connections: number; requests: HttpRequestSpec[]; expectStatus: number; pinned?: boolean },
+  options: { baseUrl: string; connections: number; requests: HttpRequestSpec[]; expectStatus: number; distribution?: LoadCommand['distribution'] },
 ): Workload {
   return {
     name,
     async run(seconds) {
-      const result = await load.run({ url: options.baseUrl, connections: options.connections, seconds, requests: options.requests, pinned: options.pinned === true });
+      const result = await load.run({ url: options.baseUrl, connections: options.connections, seconds, requests: options.requests, distribution: options.distribution ?? 'cycle' });
       const completed = Object.values(result.statusCodes).reduce((a, b) => a + b, 0);
       const expected = result.statusCodes[String(options.expectStatus)] ?? 0;
       return {

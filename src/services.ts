@@ -15,7 +15,9 @@ import type { Config } from './config/config.js';
 import { createLogger } from './config/logger.js';
 import { resolveSecretKey } from './config/secret-key.js';
 import { connectDatabase, migrateToLatest, type Db } from './db/database.js';
+import { createChangeFeed } from './db/change-feed.js';
 import { openDatabaseServer } from './db/database-server.js';
+import { watchWrites } from './db/write-watch.js';
 import { createRateLimitCountersRepo } from './http/rate-limit-counters.repo.js';
 import { createRateLimitStore } from './http/rate-limit.store.js';
 import { createLicencesRepo } from './licences/licences.repo.js';
@@ -37,10 +39,11 @@ import { createSignInChallengesRepo } from './sign-in/sign-in-challenges.repo.js
 import { createSignInService } from './sign-in/sign-in.service.js';
 import { createSettingsRepo } from './settings/settings.repo.js';
 import { createThrottleRepo } from './throttle/throttle.repo.js';
-import { createActivationsRepo } from './activations/activations.repo.js';
+import { createActivationsRepo, type ValidationRow } from './activations/activations.repo.js';
 import { createActivationService } from './activations/activations.service.js';
 import { createApiLimits } from './activations/api-limits.js';
 import { createLicenceRequestService } from './activations/licence-requests.service.js';
+import { createSnapshotCache, VALIDATION_SNAPSHOT_TTL_MS } from './activations/validation-snapshots.js';
 import { loadIdentityVerifier, type VerifyIdentity } from './instance-identity/identity.verifier.js';
 import { createLicenceFiles } from './licence-files/licence-files.service.js';
 import { createSigningKeysRepo } from './licence-files/signing-keys.repo.js';
@@ -62,7 +65,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const secretKey = await resolveSecretKey(config.secretKey, config.dataDir);
   const server = await openDatabaseServer(config, { role: options.role ?? 'server', logger });
   const database = connectDatabase(server.url);
-  const db: Db = database.db;
+  // Each process hears every committed licence and activation change, to keep its caches true (migration 0013),
+  // and forgets them at once when it writes those tables itself.
+  const licenceChanges = createChangeFeed({ url: server.url, channel: 'licence_changes', onError: (error) => logger.warn({ err: error }, 'licence change feed lost; reconnecting') });
+  const db: Db = database.db.withPlugin(watchWrites(['licences', 'activations'], () => licenceChanges.noteLocalWrite()));
   // Anything failing after the database is open must still release it (and the embedded server).
   const release = async () => {
     await database.close();
@@ -97,7 +103,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const rateLimits = createRateLimitStore({ counters: rateLimitCounters, clock });
   const verifyIdentity = options.verifyIdentity ?? loadIdentityVerifier(config.instanceIdentityCertFile);
   const licenceFiles = createLicenceFiles({ db, clock, audit, keys: createSigningKeysRepo(db), secretKey, issuer: config.publicUrl.origin });
-  const activations = createActivationService({ db, clock, audit, activations: createActivationsRepo(db), settings, licenceFiles });
+  const validationSnapshots = createSnapshotCache<ValidationRow | undefined>({ feed: licenceChanges, clock, ttlMs: VALIDATION_SNAPSHOT_TTL_MS, maxEntries: 50_000 });
+  const activations = createActivationService({ db, clock, audit, activations: createActivationsRepo(db), settings, licenceFiles, validationSnapshots });
   const marketplace = createMarketplace({ db, subscriptions, licencesRepo, clock, audit, logger, licences, config, secretKey });
   const marketplaceNotifications = createNotificationService({
     db,
@@ -159,6 +166,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     }),
     close: async () => {
       marketplace.close();
+      await licenceChanges.close();
       await release();
     },
   };

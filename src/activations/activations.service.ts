@@ -7,10 +7,12 @@ import type { ActivationRow, LicenceRow } from '../db/schema.js';
 import type { LicenceStatus } from '../licences/licence.lifecycle.js';
 import type { OwnerDeactivation, SeatHolder, SeatHolders } from '../licences/seat-holders.js';
 import type { LicenceApiSettings, SettingsRepo } from '../settings/settings.repo.js';
-import type { ActivationsRepo, LicenceWithSeats } from './activations.repo.js';
+import { LRUCache } from 'lru-cache';
+import type { ActivationsRepo, LicenceWithSeats, ValidationRow } from './activations.repo.js';
 import { instanceSecretRequired, type InstanceCaller, type ProvenInstance } from './instance-proof.js';
 import { chooseLicence, deactivationWaitSeconds, DEACTIVATION_WINDOW_MS, needsFreshFile, type ActivationRefusal, type SeatCandidate } from './seat.rules.js';
 import { validate, type Validation } from './validation.rules.js';
+import type { SnapshotCache } from './validation-snapshots.js';
 
 /** Signs the offline licence file an activation carries (src/licence-files). */
 export interface LicenceFileIssuer {
@@ -66,8 +68,19 @@ function refusal(code: ActivationRefusal, licence: SeatCandidate | undefined): A
 
 const candidate = (l: LicenceWithSeats): SeatCandidate => ({ id: l.id, status: l.status as LicenceStatus, seats: l.seats, seatsInUse: l.seats_in_use, startsAt: l.starts_at, endsAt: l.ends_at });
 
-export function createActivationService(deps: { db: Db; clock: Clock; audit: AuditLog; activations: ActivationsRepo; settings: SettingsRepo; licenceFiles: LicenceFileIssuer }) {
+export function createActivationService(deps: {
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+  activations: ActivationsRepo;
+  settings: SettingsRepo;
+  licenceFiles: LicenceFileIssuer;
+  /** What validations read, cached until the licence changes (validation-snapshots.ts). */
+  validationSnapshots: SnapshotCache<ValidationRow | undefined>;
+}) {
   const repo = deps.activations;
+  // An instance and its secret never change once registered, so who a secret belongs to can be remembered.
+  const callers = new LRUCache<string, InstanceCaller>({ max: 50_000 });
   const staleAfter = (at: Date, s: LicenceApiSettings) => new Date(at.getTime() + s.staleWindowSeconds * 1000);
   const auditActivation = (event: 'activation.created' | 'activation.revived' | 'activation.ended' | 'activation.deactivated', a: ActivationRow, actor: string, trx: Db, details: Record<string, unknown> = {}) =>
     deps.audit.record({ event, actor, awsAccountId: a.aws_account_id, details: { activationId: a.id, licenceId: a.licence_id, instanceId: a.instance_id, region: a.region, ...details } }, trx);
@@ -97,8 +110,14 @@ export function createActivationService(deps: { db: Db; clock: Clock; audit: Aud
     /** The bearer verifier's question: whose instance secret is this? */
     async authenticate(secret: string): Promise<InstanceCaller | undefined> {
       if (!SECRET_SHAPE.test(secret)) return undefined;
-      const row = await repo.findInstanceBySecretHash(hashToken(secret));
-      return row === undefined ? undefined : { instanceId: row.instance_id, awsAccountId: row.aws_account_id };
+      const secretHash = hashToken(secret);
+      const known = callers.get(secretHash);
+      if (known !== undefined) return known;
+      const row = await repo.findInstanceBySecretHash(secretHash);
+      if (row === undefined) return undefined;
+      const caller = { instanceId: row.instance_id, awsAccountId: row.aws_account_id };
+      callers.set(secretHash, caller);
+      return caller;
     },
 
     /**
@@ -217,7 +236,10 @@ export function createActivationService(deps: { db: Db; clock: Clock; audit: Aud
     async validate(licenceId: string, instanceId: string | undefined, caller: InstanceCaller): Promise<{ validation: Validation; licence: LicenceRow | undefined }> {
       const settings = (await deps.settings.get()).licenceApi;
       const now = deps.clock.now();
-      const row = instanceId !== undefined && instanceId !== caller.instanceId ? undefined : await repo.forValidation(licenceId, caller.awsAccountId, caller.instanceId, now);
+      const row =
+        instanceId !== undefined && instanceId !== caller.instanceId
+          ? undefined
+          : await deps.validationSnapshots.get(licenceId, `${caller.awsAccountId}/${caller.instanceId}/${licenceId}`, () => repo.forValidation(licenceId, caller.awsAccountId, caller.instanceId, now));
       if (row === undefined) return { validation: validate({ licence: undefined, activation: undefined, now, graceSeconds: settings.graceSeconds }), licence: undefined };
       return { validation: validate(validationInput(row, now, settings)), licence: row.licence };
     },

@@ -49,6 +49,8 @@ export interface AuditEntry {
   awsAccountId?: string | null;
   ip?: string | null;
   details?: Record<string, unknown>;
+  /** Why a staff member did it (the actions that ask for one). */
+  reason?: string | null;
 }
 
 export interface AuditLog {
@@ -68,6 +70,7 @@ export function createAuditLog(deps: { db: Db; clock: { now(): Date } }): AuditL
           aws_account_id: entry.awsAccountId ?? null,
           ip: entry.ip ?? null,
           details: JSON.stringify(entry.details ?? {}),
+          reason: entry.reason ?? null,
         })
         .execute();
     },

@@ -143,6 +143,10 @@ export interface AuditEventsTable {
   aws_account_id: string | null;
   ip: string | null;
   details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  /** The text before the first colon of `actor` (generated). */
+  actor_kind: ColumnType<string, never, never>;
+  /** Why a staff member did it, when the action asks for a reason. */
+  reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type MailStatus = 'pending' | 'sent' | 'failed' | 'kept';

@@ -12,6 +12,7 @@ import * as m0010 from './0010-activations.js';
 import * as m0011 from './0011-account-proofs.js';
 import * as m0012 from './0012-signing-keys.js';
 import * as m0013 from './0013-licence-changes.js';
+import * as m0014 from './0014-audit-search.js';
 
 /** Every migration, in order. Listed statically so the compiled build needs no directory scan. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0011-account-proofs': m0011,
   '0012-signing-keys': m0012,
   '0013-licence-changes': m0013,
+  '0014-audit-search': m0014,
 };

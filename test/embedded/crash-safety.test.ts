@@ -23,7 +23,7 @@ import { GOOD_PASSWORD } from '../support/test-portal.js';
 
 cleanUpAfter(after);
 
-const CYCLES = Number(process.env.CRASH_CYCLES ?? 10);
+const CYCLES = Number(process.env.CRASH_CYCLES ?? 6);
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const CLIENTS = 4;
 /** Every third cycle also kills PostgreSQL. */

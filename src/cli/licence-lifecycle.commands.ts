@@ -3,10 +3,11 @@ import { formatAccountId } from '../core/account-id.js';
 import { parsePositiveInteger } from './options.js';
 import type { TaskRunner } from './task.runner.js';
 
-type LifecycleAction = 'approve' | 'suspend' | 'reinstate' | 'renew' | 'revoke';
+type LifecycleAction = 'approve' | 'reject' | 'suspend' | 'reinstate' | 'renew' | 'revoke';
 
 const DESCRIPTIONS: Record<LifecycleAction, string> = {
   approve: 'Approve a requested licence (it becomes active)',
+  reject: 'Turn down a requested licence (it is revoked)',
   suspend: 'Suspend an active licence (its instances stop validating)',
   reinstate: 'Reinstate a suspended licence',
   renew: 'Renew an active or expired licence with a new end date',
@@ -24,7 +25,7 @@ function parseReason(value: string): string {
   return reason;
 }
 
-/** `licence approve|suspend|reinstate|renew|revoke --id <id> --reason <text>`: one lifecycle transition each, recorded with the reason. */
+/** `licence approve|reject|suspend|reinstate|renew|revoke --id <id> --reason <text>`: one lifecycle transition each, recorded with the reason. */
 export function addLicenceLifecycleCommands(licence: Command, run: TaskRunner): void {
   for (const action of Object.keys(DESCRIPTIONS) as LifecycleAction[]) {
     const command = licence

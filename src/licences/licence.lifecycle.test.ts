@@ -17,11 +17,11 @@ test('new licences: issue makes it active, request leaves it requested', () => {
 
 // Every (status, action) pair: what it becomes, or refused (null).
 const table: Record<LicenceStatus, Partial<Record<LicenceCommand['action'], LicenceStatus | null>>> = {
-  requested: { approve: 'active', suspend: null, reinstate: null, renew: null, expire: null, revoke: 'revoked' },
-  active: { approve: null, suspend: 'suspended', reinstate: null, renew: 'active', expire: null, revoke: 'revoked' },
-  suspended: { approve: null, suspend: null, reinstate: 'active', renew: null, expire: null, revoke: 'revoked' },
-  expired: { approve: null, suspend: null, reinstate: null, renew: 'active', expire: null, revoke: 'revoked' },
-  revoked: { approve: null, suspend: null, reinstate: null, renew: null, expire: null, revoke: null },
+  requested: { reject: 'revoked', approve: 'active', suspend: null, reinstate: null, renew: null, expire: null, revoke: 'revoked' },
+  active: { reject: null, approve: null, suspend: 'suspended', reinstate: null, renew: 'active', expire: null, revoke: 'revoked' },
+  suspended: { reject: null, approve: null, suspend: null, reinstate: 'active', renew: null, expire: null, revoke: 'revoked' },
+  expired: { reject: null, approve: null, suspend: null, reinstate: null, renew: 'active', expire: null, revoke: 'revoked' },
+  revoked: { reject: null, approve: null, suspend: null, reinstate: null, renew: null, expire: null, revoke: null },
 };
 
 const command = (action: LicenceCommand['action']): LicenceCommand => {

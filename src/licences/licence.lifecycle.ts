@@ -2,7 +2,7 @@
  * The licence lifecycle as a pure state machine. Every change to a licence's status goes through
  * `applyTransition`; the service records each result (actor, reason, time) in licence_transitions.
  *
- *   (new) --request--> requested --approve--> active
+ *   (new) --request--> requested --approve--> active       requested --reject--> revoked (a request turned down)
  *   (new) --issue----> active <--reinstate-- suspended <--suspend-- active
  *   active|expired --renew--> active (new end date)      active|suspended --expire--> expired (at end date)
  *   any but revoked --revoke--> revoked (final)
@@ -23,6 +23,7 @@ export type LicenceCommand =
   | { action: 'request'; startsAt: Date; endsAt: Date | null }
   | { action: 'issue'; startsAt: Date; endsAt: Date | null }
   | { action: 'approve'; endsAt?: Date | null }
+  | { action: 'reject' }
   | { action: 'suspend' }
   | { action: 'reinstate' }
   | { action: 'renew'; endsAt: Date | null }
@@ -57,6 +58,8 @@ export function applyTransition(current: LicenceTerms | undefined, command: Lice
       if (endsAt !== null && endsAt <= now) return refuse('The end date must be in the future.');
       return to('active', { endsAt, startsAt: now > current.startsAt ? now : current.startsAt });
     }
+    case 'reject':
+      return from === 'requested' ? to('revoked') : refuse(`Only a requested licence can be rejected; this one is ${from}.`);
     case 'suspend':
       return from === 'active' ? to('suspended') : refuse(`Only an active licence can be suspended; this one is ${from}.`);
     case 'reinstate':

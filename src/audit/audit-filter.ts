@@ -15,12 +15,6 @@ export interface AuditFilter {
   to?: Date;
 }
 
-/** Where a page starts: after this entry, newest first. */
-export interface AuditCursor {
-  at: Date;
-  id: number;
-}
-
 export interface FilterInput {
   event?: string;
   actor?: string;
@@ -68,16 +62,4 @@ export function parseAuditFilter(input: FilterInput): FilterResult {
   }
   if (filter.from !== undefined && filter.to !== undefined && filter.from >= filter.to) problems.to = 'The end must come after the start.';
   return Object.keys(problems).length > 0 ? { ok: false, problems } : { ok: true, filter };
-}
-
-/** The cursor as a URL-safe token, and back; a token that does not parse starts from the newest. */
-export function encodeCursor(cursor: AuditCursor): string {
-  return `${cursor.at.toISOString()}_${cursor.id}`;
-}
-
-export function decodeCursor(token: string | undefined): AuditCursor | undefined {
-  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)_(\d{1,15})$/.exec(token ?? '');
-  if (match === null) return undefined;
-  const at = new Date(match[1] ?? '');
-  return Number.isNaN(at.getTime()) ? undefined : { at, id: Number(match[2]) };
 }

@@ -11,6 +11,7 @@ import * as m0009 from './0009-licence-contact-email.js';
 import * as m0010 from './0010-activations.js';
 import * as m0011 from './0011-account-proofs.js';
 import * as m0012 from './0012-signing-keys.js';
+import * as m0014 from './0014-staff.js';
 
 /** Every migration, in order. Listed statically so the compiled build needs no directory scan. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,6 @@ export const migrations: Record<string, Migration> = {
   '0010-activations': m0010,
   '0011-account-proofs': m0011,
   '0012-signing-keys': m0012,
+  // 0013 is reserved by another change under way.
+  '0014-staff': m0014,
 };

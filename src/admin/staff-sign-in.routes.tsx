@@ -47,7 +47,7 @@ export function staffSignInRoutes({ signIn, cookies }: StaffSignInRouteDeps): Fa
         try {
           const challenge = await signIn.signIn({ email, password }, clientOf(req));
           setStaffChallengeCookie(reply, cookies, challenge.token, challenge.expiresAt);
-          return await reply.redirect(returnPath === undefined ? '/admin/sign-in/code' : `/admin/sign-in/code?next=${encodeURIComponent(returnPath)}`, 303);
+          return await reply.redirect(returnPath === undefined || returnPath === ADMIN_HOME ? '/admin/sign-in/code' : `/admin/sign-in/code?next=${encodeURIComponent(returnPath)}`, 303);
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
           return reply.page(<StaffSignInPage ctx={adminView(req, reply)} email={email} next={returnPath} error={error.message} />, error.status);

@@ -52,8 +52,8 @@ test('read-only and support staff get the 403 page on /admin/staff, for pages an
   }
   const untouched = await portal.services.admin.staff.find(targetId);
   assert.equal(untouched?.role, 'support');
-  assert.equal(untouched?.disabledAt, null);
-  assert.equal(untouched?.active, true);
+  assert.equal(untouched.disabledAt, null);
+  assert.equal(untouched.active, true);
   assert.equal(await portal.services.admin.staff.findByEmail('sneaky-support@webstream.example'), undefined);
 });
 

@@ -223,3 +223,27 @@ test('sign-ins and failures are audited with the staff member as actor', async (
   assert.ok(events.some((e) => e.event === 'staff.sign_in.succeeded' && e.details.secondStep === 'totp'));
   assert.ok(events.some((e) => e.event === 'staff.enrolled'));
 });
+
+test('behind https the staff cookies are prefixed and Secure: __Host- session, __Secure- second step scoped to the sign-in pages', async () => {
+  const https = await createTestPortal({ env: { PUBLIC_URL: 'https://portal.example.com' } });
+  try {
+    const hs = staffHelpers(() => https);
+    const staff = await hs.enrolledStaff('secure@webstream.example', 'admin');
+    const { agent, response } = await hs.passwordStep(staff.email);
+    assert.ok(agent.cookie('__Host-ws_admin_csrf') !== undefined, 'the admin CSRF cookie is its own, __Host- prefixed');
+    const challenge = ([] as string[]).concat(response.headers['set-cookie'] ?? []).find((c) => c.startsWith('__Secure-ws_admin_signin='));
+    assert.ok(challenge, String(response.headers['set-cookie']));
+    assert.match(challenge, /; Path=\/admin\/sign-in/);
+    assert.match(challenge, /; Secure/);
+    await agent.get('/admin/sign-in/code');
+    const done = await agent.post('/admin/sign-in/code', { code: hs.nextCode(staff.secret) });
+    assert.equal(done.status, 303);
+    const session = ([] as string[]).concat(done.headers['set-cookie'] ?? []).find((c) => c.startsWith('__Host-ws_admin_session='));
+    assert.ok(session, String(done.headers['set-cookie']));
+    for (const attribute of [/; Secure/, /; HttpOnly/, /; SameSite=Lax/, /; Path=\/(;|$)/]) assert.match(session, attribute);
+    assert.doesNotMatch(session, /Domain=/i);
+    assert.equal((await agent.get('/admin/')).status, 200);
+  } finally {
+    await https.close();
+  }
+});

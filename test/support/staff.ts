@@ -29,7 +29,7 @@ export function staffHelpers(current: () => TestPortal) {
     await current().deliverMail();
     const mail = await current().inbox.waitFor(to, subject);
     current().inbox.messages.splice(current().inbox.messages.indexOf(mail), 1);
-    const link = /(http:\/\/\S+\/admin\/invitation\?token=[A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
+    const link = /(https?:\/\/\S+\/admin\/invitation\?token=[A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
     assert.ok(link !== undefined, mail.text);
     return new URL(link).pathname + new URL(link).search;
   }

@@ -21,6 +21,7 @@ const NOTICES: Record<string, string> = {
   'session-ended': 'Your admin session has ended (30 minutes without activity, 12 hours after sign-in, or signed out elsewhere). Please sign in again.',
   enrolled: 'Your staff account is ready: your password and authenticator are set. Sign in to continue.',
   'staff-invited': 'The invitation was emailed. The link works once, for 24 hours.',
+  'invitation-resent': 'A new invitation was emailed (24 hours, single use); the previous link no longer works.',
   'role-changed': 'The role was changed.',
   'staff-disabled': 'The staff member was disabled and every session of theirs was signed out.',
   'totp-reset': 'The authenticator was reset: their sessions were signed out and a link to set up a new one was emailed (24 hours).',

@@ -9,7 +9,7 @@ type Ctx = AdminViewContext & { csrfToken: string };
 
 /** Which form failed, so its fields show the errors and take the focus. */
 export interface FormProblem {
-  form: 'invite' | 'role' | 'disable' | 'reset-totp';
+  form: 'invite' | 'resend-invitation' | 'role' | 'disable' | 'reset-totp';
   message: string;
   fields: Record<string, string[]>;
 }
@@ -156,14 +156,25 @@ export function StaffMemberPage({ ctx, member, self, problem }: { ctx: Ctx; memb
               <button type="submit">Change the role</button>
             </PostForm>
           </section>
-          <section class="panel" aria-labelledby="totp-heading">
-            <h2 id="totp-heading">Reset the authenticator</h2>
-            <p>For a lost phone: their sessions are signed out, and they get an email with a link (24 hours) to set up a new authenticator after entering their password.</p>
-            <PostForm action={`/admin/staff/${member.id}/reset-totp`} csrfToken={ctx.csrfToken}>
-              <YourPassword form="reset-totp" problem={problem} />
-              <button type="submit">Reset the authenticator</button>
-            </PostForm>
-          </section>
+          {member.invited ? (
+            <section class="panel" aria-labelledby="resend-heading">
+              <h2 id="resend-heading">Send the invitation again</h2>
+              <p>A new link (24 hours, single use) is emailed; the previous one stops working.</p>
+              <PostForm action={`/admin/staff/${member.id}/resend-invitation`} csrfToken={ctx.csrfToken}>
+                <YourPassword form="resend-invitation" problem={problem} />
+                <button type="submit">Send the invitation again</button>
+              </PostForm>
+            </section>
+          ) : (
+            <section class="panel" aria-labelledby="totp-heading">
+              <h2 id="totp-heading">Reset the authenticator</h2>
+              <p>For a lost phone: their sessions are signed out, and they get an email with a link (24 hours) to set up a new authenticator after entering their password.</p>
+              <PostForm action={`/admin/staff/${member.id}/reset-totp`} csrfToken={ctx.csrfToken}>
+                <YourPassword form="reset-totp" problem={problem} />
+                <button type="submit">Reset the authenticator</button>
+              </PostForm>
+            </section>
+          )}
           <section class="panel" aria-labelledby="disable-heading">
             <h2 id="disable-heading">Disable</h2>
             <p>They cannot sign in any more, and every session of theirs ends at once.</p>

@@ -20,7 +20,7 @@ export interface StaffRouteDeps {
   cookies: CookiePolicy;
 }
 
-/** /admin/staff: the staff list, invitations, roles, disabling and TOTP resets (admins only; each change re-asks the password). */
+/** /admin/staff: the staff list, invitations (and sending them again), roles, disabling and TOTP resets (admins only; each change re-asks the password). */
 export function staffRoutes({ staff, signIn, cookies }: StaffRouteDeps): FastifyPluginAsyncTypebox {
   const signedIn = requireStaffPage(cookies);
   const view = [signedIn, requirePermission('staff.view')];
@@ -82,6 +82,15 @@ export function staffRoutes({ staff, signIn, cookies }: StaffRouteDeps): Fastify
       });
       if (!result.ok) return memberPage(req, reply, id, result.problem, result.status);
       return reply.redirect(`/admin/staff/${id}?notice=staff-disabled`, 303);
+    });
+
+    app.post('/staff/:id/resend-invitation', { preHandler: manage, schema: { params: IdParams, body: Type.Object(Confirmed) } }, async (req, reply) => {
+      const { id } = req.params;
+      const result = await confirmed(req, 'resend-invitation', req.body.confirmPassword, async (me) => {
+        await staff.resendInvitation(id, by(req, me));
+      });
+      if (!result.ok) return memberPage(req, reply, id, result.problem, result.status);
+      return reply.redirect(`/admin/staff/${id}?notice=invitation-resent`, 303);
     });
 
     app.post('/staff/:id/reset-totp', { preHandler: manage, schema: { params: IdParams, body: Type.Object(Confirmed) } }, async (req, reply) => {

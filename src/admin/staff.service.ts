@@ -182,6 +182,16 @@ export function createStaffService(deps: {
       });
     },
 
+    /** A new invitation link for someone who has not accepted theirs (lost or expired); the old link stops working. */
+    async resendInvitation(staffId: string, by: StaffChangeBy): Promise<{ expiresAt: Date }> {
+      return deps.db.transaction().execute(async (trx) => {
+        const target = await lockTarget(staffId, by, trx, 'resend the invitation of');
+        if (target.disabled_at !== null) throw new AppError('staff_disabled', 'This staff member is disabled.', 409);
+        if (target.password_hash !== null) throw new AppError('already_accepted', 'This staff member has already accepted the invitation.', 409);
+        return { expiresAt: await sendLink(target, 'invite', by, trx) };
+      });
+    },
+
     /** The invitation page's content, or why the link does not open. */
     async invitationPage(token: string): Promise<{ ok: true; invitation: OpenInvitation } | { ok: false; problem: LinkProblem }> {
       const opened = await openInvitation(token);

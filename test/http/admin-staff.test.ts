@@ -44,6 +44,7 @@ test('read-only and support staff get the 403 page on /admin/staff, for pages an
       [`/admin/staff/${targetId}/role`, { role: 'admin', confirmPassword: STAFF_PASSWORD }],
       [`/admin/staff/${targetId}/disable`, { confirmPassword: STAFF_PASSWORD }],
       [`/admin/staff/${targetId}/reset-totp`, { confirmPassword: STAFF_PASSWORD }],
+      [`/admin/staff/${targetId}/resend-invitation`, { confirmPassword: STAFF_PASSWORD }],
     ];
     for (const [url, fields] of posts) {
       const response = await agent.post(url, fields);
@@ -138,6 +139,26 @@ test('an admin changes a role, resets an authenticator and disables a staff memb
     ['staff.role_changed', 'staff.totp_reset', 'staff.invitation_sent', 'staff.disabled'],
   );
   assert.deepEqual([events[0]?.details.from, events[0]?.details.to], ['read-only', 'support']);
+});
+
+test('an invitation not yet accepted can be sent again: the old link stops working, and it is audited', async () => {
+  await adminAgent.post('/admin/staff/invite', { email: 'slow.starter@webstream.example', role: 'read-only', confirmPassword: STAFF_PASSWORD });
+  const first = await h.linkMailedTo('slow.starter@webstream.example');
+  const id = await idOf('slow.starter@webstream.example');
+  const page = await adminAgent.get(`/admin/staff/${id}`);
+  assert.match(page.body, /Send the invitation again/);
+  assert.doesNotMatch(page.body, /Reset the authenticator/, 'nothing to reset before the invitation is accepted');
+  const resent = await adminAgent.post(`/admin/staff/${id}/resend-invitation`, { confirmPassword: STAFF_PASSWORD });
+  assert.equal(resent.status, 303);
+  assert.match((await adminAgent.get(resent.location ?? '')).body, /A new invitation was emailed/);
+  const second = await h.linkMailedTo('slow.starter@webstream.example');
+  assert.equal((await h.agentFor().get(first)).status, 410);
+  await h.acceptInvitation(second);
+  const again = await adminAgent.post(`/admin/staff/${id}/resend-invitation`, { confirmPassword: STAFF_PASSWORD });
+  assert.equal(again.status, 409);
+  assert.match(errorsOn(again.body)[0] ?? '', /already accepted/);
+  const sent = (await h.staffAudit(ADMIN_ACTOR)).filter((e) => e.event === 'staff.invitation_sent' && e.details.staffEmail === 'slow.starter@webstream.example');
+  assert.equal(sent.length, 2);
 });
 
 test('an admin cannot change their own account, and the last admin cannot be demoted or disabled', async () => {

@@ -1,6 +1,6 @@
 import type { StaffRole } from '../db/schema.js';
 import { AdminLayout, type AdminViewContext } from '../web/admin-layout.js';
-import { ErrorSummary, Field, PostForm } from '../web/forms.js';
+import { ErrorSummary, Field, PostForm, SelectField } from '../web/forms.js';
 import { TableHead } from '../web/table-head.js';
 import { ROLE_LABELS, STAFF_ROLES } from './policy.js';
 import { statusOf, type StaffMember } from './staff.repo.js';
@@ -21,59 +21,13 @@ const day = (date: Date) => <time dateTime={date.toISOString()}>{date.toISOStrin
 
 /** A role picker with its label (and errors, linked for screen readers). */
 function RoleSelect({ id, value, errors }: { id: string; value: StaffRole; errors?: string[] | undefined }) {
-  const errorId = `${id}-error`;
-  return (
-    <div class={errors === undefined ? 'field' : 'field has-error'}>
-      <label for={id}>Role</label>
-      {errors === undefined ? null : (
-        <ul class="field-errors" id={errorId}>
-          {errors.map((e) => (
-            <li key={e}>{e}</li>
-          ))}
-        </ul>
-      )}
-      <select id={id} name="role" aria-invalid={errors === undefined ? undefined : 'true'} aria-describedby={errors === undefined ? undefined : errorId}>
-        {STAFF_ROLES.map((role) => (
-          <option key={role} value={role} selected={role === value}>
-            {ROLE_LABELS[role]}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
+  return <SelectField id={id} name="role" label="Role" value={value} errors={errors} autofocus={errors !== undefined} options={STAFF_ROLES.map((role) => ({ value: role, label: ROLE_LABELS[role] }))} />;
 }
 
-/** The admin's own password, asked again before every change to staff (several forms per page: unique ids). */
+/** The admin's own password, asked again before every change to staff (several forms per page: ids by form). */
 function YourPassword({ form, problem }: { form: FormProblem['form']; problem: FormProblem | undefined }) {
-  const id = `${form}-password`;
   const errors = problem?.form === form ? problem.fields.confirmPassword : undefined;
-  const errorId = `${id}-error`;
-  return (
-    <div class={errors === undefined ? 'field' : 'field has-error'}>
-      <label for={id}>Your password</label>
-      <div class="hint" id={`${id}-hint`}>
-        Re-enter your own password to confirm this change.
-      </div>
-      {errors === undefined ? null : (
-        <ul class="field-errors" id={errorId}>
-          {errors.map((e) => (
-            <li key={e}>{e}</li>
-          ))}
-        </ul>
-      )}
-      <input
-        id={id}
-        name="confirmPassword"
-        type="password"
-        autocomplete="current-password"
-        required
-        maxLength={1024}
-        autoFocus={errors !== undefined}
-        aria-invalid={errors === undefined ? undefined : 'true'}
-        aria-describedby={errors === undefined ? `${id}-hint` : `${id}-hint ${errorId}`}
-      />
-    </div>
-  );
+  return <Field id={`${form}-password`} name="confirmPassword" label="Your password" type="password" autocomplete="current-password" hint="Re-enter your own password to confirm this change." errors={errors} autofocus={errors !== undefined} maxLength={1024} />;
 }
 
 export function StaffListPage({ ctx, members, problem, values }: { ctx: Ctx; members: StaffMember[]; problem?: FormProblem | undefined; values?: { email: string; role: StaffRole } }) {

@@ -71,6 +71,8 @@ export function createStaffRepo(db: Db) {
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('role', '=', 'admin')
         .where('disabled_at', 'is', null)
+        // Only those who accepted their invitation can sign in and manage anything.
+        .where('password_hash', 'is not', null)
         .executeTakeFirstOrThrow();
       return row.n;
     },

@@ -87,9 +87,9 @@ export function createStaffService(deps: {
     return target;
   }
 
-  /** At least one enabled admin always remains: otherwise nobody could manage staff or settings. */
-  async function keepAnAdmin(target: { role: StaffRole; disabled_at: Date | null }, trx: Db): Promise<void> {
-    if (target.role === 'admin' && target.disabled_at === null && (await repo.countActiveAdmins(trx)) <= 1) {
+  /** At least one enabled admin who can sign in always remains: otherwise nobody could manage staff or settings. */
+  async function keepAnAdmin(target: { role: StaffRole; disabled_at: Date | null; password_hash: string | null }, trx: Db): Promise<void> {
+    if (target.role === 'admin' && target.disabled_at === null && target.password_hash !== null && (await repo.countActiveAdmins(trx)) <= 1) {
       throw new AppError('last_admin', 'This is the only enabled admin: invite or promote another admin first.', 409);
     }
   }

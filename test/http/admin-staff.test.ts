@@ -170,7 +170,8 @@ test('an admin cannot change their own account, and the last admin cannot be dem
   assert.equal(selfDisable.status, 409);
   assert.match(errorsOn(selfDisable.body)[0] ?? '', /cannot disable your own account/);
 
-  // Only one enabled admin: the CLI (no signed-in admin) is refused too.
+  // Only one enabled admin who can sign in (an invited one does not count): the CLI is refused too.
+  await portal.services.admin.staff.invite({ email: 'pending.admin@webstream.example', role: 'admin' }, { actor: 'cli' });
   await assert.rejects(portal.services.admin.staff.changeRole(ownId, 'support', { actor: 'cli' }), /only enabled admin/);
   await assert.rejects(portal.services.admin.staff.disable(ownId, { actor: 'cli' }), /only enabled admin/);
   assert.equal((await portal.services.admin.staff.find(ownId))?.role, 'admin');

@@ -36,6 +36,9 @@ test('the invitation page shows a QR code and the key; a password and a current 
 
   const row = await staffRow('new.person@webstream.example');
   assert.equal(row.password_hash, null, 'no password until the invitation is accepted');
+  const pending = await portal.services.db.selectFrom('staff_invitations').select('pending_totp_secret_enc').where('staff_id', '=', row.id).executeTakeFirstOrThrow();
+  assert.match(pending.pending_totp_secret_enc ?? '', /^v1\./, 'the key shown on the page is sealed at rest too');
+  assert.ok(!(pending.pending_totp_secret_enc ?? '').includes(secret));
   const accepted = await agent.post('/admin/invitation', { token: h.tokenOf(path), password: STAFF_PASSWORD, passwordConfirm: STAFF_PASSWORD, code: totpCodeAt(secret, portal.clock.now()) });
   assert.equal(accepted.status, 303, errorsOn(accepted.body).join(' | '));
   assert.equal(accepted.location, '/admin/sign-in?notice=enrolled');

@@ -1,6 +1,7 @@
 import type { StaffRole } from '../db/schema.js';
 import { AdminLayout, type AdminViewContext } from '../web/admin-layout.js';
 import { ErrorSummary, Field, PostForm, SelectField } from '../web/forms.js';
+import { formatDate } from '../web/format.js';
 import { TableHead } from '../web/table-head.js';
 import { ROLE_LABELS, STAFF_ROLES } from './policy.js';
 import { statusOf, type StaffMember } from './staff.repo.js';
@@ -17,7 +18,7 @@ export interface FormProblem {
 const COLUMNS = ['Email', 'Role', 'Status', 'Added', 'Action'] as const;
 
 
-const day = (date: Date) => <time dateTime={date.toISOString()}>{date.toISOString().slice(0, 10)}</time>;
+const day = (date: Date) => <time dateTime={date.toISOString()}>{formatDate(date)}</time>;
 
 /** A role picker with its label (and errors, linked for screen readers). */
 function RoleSelect({ id, value, errors }: { id: string; value: StaffRole; errors?: string[] | undefined }) {

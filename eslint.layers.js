@@ -37,13 +37,15 @@ export const LAYERS = {
   'instance-identity': CORE,
   activations: [...PLATFORM, 'audit', 'instance-identity', 'licences', 'settings'],
   'account-proofs': [...PLATFORM, 'accounts', 'audit', 'instance-identity', 'licences', 'sessions', 'sign-in'],
+  // The admin panel sits on top of every feature: it may call them all, and none of them imports it.
+  admin: [...PLATFORM, 'audit', 'settings', 'throttle', 'mail', 'sessions', 'licences', 'accounts', 'mfa', 'sign-in', 'account-settings', 'marketplace', 'licence-files', 'instance-identity', 'activations', 'account-proofs'],
 
   // The AWS emulator is a separate program that shares only the basics.
   emulator: CORE,
 };
 
 /** Folders that are features: platform and core import none of them, and none imports admin/. */
-export const FEATURES = ['audit', 'settings', 'throttle', 'mail', 'sessions', 'licences', 'accounts', 'mfa', 'sign-in', 'account-settings', 'marketplace', 'licence-files', 'instance-identity', 'activations', 'account-proofs'];
+export const FEATURES = ['audit', 'settings', 'throttle', 'mail', 'sessions', 'licences', 'accounts', 'mfa', 'sign-in', 'account-settings', 'marketplace', 'licence-files', 'instance-identity', 'activations', 'account-proofs', 'admin'];
 
 const escape = (name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

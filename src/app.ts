@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 import { sql } from 'kysely';
+import { adminRoutes } from './admin/admin.routes.js';
 import { portalLinkRoutes } from './account-proofs/portal-links.routes.js';
 import { proofLinkRoutes } from './account-proofs/proof-link.routes.js';
 import { accountSettingsRoutes } from './account-settings/settings.routes.js';
@@ -158,7 +159,7 @@ export async function buildApp(services: Services): Promise<App> {
       publicUrl,
       secureCookies,
       csrf: { cookieName: secureCookies ? '__Host-ws_admin_csrf' : 'ws_admin_csrf', hmacKey: deriveKey(services.secretKey, 'admin-csrf') },
-      routes: [],
+      ...adminRoutes({ admin: services.admin, cookies: config }),
     }),
     { prefix: '/admin' },
   );

@@ -17,10 +17,10 @@ export async function startServer(config: Config): Promise<{ url: string; stop()
     await queue?.worker.stop();
     queue?.queue.destroy();
   };
-  // Expired sessions, sign-in challenges, codes, Marketplace link handshakes and portal links are refused on use anyway; this only keeps the tables small.
+  // Expired sessions (staff sessions kept 30 days past expiry, for the record), sign-in challenges, codes, Marketplace link handshakes and portal links are refused on use anyway; this only keeps the tables small.
   // The outbox purge is not only tidying: it erases email bodies whose secret has expired.
   const sweeper = setInterval(() => {
-    Promise.all([services.licences.expireDue(), services.sessions.deleteExpired(), services.signIn.deleteExpiredChallenges(), services.mfa.deleteOldEmailCodes(), services.marketplace.link.deleteExpiredHandshakes(), services.accountProofs.deleteExpiredLinks(), services.rateLimits.deleteStale(), services.mailer.purgeExpired()]).catch((error: unknown) =>
+    Promise.all([services.licences.expireDue(), services.sessions.deleteExpired(), services.signIn.deleteExpiredChallenges(), services.mfa.deleteOldEmailCodes(), services.marketplace.link.deleteExpiredHandshakes(), services.accountProofs.deleteExpiredLinks(), services.admin.signIn.deleteExpired(), services.rateLimits.deleteStale(), services.mailer.purgeExpired()]).catch((error: unknown) =>
       services.logger.warn({ err: error }, 'expiry sweep failed'),
     );
   }, 10 * 60_000);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { createAdminPanel } from './admin/admin.service.js';
 import { createAccountProofService } from './account-proofs/account-proofs.service.js';
 import { createProofLinksRepo } from './account-proofs/proof-links.repo.js';
 import { createAccountSettingsRepo } from './account-settings/account-settings.repo.js';
@@ -164,6 +165,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       audit,
       publicUrl,
     }),
+    admin: createAdminPanel({ db, clock, hasher, throttle, mailer, audit, secretKey, publicUrl }),
     close: async () => {
       marketplace.close();
       await licenceChanges.close();

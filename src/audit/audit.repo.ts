@@ -40,11 +40,24 @@ export type AuditEvent =
   | 'account_proof.link_created'
   | 'account_proof.link_used'
   | 'settings.changed'
-  | 'signing_key.rotated';
+  | 'signing_key.rotated'
+  | 'staff.created'
+  | 'staff.invitation_sent'
+  | 'staff.enrolled'
+  | 'staff.role_changed'
+  | 'staff.disabled'
+  | 'staff.totp_reset'
+  | 'staff.sign_in.succeeded'
+  | 'staff.sign_in.failed'
+  | 'staff.sign_in.locked_out'
+  | 'staff.totp_failed'
+  | 'staff.password_check_failed'
+  | 'staff.sign_out'
+  | 'staff.signed_out_everywhere';
 
 export interface AuditEntry {
   event: AuditEvent;
-  /** Who did it: "account:<aws id>", "system", "cli", "anonymous". */
+  /** Who did it: "account:<aws id>", "staff:<email>", "system", "cli", "anonymous". */
   actor: string;
   awsAccountId?: string | null;
   ip?: string | null;

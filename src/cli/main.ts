@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, type Env } from '../config/config.js';
 import { AppError } from '../core/errors.js';
 import { accountCommand } from './account.commands.js';
+import { adminCommand } from './admin.commands.js';
 import { emulatorCommand } from './emulator.command.js';
 import { demoCommand } from './demo.command.js';
 import { instanceCommand } from './instance.commands.js';
@@ -51,6 +52,7 @@ export function buildProgram(env: Env): Command {
   program.addCommand(keysCommand(runTask));
   program.addCommand(instanceCommand(env));
   program.addCommand(accountCommand(runTask));
+  program.addCommand(adminCommand(runTask));
   program.addCommand(outboxCommand(runTask));
   program.addCommand(settingsCommand(runTask));
   program.addCommand(emulatorCommand());

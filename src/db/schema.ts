@@ -25,6 +25,10 @@ export interface Database {
   activations: ActivationsTable;
   signing_keys: SigningKeysTable;
   account_proof_links: AccountProofLinksTable;
+  staff_accounts: StaffAccountsTable;
+  staff_invitations: StaffInvitationsTable;
+  staff_sign_in_challenges: StaffSignInChallengesTable;
+  staff_sessions: StaffSessionsTable;
 }
 
 type Identity = ColumnType<string, never, never>;
@@ -333,3 +337,55 @@ export interface SigningKeysTable {
   published_until: Date | null;
 }
 export type SigningKeyRow = Selectable<SigningKeysTable>;
+
+/** Migration 0014: staff of the admin panel (src/admin). */
+export type StaffRole = 'admin' | 'support' | 'read-only';
+
+export interface StaffAccountsTable {
+  id: Generated<string>;
+  email: string;
+  role: StaffRole;
+  password_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  password_changed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  totp_secret_enc: ColumnType<string | null, string | null | undefined, string | null>;
+  totp_enrolled_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** pg returns bigint as a string. */
+  totp_last_step: ColumnType<string | null, number | null | undefined, number | null>;
+  disabled_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  created_at: Date;
+  created_by: string;
+}
+export type StaffAccountRow = Selectable<StaffAccountsTable>;
+
+export type StaffInvitationPurpose = 'invite' | 'totp_reset';
+
+export interface StaffInvitationsTable {
+  id: Generated<string>;
+  token_hash: string;
+  staff_id: string;
+  purpose: StaffInvitationPurpose;
+  pending_totp_secret_enc: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: Date;
+  expires_at: Date;
+  used_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface StaffSignInChallengesTable {
+  token_hash: string;
+  staff_id: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
+export interface StaffSessionsTable {
+  id: Generated<string>;
+  token_hash: string;
+  staff_id: string;
+  created_at: Date;
+  expires_at: Date;
+  last_seen_at: Date;
+  ended_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  ip: string;
+  user_agent: string;
+}

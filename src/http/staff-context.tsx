@@ -1,12 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../core/errors.js';
-import { AdminLayout } from '../web/admin-layout.js';
+import { AdminLayout, type AdminViewContext } from '../web/admin-layout.js';
 import { installBrowserBasics, type BrowserContextSettings } from './browser-context.js';
 
-/** Who is signed in to the admin panel (the admin panel's sign-in will say more). */
+/** Who is signed in to the admin panel (src/admin decides what the role may do). */
 export interface StaffSession {
   staffId: string;
+  email: string;
+  role: string;
 }
 
 declare module 'fastify' {
@@ -22,6 +24,8 @@ export type StaffSessionResolver = (req: FastifyRequest) => Promise<StaffSession
 export interface StaffContextOptions extends BrowserContextSettings {
   /** The staff session plugin; until the admin panel brings its sign-in there is none, and nobody is signed in. */
   resolveStaffSession?: StaffSessionResolver;
+  /** What the error pages show of the signed-in staff member (their navigation); none by default. */
+  viewContext?: (req: FastifyRequest, reply: FastifyReply) => AdminViewContext;
   /** The admin panel's route plugins, with paths relative to the context's prefix. */
   routes: readonly FastifyPluginAsyncTypebox[];
 }
@@ -35,8 +39,8 @@ export function staffContext(options: StaffContextOptions): FastifyPluginAsyncTy
     const home = ctx.prefix === '' ? '/' : ctx.prefix;
     await installBrowserBasics(ctx, options, {
       start: { href: home, label: 'the admin panel' },
-      page: ({ title, children }) => (
-        <AdminLayout title={title} ctx={{ notice: undefined }} narrow>
+      page: ({ title, req, reply, children }) => (
+        <AdminLayout title={title} ctx={options.viewContext?.(req, reply) ?? { notice: undefined }} narrow>
           {children}
         </AdminLayout>
       ),

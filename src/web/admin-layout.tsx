@@ -1,20 +1,54 @@
 import type { ComponentChildren } from 'preact';
 import { Layout } from './layout.js';
 
-/** What every admin page needs from the request (the admin panel adds the signed-in staff member). */
+/** A link of the admin panel's navigation; the admin panel decides which ones a staff member sees. */
+export interface AdminNavLink {
+  href: string;
+  label: string;
+}
+
+/** What every admin page needs from the request: the signed-in staff member (if any), their links and a notice. */
 export interface AdminViewContext {
   notice: string | undefined;
+  /** For the sign-out form in the top bar. */
+  csrfToken?: string;
+  staff?: { email: string; roleLabel: string };
+  nav?: readonly AdminNavLink[];
+  /** The path of the page, to mark its link as the current one. */
+  currentPath?: string;
 }
 
 const ADMIN = { name: 'Admin', home: '/admin' };
 
-/**
- * An admin panel page: the shared layout with the admin brand. No navigation yet: no staff member can sign
- * in until the admin panel arrives, and it brings its own links.
- */
-export function AdminLayout({ title, ctx, children, narrow = false }: { title: string; ctx: AdminViewContext; children: ComponentChildren; narrow?: boolean }) {
+function AdminNav({ ctx }: { ctx: AdminViewContext }) {
+  if (ctx.staff === undefined) return null;
   return (
-    <Layout title={title} area={ADMIN} notice={ctx.notice} narrow={narrow}>
+    <nav class="topnav" aria-label="Admin panel">
+      {(ctx.nav ?? []).map((link) => (
+        <a key={link.href} href={link.href} aria-current={ctx.currentPath === link.href ? 'page' : undefined}>
+          {link.label}
+        </a>
+      ))}
+      <span class="account-chip" title="Signed in staff member">
+        {ctx.staff.email} · {ctx.staff.roleLabel}
+      </span>
+      {ctx.csrfToken === undefined ? null : (
+        <form method="post" action="/admin/sign-out" class="inline-form">
+          <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+          <button type="submit" class="link-button">
+            Sign out
+          </button>
+        </form>
+      )}
+    </nav>
+  );
+}
+
+/** An admin panel page: the shared layout with the admin brand and, once a staff member is signed in, their navigation. */
+export function AdminLayout({ title, ctx, children, narrow = false }: { title: string; ctx: AdminViewContext; children: ComponentChildren; narrow?: boolean }) {
+  const area = { ...ADMIN, home: ctx.staff === undefined ? '/admin/sign-in' : '/admin/' };
+  return (
+    <Layout title={title} area={area} nav={<AdminNav ctx={ctx} />} notice={ctx.notice} narrow={narrow}>
       {children}
     </Layout>
   );

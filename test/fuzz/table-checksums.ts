@@ -11,7 +11,7 @@ import type { Database } from '../../src/db/schema.js';
  *   so are identity documents that fail verification (the licence API counts them per address, too).
  */
 const REFUSAL_RECORD_TABLES = new Set(['sign_in_throttles', 'rate_limit_counters']);
-const REFUSAL_AUDIT_EVENTS = ['sign_in.failed', 'sign_in.locked_out', 'registration.refused', 'registration.locked_out', 'account.password_check_failed', 'mfa.challenge_failed', 'instance.identity_refused'];
+const REFUSAL_AUDIT_EVENTS = ['sign_in.failed', 'sign_in.locked_out', 'registration.refused', 'registration.locked_out', 'account.password_check_failed', 'mfa.challenge_failed', 'instance.identity_refused', 'staff.sign_in.failed', 'staff.sign_in.locked_out', 'staff.totp_failed', 'staff.password_check_failed'];
 
 export type Checksums = Record<string, string>;
 

@@ -24,7 +24,8 @@ after(() => portal.close());
 const sessionCookie = () => `ws_session=${customer.cookie('ws_session') ?? ''}`;
 
 test('a path under /admin answers a 404 page in the admin layout, with the security headers', async () => {
-  for (const url of ['/admin', '/admin/', '/admin/anything', '/admin/licences/1?x=2']) {
+  // (/admin itself is the admin panel's home: see test/http/admin-sign-in.test.ts.)
+  for (const url of ['/admin/anything', '/admin/licences/1?x=2', '/admin/nothing/here/']) {
     const response = await portal.app.inject({ method: 'GET', url });
     assert.equal(response.statusCode, 404, url);
     assert.match(String(response.headers['content-type']), /^text\/html/, url);
@@ -70,7 +71,7 @@ test('the staff context: a page behind requireStaff refuses a customer session; 
   assert.match(refused.body, /Sign in to the admin panel/);
   await empty.close();
 
-  const withStaff = await build(async (req) => (req.cookies.ws_staff === 'good' ? { staffId: 'staff-1' } : undefined));
+  const withStaff = await build(async (req) => (req.cookies.ws_staff === 'good' ? { staffId: 'staff-1', email: 'staff-1@example.com', role: 'admin' } : undefined));
   assert.equal((await withStaff.inject({ method: 'GET', url: '/admin/licences', headers: { cookie: sessionCookie() } })).statusCode, 401, 'a customer cookie is still nothing');
   const allowed = await withStaff.inject({ method: 'GET', url: '/admin/licences', headers: { cookie: 'ws_staff=good' } });
   assert.equal(allowed.statusCode, 200);

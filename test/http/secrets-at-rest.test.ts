@@ -1,5 +1,5 @@
 /**
- * No live secret (reset or verification link, emailed MFA code, one-time password) is readable in the
+ * No live secret (reset or verification link, emailed MFA code, one-time password, staff invitation link) is readable in the
  * database: every row of every table is searched for the secrets the portal just emailed. With SMTP they come
  * from the delivered emails; with no SMTP server they stay readable only through the mailer (sealed at rest)
  * until they expire.
@@ -52,9 +52,10 @@ async function sendEverySecret(portal: TestPortal, prefix: string): Promise<void
   assert.equal((await agent.post('/portal/forgot-password', { accountId: `${prefix}00000001` })).status, 303); // reset link
   await issueLicence(portal, `${prefix}00000002`);
   await portal.services.accountProvisioning.createWithOneTimePassword({ awsAccountId: `${prefix}00000002`, email: `${prefix}-otp@example.com` }, { actor: 'test' }); // one-time password
+  await portal.services.admin.staff.invite({ email: `${prefix}-staff@example.com`, role: 'support' }, { actor: 'test' }); // staff invitation link
 }
 
-const SECRET_TEMPLATES = ['welcome', 'email_change_verification', 'mfa_email_code', 'password_reset', 'one_time_password'];
+const SECRET_TEMPLATES = ['welcome', 'email_change_verification', 'mfa_email_code', 'password_reset', 'one_time_password', 'staff_invitation'];
 
 test('delivered by SMTP: no secret from the delivered emails is left anywhere in the database, and only envelopes stay', async () => {
   const portal = await createTestPortal();
@@ -65,8 +66,8 @@ test('delivered by SMTP: no secret from the delivered emails is left anywhere in
   const secrets = portal.inbox.messages.flatMap((m) => secretsIn(m.text));
   const byTemplate = await portal.services.mailer.listMessages();
   assert.deepEqual(new Set(byTemplate.filter((m) => m.secretExpiresAt !== null).map((m) => m.template)), new Set(SECRET_TEMPLATES));
-  // 2 tokens in the welcome's and the email change's links, 1 reset token, 1 code, 1 one-time password.
-  assert.equal(secrets.length, 5, portal.inbox.messages.map((m) => m.text).join('\n---\n'));
+  // 2 tokens in the welcome's and the email change's links, 1 reset token, 1 code, 1 one-time password, 1 staff invitation token.
+  assert.equal(secrets.length, 6, portal.inbox.messages.map((m) => m.text).join('\n---\n'));
   await assertNowhereInTheDatabase(portal, secrets);
 
   // Delivered: the body is erased, recipient, subject, template, status and times stay for the record.
@@ -97,10 +98,10 @@ test('kept in the outbox (no SMTP): sealed at rest, readable through the mailer 
 
   const secrets: string[] = [];
   for (const template of SECRET_TEMPLATES) secrets.push(...secretsIn((await read(template)) ?? ''));
-  assert.equal(secrets.length, 5);
+  assert.equal(secrets.length, 6);
   await assertNowhereInTheDatabase(portal, secrets);
 
-  // Real lifetimes: MFA code 10 minutes, reset link 45 minutes, email change link 24 hours, welcome link and one-time password 7 days.
+  // Real lifetimes: MFA code 10 minutes, reset link 45 minutes, email change and staff invitation links 24 hours, welcome link and one-time password 7 days.
   const start = portal.clock.now().getTime();
   const readable = async () => {
     const live: string[] = [];
@@ -110,12 +111,12 @@ test('kept in the outbox (no SMTP): sealed at rest, readable through the mailer 
   portal.clock.set(new Date(start + 9 * 60_000));
   assert.deepEqual(await readable(), SECRET_TEMPLATES);
   portal.clock.set(new Date(start + 11 * 60_000));
-  assert.deepEqual(await readable(), ['welcome', 'email_change_verification', 'password_reset', 'one_time_password']);
+  assert.deepEqual(await readable(), ['welcome', 'email_change_verification', 'password_reset', 'one_time_password', 'staff_invitation']);
   portal.clock.set(new Date(start + 46 * 60_000));
-  assert.deepEqual(await readable(), ['welcome', 'email_change_verification', 'one_time_password']);
+  assert.deepEqual(await readable(), ['welcome', 'email_change_verification', 'one_time_password', 'staff_invitation']);
   portal.clock.set(new Date(start + 25 * 3_600_000));
   assert.deepEqual(await readable(), ['welcome', 'one_time_password']);
-  assert.deepEqual(await mailer.purgeExpired(), { bodiesErased: 3, rowsDeleted: 0 });
+  assert.deepEqual(await mailer.purgeExpired(), { bodiesErased: 4, rowsDeleted: 0 });
   portal.clock.set(new Date(start + 7 * 86_400_000 + 60_000));
   assert.deepEqual(await readable(), []);
 

@@ -62,6 +62,13 @@ const refused: [string, string, RegExp][] = [
   ['src/emulator/probe.ts', "import { createServices } from '../services.js';", /src\/emulator\//],
   ['src/db/migrations/probe.ts', "import { createLicencesRepo } from '../../licences/licences.repo.js';", /src\/db\//],
   ['src/app.ts', "import { startEmulator } from './emulator/emulator.server.js';", /composition root/],
+  // No feature imports the admin panel, and the admin panel reaches no root file or the CLI.
+  ['src/accounts/probe.ts', "import { can } from '../admin/policy.js';", /src\/accounts\//],
+  ['src/account-proofs/probe.ts', "import { can } from '../admin/policy.js';", /src\/account-proofs\//],
+  ['src/http/probe.ts', "import { can } from '../admin/policy.js';", /src\/http\//],
+  ['src/admin/probe.ts', "import type { Services } from '../services.js';", /src\/admin\//],
+  ['src/admin/probe.ts', "import { buildProgram } from '../cli/main.js';", /src\/admin\//],
+  ['src/admin/probe.ts', "import { startEmulator } from '../emulator/emulator.server.js';", /src\/admin\//],
 ];
 
 for (const [filePath, code, message] of refused) {
@@ -81,6 +88,10 @@ const allowed: [string, string][] = [
   ['src/emulator/probe.ts', "import { systemClock } from '../core/clock.js';"],
   ['src/db/migrations/probe.ts', "import type { Db } from '../database.js';"],
   ['src/app.ts', "import { signInRoutes } from './sign-in/sign-in.routes.js';"],
+  ['src/admin/probe.ts', "import { createAccountsRepo } from '../accounts/accounts.repo.js';"],
+  ['src/admin/probe.ts', "import { createMarketplace } from '../marketplace/marketplace.service.js';"],
+  ['src/admin/probe.ts', "import { staffContext } from '../http/staff-context.js';"],
+  ['src/app.ts', "import { adminRoutes } from './admin/admin.routes.js';"],
 ];
 
 for (const [filePath, code] of allowed) {

@@ -1,6 +1,6 @@
 /**
  * Single-use secrets racing (password reset links, email verification links, sign-in challenges, Marketplace
- * link handshakes): however many connections redeem one at the same moment, exactly one succeeds.
+ * link handshakes, staff invitation links and staff sign-in challenges): however many connections redeem one at the same moment, exactly one succeeds.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,6 +9,8 @@ import { createAccountsRepo } from '../../src/accounts/accounts.repo.js';
 import { hashToken } from '../../src/core/tokens.js';
 import { createMarketplaceRepo } from '../../src/marketplace/marketplace.repo.js';
 import { createSignInChallengesRepo } from '../../src/sign-in/sign-in-challenges.repo.js';
+import { createStaffRepo } from '../../src/admin/staff.repo.js';
+import { createStaffSessionsRepo } from '../../src/admin/staff-sessions.repo.js';
 import { RACERS, race, scratchDb } from './scratch.js';
 
 const db = await scratchDb('wsp_repo_single_use');
@@ -53,4 +55,37 @@ test('a Marketplace link handshake claimed by many requests at once is spent exa
   assert.equal(successes(results), 1);
   const handshake = await marketplace.findHandshake(nonceHash);
   assert.deepEqual(handshake?.usedAt, now);
+});
+
+test('a staff invitation link accepted by many requests at once is spent exactly once; a new link replaces the old', async () => {
+  const staff = createStaffRepo(db);
+  const member = await staff.insert({ email: 'racer@webstream.example', role: 'support', now, createdBy: 'test' });
+  assert.ok(member);
+  const tokenHash = hashToken('staff-invitation-under-race');
+  await db.transaction().execute((trx) => staff.replaceInvitation({ staffId: member.id, tokenHash, purpose: 'invite', now, expiresAt: later }, trx));
+  const found = await staff.findInvitation(tokenHash, now);
+  assert.ok(found.ok);
+  const results = await race(db, RACERS, (trx) => staff.spendInvitation(found.invitation.id, now, trx));
+  assert.equal(successes(results), 1);
+  assert.deepEqual(await staff.findInvitation(tokenHash, now), { ok: false, reason: 'used' });
+
+  // At most one live link per staff member, whatever the code does: the database refuses a second.
+  const second = hashToken('staff-invitation-second');
+  await db.transaction().execute((trx) => staff.replaceInvitation({ staffId: member.id, tokenHash: second, purpose: 'totp_reset', now, expiresAt: later }, trx));
+  await assert.rejects(db.insertInto('staff_invitations').values({ token_hash: hashToken('third'), staff_id: member.id, purpose: 'invite', created_at: now, expires_at: later }).execute(), /staff_invitations_one_live/);
+  await db.transaction().execute((trx) => staff.replaceInvitation({ staffId: member.id, tokenHash: hashToken('fourth'), purpose: 'invite', now, expiresAt: later }, trx));
+  assert.deepEqual(await staff.findInvitation(second, now), { ok: false, reason: 'expired' }, 'the replaced link no longer opens');
+  // And no link lives longer than 24 hours.
+  await assert.rejects(db.insertInto('staff_invitations').values({ token_hash: hashToken('long'), staff_id: member.id, purpose: 'invite', created_at: now, expires_at: new Date(now.getTime() + 25 * 3_600_000), revoked_at: now }).execute(), /check constraint/);
+});
+
+test('a staff sign-in challenge completed by many tabs at once is consumed exactly once', async () => {
+  const staff = createStaffRepo(db);
+  const sessions = createStaffSessionsRepo(db);
+  const member = await staff.insert({ email: 'two.tabs@webstream.example', role: 'admin', now, createdBy: 'test' });
+  assert.ok(member);
+  const tokenHash = hashToken('staff-challenge-under-race');
+  await sessions.insertChallenge({ tokenHash, staffId: member.id, now, expiresAt: later });
+  const results = await race(db, RACERS, (trx) => sessions.consumeChallenge(tokenHash, trx));
+  assert.equal(successes(results), 1);
 });

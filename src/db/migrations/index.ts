@@ -13,6 +13,7 @@ import * as m0011 from './0011-account-proofs.js';
 import * as m0012 from './0012-signing-keys.js';
 import * as m0013 from './0013-licence-changes.js';
 import * as m0014 from './0014-audit-search.js';
+import * as m0015 from './0015-staff.js';
 
 /** Every migration, in order. Listed statically so the compiled build needs no directory scan. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012-signing-keys': m0012,
   '0013-licence-changes': m0013,
   '0014-audit-search': m0014,
+  '0015-staff': m0015,
 };

@@ -1,0 +1,55 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AdminNavLink, AdminViewContext } from '../web/admin-layout.js';
+import { can, isStaffRole, ROLE_LABELS, type StaffAction } from './policy.js';
+
+/** The admin panel's sections, each shown only to roles that may open it. Pages still to come are left out. */
+const SECTIONS: readonly (AdminNavLink & { action: StaffAction; ready: boolean })[] = [
+  { href: '/admin/', label: 'Dashboard', action: 'dashboard.view', ready: true },
+  { href: '/admin/customers', label: 'Customers', action: 'customers.view', ready: false },
+  { href: '/admin/licences', label: 'Licences', action: 'licences.view', ready: false },
+  { href: '/admin/marketplace', label: 'Marketplace', action: 'marketplace.view', ready: false },
+  { href: '/admin/audit', label: 'Audit log', action: 'audit.view', ready: false },
+  { href: '/admin/outbox', label: 'Outbox', action: 'outbox.view', ready: false },
+  { href: '/admin/settings', label: 'Settings', action: 'settings.view', ready: false },
+  { href: '/admin/staff', label: 'Staff', action: 'staff.view', ready: true },
+];
+
+/** Notices after a redirect, picked by code (a link cannot put words on an admin page). */
+const NOTICES: Record<string, string> = {
+  'signed-out': 'You have signed out of the admin panel.',
+  'signed-out-everywhere': 'Every session of your staff account has been signed out, this one included.',
+  'session-ended': 'Your admin session has ended (30 minutes without activity, 12 hours after sign-in, or signed out elsewhere). Please sign in again.',
+  enrolled: 'Your staff account is ready: your password and authenticator are set. Sign in to continue.',
+  'staff-invited': 'The invitation was emailed. The link works once, for 24 hours.',
+  'invitation-resent': 'A new invitation was emailed (24 hours, single use); the previous link no longer works.',
+  'role-changed': 'The role was changed.',
+  'staff-disabled': 'The staff member was disabled and every session of theirs was signed out.',
+  'totp-reset': 'The authenticator was reset: their sessions were signed out and a link to set up a new one was emailed (24 hours).',
+};
+
+export function adminNotice(code: unknown): string | undefined {
+  return typeof code === 'string' ? NOTICES[code] : undefined;
+}
+
+/** The links a role sees. */
+export function navFor(role: unknown): AdminNavLink[] {
+  if (!isStaffRole(role)) return [];
+  return SECTIONS.filter((s) => s.ready && can(role, s.action)).map(({ href, label }) => ({ href, label }));
+}
+
+/** What every admin page needs: a CSRF token, the signed-in staff member and their links, a notice from ?notice=. */
+export function adminView(req: FastifyRequest, reply: FastifyReply): AdminViewContext & { csrfToken: string } {
+  const query = req.query as { notice?: unknown } | undefined;
+  const session = req.staffSession;
+  return {
+    csrfToken: reply.generateCsrf(),
+    notice: adminNotice(query?.notice),
+    currentPath: req.url.split('?')[0] ?? req.url,
+    ...(session === undefined || !isStaffRole(session.role) ? {} : { staff: { email: session.email, roleLabel: ROLE_LABELS[session.role] }, nav: navFor(session.role) }),
+  };
+}
+
+/** For the error pages: the navigation of a signed-in staff member; nothing (and no cookie) for anyone else. */
+export function adminErrorView(req: FastifyRequest, reply: FastifyReply): AdminViewContext {
+  return req.staffSession === undefined ? { notice: undefined } : { ...adminView(req, reply), notice: undefined };
+}

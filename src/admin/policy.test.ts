@@ -28,7 +28,7 @@ const TABLE: [StaffAction, boolean, boolean, boolean][] = [
   ['audit.view', true, true, true],
   ['audit.export', true, true, true],
   ['outbox.view', true, false, false],
-  ['staff.view', true, false, false],
+  ['staff.view', true, true, true],
   ['staff.manage', true, false, false],
 ];
 

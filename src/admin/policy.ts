@@ -44,8 +44,8 @@ export const ACTIONS = [
 
 export type StaffAction = (typeof ACTIONS)[number];
 
-/** What only looks: read-only gets these, and every role has them (the outbox and the staff list aside). */
-const VIEWS: readonly StaffAction[] = ['dashboard.view', 'customers.view', 'licences.view', 'marketplace.view', 'settings.view', 'audit.view', 'audit.export'];
+/** What only looks: read-only gets these, and every role has them (everything but the outbox, whose emails hold customers' links). */
+const VIEWS: readonly StaffAction[] = ['dashboard.view', 'customers.view', 'licences.view', 'marketplace.view', 'settings.view', 'audit.view', 'audit.export', 'staff.view'];
 
 /** Support changes customers and licences, short of revoking; never settings, staff, the outbox or Marketplace re-processing. */
 const SUPPORT: readonly StaffAction[] = [

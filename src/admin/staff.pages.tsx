@@ -31,7 +31,7 @@ function YourPassword({ form, problem }: { form: FormProblem['form']; problem: F
   return <Field id={`${form}-password`} name="confirmPassword" label="Your password" type="password" autocomplete="current-password" hint="Re-enter your own password to confirm this change." errors={errors} autofocus={errors !== undefined} maxLength={1024} />;
 }
 
-export function StaffListPage({ ctx, members, problem, values }: { ctx: Ctx; members: StaffMember[]; problem?: FormProblem | undefined; values?: { email: string; role: StaffRole } }) {
+export function StaffListPage({ ctx, members, canManage, problem, values }: { ctx: Ctx; members: StaffMember[]; canManage: boolean; problem?: FormProblem | undefined; values?: { email: string; role: StaffRole } }) {
   const invite = problem?.form === 'invite' ? problem : undefined;
   return (
     <AdminLayout title="Staff" ctx={ctx}>
@@ -52,7 +52,8 @@ export function StaffListPage({ ctx, members, problem, values }: { ctx: Ctx; mem
                 <td data-label={COLUMNS[3]}>{day(m.createdAt)}</td>
                 <td data-label={COLUMNS[4]}>
                   <a href={`/admin/staff/${m.id}`}>
-                    Manage<span class="visually-hidden">{` ${m.email}`}</span>
+                    {canManage ? 'Manage' : 'View'}
+                    <span class="visually-hidden">{` ${m.email}`}</span>
                   </a>
                 </td>
               </tr>
@@ -60,6 +61,7 @@ export function StaffListPage({ ctx, members, problem, values }: { ctx: Ctx; mem
           </tbody>
         </table>
       </div>
+      {canManage ? (
       <section class="panel" aria-labelledby="invite-heading">
         <h2 id="invite-heading">Invite a staff member</h2>
         <p>They get an email with a link (24 hours, single use) to choose a password and set up an authenticator app.</p>
@@ -70,12 +72,13 @@ export function StaffListPage({ ctx, members, problem, values }: { ctx: Ctx; mem
           <button type="submit">Send the invitation</button>
         </PostForm>
       </section>
+      ) : null}
     </AdminLayout>
   );
 }
 
 /** One staff member, with the changes an admin can make (none to their own account: another admin must). */
-export function StaffMemberPage({ ctx, member, self, problem }: { ctx: Ctx; member: StaffMember; self: boolean; problem?: FormProblem | undefined }) {
+export function StaffMemberPage({ ctx, member, self, canManage, problem }: { ctx: Ctx; member: StaffMember; self: boolean; canManage: boolean; problem?: FormProblem | undefined }) {
   const disabled = member.disabledAt !== null;
   return (
     <AdminLayout title={member.email} ctx={ctx}>
@@ -97,7 +100,7 @@ export function StaffMemberPage({ ctx, member, self, problem }: { ctx: Ctx; memb
           <dd>{day(member.createdAt)}</dd>
         </dl>
       </section>
-      {self ? (
+      {!canManage ? null : self ? (
         <p class="hint">This is your own account: another admin must change its role, reset its authenticator or disable it.</p>
       ) : disabled ? (
         <p class="hint">This staff member is disabled: they cannot sign in.</p>

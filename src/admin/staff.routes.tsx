@@ -5,6 +5,7 @@ import { clientOf } from '../http/client.js';
 import type { CookiePolicy } from '../sessions/session.plugin.js';
 import { adminView } from './admin-view.js';
 import { STAFF_ROLES } from './policy.js';
+import { can } from './policy.js';
 import { requirePermission, requireStaffPage, signedInStaff, type SignedInStaff } from './staff-session.js';
 import type { StaffService } from './staff.service.js';
 import type { StaffSignInService } from './staff-sign-in.service.js';
@@ -20,22 +21,24 @@ export interface StaffRouteDeps {
   cookies: CookiePolicy;
 }
 
-/** /admin/staff: the staff list, invitations (and sending them again), roles, disabling and TOTP resets (admins only; each change re-asks the password). */
+/** /admin/staff: the staff list (every role), invitations (and sending them again), roles, disabling and TOTP resets (admins only; each change re-asks the password). */
 export function staffRoutes({ staff, signIn, cookies }: StaffRouteDeps): FastifyPluginAsyncTypebox {
   const signedIn = requireStaffPage(cookies);
   const view = [signedIn, requirePermission('staff.view')];
   const manage = [signedIn, requirePermission('staff.manage')];
+  // Every role sees the staff; only admins see (and may post) the forms that change them.
+  const mayManage = (req: FastifyRequest) => can(signedInStaff(req, cookies).role, 'staff.manage');
   const by = (req: FastifyRequest, me: SignedInStaff) => ({ actor: `staff:${me.email}`, staffId: me.staffId, ip: req.ip });
 
   async function listPage(req: FastifyRequest, reply: FastifyReply, problem?: FormProblem, status = 200, values?: { email: string; role: (typeof STAFF_ROLES)[number] }) {
-    return reply.page(<StaffListPage ctx={adminView(req, reply)} members={await staff.list()} problem={problem} values={values} />, status);
+    return reply.page(<StaffListPage ctx={adminView(req, reply)} members={await staff.list()} canManage={mayManage(req)} problem={problem} values={values} />, status);
   }
 
   async function memberPage(req: FastifyRequest, reply: FastifyReply, id: string, problem?: FormProblem, status = 200) {
     const member = await staff.find(id);
     if (member === undefined) throw new AppError('not_found', 'There is no such staff member.', 404);
     const me = signedInStaff(req, cookies);
-    return reply.page(<StaffMemberPage ctx={adminView(req, reply)} member={member} self={member.id === me.staffId} problem={problem} />, status);
+    return reply.page(<StaffMemberPage ctx={adminView(req, reply)} member={member} self={member.id === me.staffId} canManage={mayManage(req)} problem={problem} />, status);
   }
 
   /** The password re-entered, then the change; a refusal re-renders the form with its error. */

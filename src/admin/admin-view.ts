@@ -8,7 +8,7 @@ const SECTIONS: readonly (AdminNavLink & { action: StaffAction; ready: boolean }
   { href: '/admin/customers', label: 'Customers', action: 'customers.view', ready: false },
   { href: '/admin/licences', label: 'Licences', action: 'licences.view', ready: false },
   { href: '/admin/marketplace', label: 'Marketplace', action: 'marketplace.view', ready: false },
-  { href: '/admin/audit', label: 'Audit log', action: 'audit.view', ready: false },
+  { href: '/admin/audit', label: 'Audit log', action: 'audit.view', ready: true },
   { href: '/admin/outbox', label: 'Outbox', action: 'outbox.view', ready: false },
   { href: '/admin/settings', label: 'Settings', action: 'settings.view', ready: false },
   { href: '/admin/staff', label: 'Staff', action: 'staff.view', ready: true },

@@ -1,8 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AuditLog } from '../audit/audit.repo.js';
+import type { Clock } from '../core/clock.js';
 import type { StaffSessionResolver } from '../http/staff-context.js';
 import type { CookiePolicy } from '../sessions/session.plugin.js';
 import type { AdminPanel } from './admin.service.js';
 import { adminErrorView } from './admin-view.js';
+import { auditRoutes } from './audit.routes.js';
 import { homeRoutes } from './home.routes.js';
 import { invitationRoutes } from './invitation.routes.js';
 import { staffSessionResolver } from './staff-session.js';
@@ -10,15 +13,16 @@ import { staffSignInRoutes } from './staff-sign-in.routes.js';
 import { staffRoutes } from './staff.routes.js';
 
 /** What app.ts hands the staff context: the admin panel's routes, its session resolver and its error pages' view. */
-export function adminRoutes({ admin, cookies }: { admin: AdminPanel; cookies: CookiePolicy }): { routes: FastifyPluginAsyncTypebox[]; resolveStaffSession: StaffSessionResolver; viewContext: typeof adminErrorView } {
+export function adminRoutes({ admin, cookies, audit, clock }: { admin: AdminPanel; cookies: CookiePolicy; audit: AuditLog; clock: Clock }): { routes: FastifyPluginAsyncTypebox[]; resolveStaffSession: StaffSessionResolver; viewContext: typeof adminErrorView } {
   return {
     resolveStaffSession: staffSessionResolver({ cookies, signIn: admin.signIn }),
     viewContext: adminErrorView,
     routes: [
-      homeRoutes({ cookies }),
+      homeRoutes({ cookies, dashboard: admin.dashboard }),
       staffSignInRoutes({ signIn: admin.signIn, cookies }),
       invitationRoutes({ staff: admin.staff }),
       staffRoutes({ staff: admin.staff, signIn: admin.signIn, cookies }),
+      auditRoutes({ auditLog: admin.auditLog, audit, clock, cookies }),
     ],
   };
 }

@@ -4,6 +4,9 @@ import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { ThrottleRepo } from '../throttle/throttle.repo.js';
+import { createAuditSearchRepo } from '../audit/audit-search.repo.js';
+import { createDashboardRepo } from './dashboard.repo.js';
+import { createDashboard } from './dashboard.service.js';
 import { createStaffRepo } from './staff.repo.js';
 import { createStaffService } from './staff.service.js';
 import { createStaffSessionsRepo } from './staff-sessions.repo.js';
@@ -15,7 +18,8 @@ export function createAdminPanel(deps: { db: Db; clock: Clock; hasher: PasswordH
   const staffSessions = createStaffSessionsRepo(deps.db);
   const staff = createStaffService({ ...deps, staff: staffRepo, staffSessions });
   const signIn = createStaffSignInService({ ...deps, staff: staffRepo, staffService: staff, staffSessions });
-  return { staff, signIn };
+  const dashboard = createDashboard({ repo: createDashboardRepo(deps.db), clock: deps.clock });
+  return { staff, signIn, dashboard, auditLog: createAuditSearchRepo(deps.db) };
 }
 
 export type AdminPanel = ReturnType<typeof createAdminPanel>;

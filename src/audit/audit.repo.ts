@@ -41,6 +41,7 @@ export type AuditEvent =
   | 'account_proof.link_used'
   | 'settings.changed'
   | 'signing_key.rotated'
+  | 'audit.exported'
   | 'staff.created'
   | 'staff.invitation_sent'
   | 'staff.enrolled'

@@ -9,6 +9,9 @@
  *   3. POST /api/v1/licences/validate (bearer instance secret) vs the hello-world route, at 32 connections
  *      (BENCH_API_CONCURRENCY). Target >= 40%, and p99 under 10 ms.
  *   4. POST /api/v1/activations/{id}/heartbeat vs the hello-world route, same connections (no target: a write each).
+ *   6. The admin dashboard (GET /admin/) and an audit-log page (GET /admin/audit, filtered and a page deep) over
+ *      1 million audit rows (BENCH_AUDIT_ROWS), as a signed-in staff member, 2 connections (BENCH_ADMIN_CONCURRENCY:
+ *      a few staff at work). Target: under 50 ms at p95; the table shows p99, which is stricter.
  *   5. Offline licence-file verification (createLicenceFileVerifier: JWS header, fast-jwt EdDSA signature check, claims
  *      against clock and instance) vs bare `crypto.verify` Ed25519 over the same bytes, one loop each, in
  *      this process (no server involved). Target >= 80%.
@@ -23,17 +26,20 @@
  * are met (1 only when the benchmark itself could not run).
  *
  * Knobs: BENCH_CONCURRENCY (8), BENCH_ROUND_SECONDS (2.5), BENCH_CYCLES (2), BENCH_WARMUP_SECONDS (2),
- * BENCH_ONLY (sign-in | entitlements | licence-api | licence-file), BENCH_DATABASE_URL.
+ * BENCH_ONLY (sign-in | entitlements | licence-api | licence-file | admin), BENCH_AUDIT_ROWS (1000000), BENCH_DATABASE_URL.
  */
 import { createPublicKey, randomUUID, verify as verifySignature } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
 import { loadConfig } from '../src/config/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { buildApp, type App } from '../src/app.js';
+import { staffSessionCookieName } from '../src/admin/staff-cookies.js';
 import { createLicenceFileVerifier } from '../src/licence-files/licence-file.verify.js';
+import { totpCodeAt } from '../src/mfa/totp.js';
 import { createServices, type Services } from '../src/services.js';
 import { deviceCookieName, sessionCookieName } from '../src/sessions/session.plugin.js';
 import { testIdentitySigner } from '../test/support/instance-identity.js';
@@ -63,6 +69,7 @@ const BENCH_INSTANCES = Math.round(numberFromEnv('BENCH_INSTANCES', 1500));
 /** BENCH_ONLY=sign-in, entitlements, licence-api or licence-file runs one comparison (e.g. under --cpu-prof). */
 const ONLY = process.env.BENCH_ONLY;
 const PASSWORD = 'Bench-Lantern-Orchard-42!';
+const AUDIT_ROWS = Math.round(numberFromEnv('BENCH_AUDIT_ROWS', 1_000_000));
 const SECRET_KEY = 'bench-secret-key-with-at-least-32-characters!!';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -346,6 +353,62 @@ async function main(): Promise<void> {
     const full = loopWorkload('licence file verify', { concurrency: 1, operation: () => Promise.resolve(verifier.verify(issued.token, { now: new Date(), instanceId }).ok) });
     rows.push(row('Licence file verification (offline)', 'crypto.verify Ed25519', await compare(bare, full, timing, log, meter), 0.8));
     snapshotMemory('after licence-file phase');
+  }
+
+  if (ONLY === undefined || ONLY === 'admin') {
+    log(`\nFilling the audit log with ${AUDIT_ROWS.toLocaleString('en-GB')} entries over 90 days…`);
+    const filled = Date.now();
+    // One statement: events, actors and accounts in realistic proportions, newest now.
+    await sql`
+      insert into audit_events (at, event, actor, aws_account_id, ip, details)
+      select now() - (g * interval '90 days' / ${AUDIT_ROWS}),
+             (array['sign_in.succeeded','sign_in.succeeded','sign_in.succeeded','sign_in.failed','activation.created','licence.transition','session.ended','settings.changed'])[1 + g % 8],
+             case when g % 8 = 7 then 'staff:bench@webstream.example' when g % 8 = 4 then 'instance:i-' || lpad(to_hex(g % 5000), 17, '0') else 'account:' || lpad((100000000000 + g % 2001)::text, 12, '0') end,
+             lpad((100000000000 + g % 2001)::text, 12, '0'),
+             '198.51.100.' || (g % 250),
+             jsonb_build_object('n', g)
+      from generate_series(1, ${AUDIT_ROWS}) g`.execute(services.db);
+    await sql`vacuum analyze audit_events`.execute(services.db);
+    log(`  done in ${((Date.now() - filled) / 1000).toFixed(1)} s`);
+
+    // A staff member through the real steps: invitation (its link from the outbox), password and TOTP, sign-in.
+    const staffEmail = 'bench-admin@webstream.example';
+    await services.admin.staff.invite({ email: staffEmail, role: 'admin' }, { actor: 'bench' });
+    const messages = await services.mailer.listMessages(10);
+    const invitation = await services.mailer.readMessage(messages.find((m) => m.to === staffEmail)?.id ?? '');
+    const token = /invitation\?token=([A-Za-z0-9_-]+)/.exec(invitation?.text ?? '')?.[1];
+    if (token === undefined) throw new Error('No invitation link in the outbox.');
+    const opened = await services.admin.staff.invitationPage(token);
+    if (!opened.ok) throw new Error('The invitation does not open.');
+    const secret = opened.invitation.secret;
+    const client = { ip: '127.0.0.1', userAgent: 'bench' };
+    await services.admin.staff.acceptInvitation(token, { password: PASSWORD, passwordConfirm: PASSWORD, code: totpCodeAt(secret, new Date()) }, client);
+    const challenge = await services.admin.signIn.signIn({ email: staffEmail, password: PASSWORD }, client);
+    // The next 30-second step: a code is good once, and enrolment used this one.
+    const session = await services.admin.signIn.completeSignIn(challenge.token, totpCodeAt(secret, new Date(Date.now() + 30_000)), client);
+    if (!session.ok) throw new Error(`Staff sign-in failed: ${session.message}`);
+    const staffCookie = `${staffSessionCookieName(config)}=${session.token}`;
+    const dashboardPage = await fetch(`${baseUrl}/admin/`, { headers: { cookie: staffCookie }, redirect: 'manual' });
+    if (dashboardPage.status !== 200) throw new Error(`The dashboard answered ${dashboardPage.status}`);
+    // An audit page as staff look for things: one account's sign-ins, a few pages deep.
+    let auditPath = '/admin/audit?event=sign_in.&account=1000-0000-0042';
+    for (let i = 0; i < 3; i++) {
+      const page = await fetch(`${baseUrl}${auditPath}`, { headers: { cookie: staffCookie } });
+      const nextHref = /href="(\/admin\/audit\?[^"]*after=[^"]+)"[^>]*rel="next"/.exec(await page.text())?.[1]?.replace(/&amp;/g, '&');
+      if (page.status !== 200 || nextHref === undefined) throw new Error(`The audit page answered ${page.status} without a next page`);
+      auditPath = nextHref;
+    }
+    const ADMIN_CONNECTIONS = Math.round(numberFromEnv('BENCH_ADMIN_CONCURRENCY', 2));
+    const adminHello = httpWorkload('GET /bench/hello', load, { baseUrl, connections: ADMIN_CONNECTIONS, requests: [{ method: 'GET', path: '/bench/hello' }], expectStatus: 200 });
+    log(`\n[admin] GET /admin/ (dashboard) vs hello-world (${ADMIN_CONNECTIONS} connections: staff at work, not a load test)`);
+    const dashboardLoad = httpWorkload('GET /admin/', load, { baseUrl, connections: ADMIN_CONNECTIONS, requests: [{ method: 'GET', path: '/admin/', headers: { cookie: staffCookie } }], expectStatus: 200 });
+    rows.push(row(`Admin dashboard (${(AUDIT_ROWS / 1e6).toFixed(1)} M audit rows)`, 'hello-world route', await compare(adminHello, dashboardLoad, timing, log, meter), 0, 50));
+    log(`\n[admin] GET ${auditPath.slice(0, 60)}… (page 4) vs hello-world (${ADMIN_CONNECTIONS} connections)`);
+    const auditLoad = httpWorkload('GET /admin/audit', load, { baseUrl, connections: ADMIN_CONNECTIONS, requests: [{ method: 'GET', path: auditPath, headers: { cookie: staffCookie } }], expectStatus: 200 });
+    rows.push(row('Audit log page 4, filtered', 'hello-world route', await compare(adminHello, auditLoad, timing, log, meter), 0, 50));
+    const firstPage = httpWorkload('GET /admin/audit (newest)', load, { baseUrl, connections: ADMIN_CONNECTIONS, requests: [{ method: 'GET', path: '/admin/audit', headers: { cookie: staffCookie } }], expectStatus: 200 });
+    rows.push(row('Audit log newest page, unfiltered', 'hello-world route', await compare(adminHello, firstPage, timing, log, meter), 0, 50));
+    snapshotMemory('after admin phase');
   }
 
   log('\nResults (ratio = subject req/s ÷ baseline req/s, measured interleaved in this run)\n');

@@ -24,6 +24,7 @@ const NOTICES: Record<string, string> = {
   'invitation-resent': 'A new invitation was emailed (24 hours, single use); the previous link no longer works.',
   'role-changed': 'The role was changed.',
   'staff-disabled': 'The staff member was disabled and every session of theirs was signed out.',
+  'access-reset': 'The password and authenticator were reset: their sessions were signed out and a link to choose a new password and set up a new authenticator was emailed (24 hours).',
   'totp-reset': 'The authenticator was reset: their sessions were signed out and a link to set up a new one was emailed (24 hours).',
 };
 

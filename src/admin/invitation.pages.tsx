@@ -24,13 +24,16 @@ function StaffPasswordRules() {
 }
 
 /**
- * An invitation (choose a password) or a TOTP reset (the current password), then the authenticator: one
+ * An invitation or a recovery (choose a password) or a TOTP reset (the current password), then the authenticator: one
  * form, so nothing in the admin panel opens before both are done. Works without JavaScript.
  */
 export function InvitationPage(props: { ctx: Ctx; token: string; invitation: OpenInvitation; qrSvg: string; error?: string | undefined; fields?: Record<string, string[]> }) {
   const { ctx, invitation, fields = {} } = props;
   const invite = invitation.purpose === 'invite';
-  const title = invite ? 'Set up your staff account' : 'Set up your authenticator again';
+  // An invitation and a recovery choose a new password; a TOTP reset proves the current one.
+  const newPassword = invitation.purpose !== 'totp_reset';
+  const title = invite ? 'Set up your staff account' : invitation.purpose === 'recovery' ? 'Choose a new password' : 'Set up your authenticator again';
+  const submit = invite ? 'Create my staff account' : invitation.purpose === 'recovery' ? 'Save my new password and authenticator' : 'Turn on my authenticator';
   return (
     <AdminLayout title={title} ctx={ctx}>
       <div class="card">
@@ -43,7 +46,7 @@ export function InvitationPage(props: { ctx: Ctx; token: string; invitation: Ope
           <input type="hidden" name="token" value={props.token} />
           <ol class="steps">
             <li>
-              {invite ? (
+              {newPassword ? (
                 <>
                   <h2>Choose a password</h2>
                   <input type="text" name="username" value={invitation.email} autocomplete="username" hidden readOnly />
@@ -74,7 +77,7 @@ export function InvitationPage(props: { ctx: Ctx; token: string; invitation: Ope
               <Field name="code" label="6-digit code" autocomplete="one-time-code" inputmode="numeric" errors={fields.code} autofocus={fields.password === undefined && fields.passwordConfirm === undefined && fields.code !== undefined} maxLength={16} />
             </li>
           </ol>
-          <button type="submit">{invite ? 'Create my staff account' : 'Turn on my authenticator'}</button>
+          <button type="submit">{submit}</button>
         </PostForm>
       </div>
     </AdminLayout>

@@ -15,6 +15,15 @@ export function staffLinkEmail(to: string, purpose: StaffInvitationPurpose, role
       text: `You have been given a staff account (${ROLE_LABELS[role]}) in the WebStream Licence Portal's admin panel.\n\nTo choose your password and set up your authenticator app, open this link. It works once, until ${until}:\n${url}\n\nYou will need an authenticator app (for example Google Authenticator, Microsoft Authenticator or 1Password) on your phone or computer.${EMAIL_SIGNATURE}`,
     };
   }
+  if (purpose === 'recovery') {
+    return {
+      to,
+      template: 'staff_recovery',
+      secretExpiresAt: expiresAt,
+      subject: 'Choose a new password for the WebStream admin panel',
+      text: `An admin reset the password and the authenticator of your WebStream admin panel account, and every session of it was signed out.\n\nTo choose a new password and set up your authenticator app again, open this link. It works once, until ${until}:\n${url}\n\nIf you did not ask for this, tell your WebStream admin at once.${EMAIL_SIGNATURE}`,
+    };
+  }
   return {
     to,
     template: 'staff_totp_reset',

@@ -10,7 +10,7 @@ type Ctx = AdminViewContext & { csrfToken: string };
 
 /** Which form failed, so its fields show the errors and take the focus. */
 export interface FormProblem {
-  form: 'invite' | 'resend-invitation' | 'role' | 'disable' | 'reset-totp';
+  form: 'invite' | 'resend-invitation' | 'role' | 'disable' | 'reset-totp' | 'reset-access';
   message: string;
   fields: Record<string, string[]>;
 }
@@ -130,6 +130,16 @@ export function StaffMemberPage({ ctx, member, self, canManage, problem }: { ctx
               <PostForm action={`/admin/staff/${member.id}/reset-totp`} csrfToken={ctx.csrfToken}>
                 <YourPassword form="reset-totp" problem={problem} />
                 <button type="submit">Reset the authenticator</button>
+              </PostForm>
+            </section>
+          )}
+          {member.invited ? null : (
+            <section class="panel" aria-labelledby="access-heading">
+              <h2 id="access-heading">Reset the password and authenticator</h2>
+              <p>For a forgotten password: their sessions are signed out, the authenticator is forgotten, and they get an email with a link (24 hours) to choose a new password and set up a new authenticator.</p>
+              <PostForm action={`/admin/staff/${member.id}/reset-access`} csrfToken={ctx.csrfToken}>
+                <YourPassword form="reset-access" problem={problem} />
+                <button type="submit">Reset the password and authenticator</button>
               </PostForm>
             </section>
           )}

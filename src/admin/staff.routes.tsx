@@ -21,7 +21,7 @@ export interface StaffRouteDeps {
   cookies: CookiePolicy;
 }
 
-/** /admin/staff: the staff list (every role), invitations (and sending them again), roles, disabling and TOTP resets (admins only; each change re-asks the password). */
+/** /admin/staff: the staff list (every role), invitations (and sending them again), roles, disabling, TOTP and password resets (admins only; each change re-asks the password). */
 export function staffRoutes({ staff, signIn, cookies }: StaffRouteDeps): FastifyPluginAsyncTypebox {
   const signedIn = requireStaffPage(cookies);
   const view = [signedIn, requirePermission('staff.view')];
@@ -103,6 +103,15 @@ export function staffRoutes({ staff, signIn, cookies }: StaffRouteDeps): Fastify
       });
       if (!result.ok) return memberPage(req, reply, id, result.problem, result.status);
       return reply.redirect(`/admin/staff/${id}?notice=totp-reset`, 303);
+    });
+
+    app.post('/staff/:id/reset-access', { preHandler: manage, schema: { params: IdParams, body: Type.Object(Confirmed) } }, async (req, reply) => {
+      const { id } = req.params;
+      const result = await confirmed(req, 'reset-access', req.body.confirmPassword, async (me) => {
+        await staff.resetAccess(id, by(req, me));
+      });
+      if (!result.ok) return memberPage(req, reply, id, result.problem, result.status);
+      return reply.redirect(`/admin/staff/${id}?notice=access-reset`, 303);
     });
   };
 }

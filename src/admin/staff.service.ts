@@ -182,6 +182,24 @@ export function createStaffService(deps: {
       });
     },
 
+    /**
+     * For a forgotten password: the authenticator is forgotten too and their sessions end, and a link (24 hours)
+     * lets them choose a new password and set up a new authenticator. The old password keeps nobody in: without
+     * an authenticator it signs nobody in.
+     */
+    async resetAccess(staffId: string, by: StaffChangeBy): Promise<{ expiresAt: Date }> {
+      return deps.db.transaction().execute(async (trx) => {
+        const target = await lockTarget(staffId, by, trx, 'reset the password of');
+        if (target.disabled_at !== null) throw new AppError('staff_disabled', 'This staff member is disabled.', 409);
+        const now = deps.clock.now();
+        await repo.clearTotp(staffId, trx);
+        const sessionsEnded = await deps.staffSessions.endAllForStaff(staffId, now, trx);
+        await deps.audit.record({ event: 'staff.access_reset', actor: by.actor, ip: by.ip ?? null, details: { staffEmail: target.email, sessionsEnded } }, trx);
+        const expiresAt = await sendLink(target, target.password_hash === null ? 'invite' : 'recovery', by, trx);
+        return { expiresAt };
+      });
+    },
+
     /** A new invitation link for someone who has not accepted theirs (lost or expired); the old link stops working. */
     async resendInvitation(staffId: string, by: StaffChangeBy): Promise<{ expiresAt: Date }> {
       return deps.db.transaction().execute(async (trx) => {
@@ -211,7 +229,8 @@ export function createStaffService(deps: {
       const fields: Record<string, string[]> = {};
       let passwordHash: string | undefined;
 
-      if (invitation.purpose === 'invite') {
+      // An invitation and a recovery choose a new password; a TOTP reset proves the current one.
+      if (invitation.purpose !== 'totp_reset') {
         const problems = passwordProblems(input.password, { accountId: '', email: member.email });
         if (problems.length > 0) fields.password = problems;
         if (input.password !== input.passwordConfirm) fields.passwordConfirm = [PASSWORDS_DO_NOT_MATCH];

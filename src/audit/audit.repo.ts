@@ -42,6 +42,7 @@ export type AuditEvent =
   | 'settings.changed'
   | 'signing_key.rotated'
   | 'audit.exported'
+  | 'staff.access_reset'
   | 'staff.created'
   | 'staff.invitation_sent'
   | 'staff.enrolled'

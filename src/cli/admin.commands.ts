@@ -78,5 +78,22 @@ export function adminCommand(run: TaskRunner): Command {
       }),
     );
 
+  admin
+    .command('reset-access')
+    .description('For a forgotten password or a lost authenticator (the last admin included): sign the staff member out and email a link to choose a new password and set up a new authenticator')
+    .requiredOption('--email <address>', "the staff member's email address", staffEmail)
+    .action((options: { email: string }) =>
+      run(async (services) => {
+        const member = await services.admin.staff.findByEmail(options.email);
+        if (member === undefined) {
+          process.stderr.write(`No staff account ${options.email}.\n`);
+          process.exitCode = 1;
+          return;
+        }
+        const { expiresAt } = await services.admin.staff.resetAccess(member.id, { actor: 'cli' });
+        process.stdout.write(`Reset the password and authenticator of ${member.email}; its sessions were signed out. The emailed link works once, until ${expiresAt.toISOString()}.\n`);
+      }),
+    );
+
   return admin;
 }

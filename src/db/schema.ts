@@ -357,7 +357,7 @@ export interface StaffAccountsTable {
 }
 export type StaffAccountRow = Selectable<StaffAccountsTable>;
 
-export type StaffInvitationPurpose = 'invite' | 'totp_reset';
+export type StaffInvitationPurpose = 'invite' | 'totp_reset' | 'recovery';
 
 export interface StaffInvitationsTable {
   id: Generated<string>;

@@ -1,5 +1,5 @@
 /**
- * `webstream-portal admin create|list|disable` as real processes on a scratch database with no SMTP server:
+ * `webstream-portal admin create|list|disable|reset-access` as real processes on a scratch database with no SMTP server:
  * the invitation is kept in the outbox (its link never printed), in development the log shows it, and the
  * link opens the invitation page of a portal on the same database.
  */
@@ -76,7 +76,12 @@ test('admin create, list and disable; the invitation waits in the outbox', { tim
   const unknown = await cli(['admin', 'disable', '--email', 'nobody@webstream.example']);
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /No staff account nobody@webstream\.example/);
-  assert.match((await cli(['admin', '--help'])).stdout, /create[\s\S]*list[\s\S]*disable/);
+  const reset = await cli(['admin', 'reset-access', '--email', 'first.admin@webstream.example']);
+  assert.equal(reset.code, 0, reset.stderr);
+  assert.match(reset.stdout, /Reset the password and authenticator of first\.admin@webstream\.example; .*until \d{4}-/);
+  const mails = JSON.parse((await cli(['outbox', 'list', '--json'])).stdout) as { to: string; template: string }[];
+  assert.equal(mails.filter((m) => m.to === 'first.admin@webstream.example').length, 2, 'a new link (still an invitation: it was never accepted)');
+  assert.match((await cli(['admin', '--help'])).stdout, /create[\s\S]*list[\s\S]*disable[\s\S]*reset-access/);
 });
 
 test('in development, with no SMTP server, the log shows the invitation link', { timeout: 120_000 }, async () => {

@@ -196,3 +196,26 @@ test('an unknown or malformed staff id answers the admin 404 or 400 page', async
   assert.equal((await adminAgent.get('/admin/staff/00000000-0000-4000-8000-000000000000')).status, 404);
   assert.equal((await adminAgent.get('/admin/staff/not-a-uuid')).status, 400);
 });
+
+test('a forgotten password: an admin resets the password and authenticator; the link sets both, the old password no longer works', async () => {
+  const staff = await h.enrolledStaff('forgetful@webstream.example', 'support');
+  const id = await idOf(staff.email);
+  const theirs = await h.signedInStaff(staff);
+  const reset = await adminAgent.post(`/admin/staff/${id}/reset-access`, { confirmPassword: STAFF_PASSWORD });
+  assert.equal(reset.status, 303);
+  assert.equal(reset.location, `/admin/staff/${id}?notice=access-reset`);
+  assert.equal((await theirs.get('/admin/')).status, 303, 'their sessions ended');
+  const events = await portal.services.db.selectFrom('audit_events').selectAll().where('event', '=', 'staff.access_reset').execute();
+  assert.equal(events.at(-1)?.actor, ADMIN_ACTOR);
+
+  const link = await h.linkMailedTo(staff.email, /Choose a new password/);
+  const page = await h.agentFor().get(link);
+  assert.match(page.body, /<h1>Choose a new password<\/h1>/);
+  assert.match(page.body, /label for="field-password">New password/);
+  const newPassword = 'Copper-Meadow-93';
+  await h.acceptInvitation(link, newPassword);
+  const old = await h.passwordStep(staff.email);
+  assert.equal(old.response.status, 401);
+  const fresh = await h.passwordStep(staff.email, { password: newPassword });
+  assert.equal(fresh.response.status, 303);
+});

@@ -62,6 +62,13 @@ export function createOutboxRepo(db: Db) {
       return trx.selectFrom('mail_outbox').select(idText).select(ENVELOPE).select(sql<boolean>`body_sealed is not null`.as('has_body')).orderBy('id', 'desc').limit(limit).execute();
     },
 
+    /** Newest first, `limit` rows after the row `beforeId` (keyset on the id, which only grows: page 500 costs what page 1 does). */
+    page(beforeId: string | undefined, limit: number, trx: Db = db) {
+      let query = trx.selectFrom('mail_outbox').select(idText).select(ENVELOPE).select(sql<boolean>`body_sealed is not null`.as('has_body'));
+      if (beforeId !== undefined) query = query.where('id', '<', beforeId);
+      return query.orderBy('id', 'desc').limit(limit).execute();
+    },
+
     find(id: string, trx: Db = db) {
       return trx.selectFrom('mail_outbox').select(idText).select(ENVELOPE).select('body_sealed').where('id', '=', id).executeTakeFirst();
     },

@@ -131,7 +131,7 @@ test('the raw body is shown escaped, never as markup', async () => {
   const page = await adminAgent.get(`/admin/marketplace/notifications/${id}`);
   assert.equal(page.status, 200);
   assert.doesNotMatch(page.body, /<script>alert/);
-  assert.match(page.body, /  assert.match(page.body, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);lt;script>alert\(1\)  assert.match(page.body, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);lt;\/script>/, "as text: the renderer escapes every <");
+  assert.match(page.body, /&lt;script>alert\(1\)&lt;\/script>/, 'as text: the renderer escapes every <');
   assert.match(page.body, /<pre class="raw-body"/);
 });
 

@@ -117,7 +117,7 @@ test('an admin re-processes a failed notification: it is processed from its stor
 test('a body that cannot be understood stays failed when re-processed, with its reason', async () => {
   const result = await portal.services.marketplaceNotifications.receive({ source: 'sqs', body: 'not json at all', deliveryId: 'delivery-bad' });
   assert.equal(result.outcome, 'failed');
-  const id = result.outcome === 'failed' ? result.notificationId : '';
+  const id = result.notificationId;
   await adminAgent.get(`/admin/marketplace/notifications/${id}`);
   const done = await adminAgent.post(`/admin/marketplace/notifications/${id}/reprocess`, {});
   assert.equal(done.status, 303);

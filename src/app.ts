@@ -159,7 +159,7 @@ export async function buildApp(services: Services): Promise<App> {
       publicUrl,
       secureCookies,
       csrf: { cookieName: secureCookies ? '__Host-ws_admin_csrf' : 'ws_admin_csrf', hmacKey: deriveKey(services.secretKey, 'admin-csrf') },
-      ...adminRoutes({ admin: services.admin, cookies: config, audit: services.audit, clock: services.clock }),
+      ...adminRoutes({ admin: services.admin, cookies: config, settings: services.settings, audit: services.audit, clock: services.clock, mailer: services.mailer, marketplaceNotifications: services.marketplaceNotifications }),
     }),
     { prefix: '/admin' },
   );

@@ -7,10 +7,10 @@ const SECTIONS: readonly (AdminNavLink & { action: StaffAction; ready: boolean }
   { href: '/admin/', label: 'Dashboard', action: 'dashboard.view', ready: true },
   { href: '/admin/customers', label: 'Customers', action: 'customers.view', ready: false },
   { href: '/admin/licences', label: 'Licences', action: 'licences.view', ready: false },
-  { href: '/admin/marketplace', label: 'Marketplace', action: 'marketplace.view', ready: false },
+  { href: '/admin/marketplace', label: 'Marketplace', action: 'marketplace.view', ready: true },
   { href: '/admin/audit', label: 'Audit log', action: 'audit.view', ready: true },
-  { href: '/admin/outbox', label: 'Outbox', action: 'outbox.view', ready: false },
-  { href: '/admin/settings', label: 'Settings', action: 'settings.view', ready: false },
+  { href: '/admin/outbox', label: 'Outbox', action: 'outbox.view', ready: true },
+  { href: '/admin/settings', label: 'Settings', action: 'settings.view', ready: true },
   { href: '/admin/staff', label: 'Staff', action: 'staff.view', ready: true },
 ];
 
@@ -25,6 +25,9 @@ const NOTICES: Record<string, string> = {
   'role-changed': 'The role was changed.',
   'staff-disabled': 'The staff member was disabled and every session of theirs was signed out.',
   'access-reset': 'The password and authenticator were reset: their sessions were signed out and a link to choose a new password and set up a new authenticator was emailed (24 hours).',
+  'settings-saved': 'The settings were saved: they apply at once here and within 5 seconds in every other portal process. Each change is in the audit log.',
+  'settings-unchanged': 'Nothing was changed: the form matched the current settings.',
+  'notification-reprocessed': 'The notification was processed again; its new status and outcome are below.',
   'totp-reset': 'The authenticator was reset: their sessions were signed out and a link to set up a new one was emailed (24 hours).',
 };
 

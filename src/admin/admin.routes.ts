@@ -2,7 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../core/clock.js';
 import type { StaffSessionResolver } from '../http/staff-context.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { NotificationService } from '../marketplace/notification.service.js';
 import type { CookiePolicy } from '../sessions/session.plugin.js';
+import type { SettingsRepo } from '../settings/settings.repo.js';
 import type { AdminPanel } from './admin.service.js';
 import { adminErrorView } from './admin-view.js';
 import { auditRoutes } from './audit.routes.js';
@@ -11,9 +14,23 @@ import { invitationRoutes } from './invitation.routes.js';
 import { staffSessionResolver } from './staff-session.js';
 import { staffSignInRoutes } from './staff-sign-in.routes.js';
 import { staffRoutes } from './staff.routes.js';
+import { marketplaceAdminRoutes } from './marketplace-admin.routes.js';
+import { outboxRoutes } from './outbox.routes.js';
+import { createSettingsAdmin } from './settings-admin.service.js';
+import { settingsRoutes } from './settings.routes.js';
 
 /** What app.ts hands the staff context: the admin panel's routes, its session resolver and its error pages' view. */
-export function adminRoutes({ admin, cookies, audit, clock }: { admin: AdminPanel; cookies: CookiePolicy; audit: AuditLog; clock: Clock }): { routes: FastifyPluginAsyncTypebox[]; resolveStaffSession: StaffSessionResolver; viewContext: typeof adminErrorView } {
+export interface AdminRouteDeps {
+  admin: AdminPanel;
+  cookies: CookiePolicy;
+  settings: SettingsRepo;
+  audit: AuditLog;
+  clock: Clock;
+  mailer: Pick<Mailer, 'listPage' | 'readMessage'>;
+  marketplaceNotifications: Pick<NotificationService, 'search' | 'find' | 'types' | 'subscriptions' | 'reprocess'>;
+}
+
+export function adminRoutes({ admin, cookies, settings, audit, clock, mailer, marketplaceNotifications }: AdminRouteDeps): { routes: FastifyPluginAsyncTypebox[]; resolveStaffSession: StaffSessionResolver; viewContext: typeof adminErrorView } {
   return {
     resolveStaffSession: staffSessionResolver({ cookies, signIn: admin.signIn }),
     viewContext: adminErrorView,
@@ -23,6 +40,9 @@ export function adminRoutes({ admin, cookies, audit, clock }: { admin: AdminPane
       invitationRoutes({ staff: admin.staff }),
       staffRoutes({ staff: admin.staff, signIn: admin.signIn, cookies }),
       auditRoutes({ auditLog: admin.auditLog, audit, clock, cookies }),
+      settingsRoutes({ settings: createSettingsAdmin({ settings, audit, clock }), signIn: admin.signIn, cookies }),
+      outboxRoutes({ mailer, audit, cookies }),
+      marketplaceAdminRoutes({ notifications: marketplaceNotifications, cookies }),
     ],
   };
 }

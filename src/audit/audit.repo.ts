@@ -40,6 +40,8 @@ export type AuditEvent =
   | 'account_proof.link_created'
   | 'account_proof.link_used'
   | 'settings.changed'
+  | 'outbox.body_viewed'
+  | 'marketplace.notification_reprocessed'
   | 'signing_key.rotated'
   | 'audit.exported'
   | 'staff.access_reset'

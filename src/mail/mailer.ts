@@ -1,6 +1,7 @@
 import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
+import type { KeysetCursor } from '../core/keyset-cursor.js';
 import type { Db } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { MailStatus } from '../db/schema.js';
@@ -51,6 +52,8 @@ export interface Mailer {
   startDispatcher(intervalMs?: number): () => Promise<void>;
   /** Envelopes, newest first (the CLI's `outbox list`, later the admin panel). */
   listMessages(limit?: number): Promise<OutboxEnvelope[]>;
+  /** A page of envelopes, newest first, after the cursor of the previous page (the admin panel's outbox). */
+  listPage(options: { after?: KeysetCursor | undefined; limit: number }): Promise<{ messages: OutboxEnvelope[]; next: KeysetCursor | undefined }>;
   /** One message with its body while that is kept and its secret live: with no SMTP server, this is the delivery channel. */
   readMessage(id: string): Promise<OutboxMessage | undefined>;
   /** Erases bodies whose secret expired and deletes rows past the retention period (the server's sweep). */
@@ -174,6 +177,17 @@ export function createMailer(deps: { db: Db; outbox: OutboxRepo; clock: Clock; l
         const envelope = envelopeOf(row);
         return { ...envelope, hasBody: envelope.hasBody && (envelope.secretExpiresAt === null || envelope.secretExpiresAt > now) };
       });
+    },
+    async listPage({ after, limit }) {
+      await ensureLegacySealed();
+      const now = deps.clock.now();
+      const rows = await outbox.page(after?.id, limit + 1);
+      const messages = rows.slice(0, limit).map((row) => {
+        const envelope = envelopeOf(row);
+        return { ...envelope, hasBody: envelope.hasBody && (envelope.secretExpiresAt === null || envelope.secretExpiresAt > now) };
+      });
+      const last = messages.at(-1);
+      return { messages, next: rows.length > limit && last !== undefined ? { at: last.createdAt, id: last.id } : undefined };
     },
     async readMessage(id) {
       await ensureLegacySealed();

@@ -6,6 +6,7 @@ import type { MailStatus } from '../db/schema.js';
 const ENVELOPE = ['to_address', 'subject', 'template', 'status', 'attempts', 'created_at', 'sent_at', 'secret_expires_at', 'last_error'] as const;
 
 // int8 ids arrive as numbers (src/db/database.ts) whatever the table type says; callers get the id as text.
+// Orders and comparisons name the column (mail_outbox.id), not this text alias, which would sort "9" after "10".
 const idText = sql<string>`id::text`.as('id');
 
 export function createOutboxRepo(db: Db) {
@@ -59,7 +60,14 @@ export function createOutboxRepo(db: Db) {
     },
 
     list(limit: number, trx: Db = db) {
-      return trx.selectFrom('mail_outbox').select(idText).select(ENVELOPE).select(sql<boolean>`body_sealed is not null`.as('has_body')).orderBy('id', 'desc').limit(limit).execute();
+      return trx.selectFrom('mail_outbox').select(idText).select(ENVELOPE).select(sql<boolean>`body_sealed is not null`.as('has_body')).orderBy('mail_outbox.id', 'desc').limit(limit).execute();
+    },
+
+    /** Newest first, `limit` rows after the row `beforeId` (keyset on the id, which only grows: page 500 costs what page 1 does). */
+    page(beforeId: string | undefined, limit: number, trx: Db = db) {
+      let query = trx.selectFrom('mail_outbox').select(idText).select(ENVELOPE).select(sql<boolean>`body_sealed is not null`.as('has_body'));
+      if (beforeId !== undefined) query = query.where('mail_outbox.id', '<', beforeId);
+      return query.orderBy('mail_outbox.id', 'desc').limit(limit).execute();
     },
 
     find(id: string, trx: Db = db) {

@@ -12,6 +12,8 @@ import type { MarketplaceRepo } from './marketplace.repo.js';
 import { createNotificationApplier, TransientNotificationError, type Prepared } from './notification.apply.js';
 import { parseNotification, type MarketplaceNotification } from './notification.parse.js';
 import type { NotificationRepo } from './notification.repo.js';
+import { createNotificationSearchRepo, type NotificationFilter } from './notification-search.repo.js';
+import type { KeysetCursor } from '../core/keyset-cursor.js';
 
 /** One delivery of a notification: an SQS message, or a verified SNS HTTPS post. */
 export interface NotificationDelivery {
@@ -58,6 +60,7 @@ export function createNotificationService(deps: {
   const applier = createNotificationApplier({ db: deps.db, clock: deps.clock, audit: deps.audit, clients: deps.clients, licences: deps.licences, licencesRepo: deps.licencesRepo, notifications: repo, subscriptions: deps.subscriptions });
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const log = deps.logger.child({ component: 'marketplace-notifications' });
+  const search = createNotificationSearchRepo(deps.db);
 
   /**
    * Prepares (identify, read AWS) without holding anything, then locks the stored notification (skipping one
@@ -103,7 +106,49 @@ export function createNotificationService(deps: {
     }
   }
 
+  /**
+   * Processes a failed notification again from its stored body, as if it had just arrived (staff, after fixing
+   * what made it fail: a product code, a licence state). A transient failure now fails it again at once: no
+   * queue delivery is left to bring it back.
+   */
+  async function reprocess(id: string, by: { actor: string; ip?: string }): Promise<NotificationResult> {
+    const reopened = await search.reopenFailed(id, deps.clock.now());
+    if (reopened === undefined) throw new AppError('not_failed', 'Only a failed notification can be processed again, and this one is not failed (any more).', 409);
+    const parsed = parseNotification(reopened.body, { messageId: reopened.messageId, sentAt: reopened.eventAt ?? reopened.receivedAt });
+    let result: NotificationResult;
+    if (!parsed.ok || parsed.notification.messageId !== reopened.messageId) {
+      const reason = parsed.ok ? 'The stored body names another message id.' : parsed.reason;
+      await repo.markFailed(reopened.messageId, reason, deps.clock.now());
+      result = { outcome: 'failed', notificationId: id, detail: reason };
+    } else {
+      result = await processStored(parsed.notification, { id, status: 'received' }, undefined);
+      if (result.outcome === 'retry') {
+        await repo.markFailed(reopened.messageId, `Processed again by staff; failed: ${result.detail}`, deps.clock.now());
+        result = { outcome: 'failed', notificationId: id, detail: result.detail };
+      }
+    }
+    const detail = result.outcome === 'processed' || result.outcome === 'ignored' || result.outcome === 'failed' ? result.detail : undefined;
+    await deps.audit.record({
+      event: 'marketplace.notification_reprocessed',
+      actor: by.actor,
+      awsAccountId: reopened.awsAccountId,
+      ...(by.ip === undefined ? {} : { ip: by.ip }),
+      details: { notificationId: id, messageId: reopened.messageId, outcome: result.outcome, ...(detail === undefined ? {} : { detail }) },
+    });
+    log.info({ messageId: reopened.messageId, actor: by.actor, outcome: result.outcome }, 'Marketplace notification processed again by staff');
+    return result;
+  }
+
   return {
+    /** Notifications newest first, filtered, a page at a time (the admin panel). */
+    search: (filter: NotificationFilter, after: KeysetCursor | undefined, limit: number) => search.notifications(filter, after, limit),
+    /** One notification with its raw body. */
+    find: (id: string) => search.notification(id),
+    /** The kinds and actions received so far. */
+    types: () => search.types(),
+    /** Marketplace subscriptions newest first, with their licence's status. */
+    subscriptions: (after: KeysetCursor | undefined, limit: number, awsAccountId?: string) => search.subscriptions(after, limit, awsAccountId),
+    reprocess,
     /**
      * Stores the notification first (a message id seen before inserts nothing), then processes it once.
      * A message that cannot be understood is stored as failed with the reason, and settled (never retried).

@@ -114,6 +114,14 @@ export function installSessions(app: FastifyInstance, browser: Pick<BrowserSessi
 }
 
 export const CHANGE_PASSWORD_PATH = '/portal/change-password';
+/** Where a customer without MFA is sent while the portal requires it: Settings, opened at its MFA section. */
+export const MFA_SETUP_PATH = '/portal/settings?notice=mfa-required#mfa-heading';
+
+/** While MFA is required and missing: the Settings page (GET) and the MFA set-up steps, nothing else. */
+function mayOpenWhileMfaMissing(req: FastifyRequest): boolean {
+  const url = req.routeOptions.url ?? '';
+  return (url === '/portal/settings' && req.method === 'GET') || url.startsWith('/portal/settings/mfa/');
+}
 
 /**
  * preHandler for pages that need a signed-in customer: others are sent to sign in, then brought back.
@@ -123,6 +131,7 @@ export const CHANGE_PASSWORD_PATH = '/portal/change-password';
 export async function requireAccount(req: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (req.portalSession !== undefined) {
     if (req.portalSession.mustChangePassword && req.routeOptions.url !== CHANGE_PASSWORD_PATH) await reply.redirect(CHANGE_PASSWORD_PATH, 303);
+    else if (req.portalSession.mfaSetupRequired && !mayOpenWhileMfaMissing(req)) await reply.redirect(MFA_SETUP_PATH, 303);
     return;
   }
   const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.url)}` : '';

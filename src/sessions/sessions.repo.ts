@@ -9,6 +9,9 @@ export interface SessionWithAccount {
   email: string;
   /** Signed in with a one-time password from staff: nothing but choosing a new password is allowed. */
   mustChangePassword: boolean;
+  hasMfa: boolean;
+  /** The portal requires MFA of customers and this account has none: nothing but setting it up is allowed (the session service decides). */
+  mfaSetupRequired: boolean;
   /** Changes whenever the account's licences change (a cache key for pages listing them). */
   licencesVersion: number;
   createdAt: Date;
@@ -37,7 +40,7 @@ export function createSessionsRepo(db: Db) {
       const row = await trx
         .selectFrom('portal_sessions as s')
         .innerJoin('portal_accounts as a', 'a.id', 's.account_id')
-        .select(['s.id', 's.token_hash', 'a.must_change_password', 's.account_id', 's.created_at', 's.expires_at', 's.last_seen_at', 'a.aws_account_id', 'a.email', 'a.disabled_at', 'a.licences_version'])
+        .select(['s.id', 's.token_hash', 'a.must_change_password', 's.account_id', 's.created_at', 's.expires_at', 's.last_seen_at', 'a.aws_account_id', 'a.email', 'a.disabled_at', 'a.licences_version', 'a.mfa_method'])
         .where('s.token_hash', '=', tokenHash)
         .executeTakeFirst();
       if (row === undefined || row.disabled_at !== null) return undefined;
@@ -48,6 +51,9 @@ export function createSessionsRepo(db: Db) {
         awsAccountId: row.aws_account_id,
         email: row.email,
         mustChangePassword: row.must_change_password,
+        hasMfa: row.mfa_method !== null,
+        // Known only with the portal settings: the session service sets it.
+        mfaSetupRequired: false,
         licencesVersion: row.licences_version,
         createdAt: row.created_at,
         expiresAt: row.expires_at,

@@ -42,7 +42,8 @@ export function createSessionService(deps: { sessions: SessionsRepo; clock: Cloc
         return undefined;
       }
       if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) await repo.touch(session.tokenHash, now, client.ip);
-      return session;
+      // Whether the lack of MFA matters is the portal's setting (cached 5 s per process).
+      return { ...session, mfaSetupRequired: !session.hasMfa && (await deps.settings.get()).mfaRequiredForCustomers };
     },
 
     invalidate: (token) => repo.delete(hashToken(token)),

@@ -12,6 +12,8 @@ export interface PortalSettings {
    * instance's admin panel (src/account-proofs) or the AWS Marketplace link flow. Off: open, as DESIGN.md §2 describes.
    */
   registrationRequiresProof: boolean;
+  /** A customer without MFA must set it up right after signing in, before any other portal page (src/sessions). */
+  mfaRequiredForCustomers: boolean;
 }
 
 /** How the licence API treats WebStream instances (issue 11); the admin panel changes them. */
@@ -62,7 +64,7 @@ export const LICENCE_API_DEFAULTS: LicenceApiSettings = {
   staleWindowSeconds: 3 * 600,
   deactivationsPerDay: 5,
 };
-export const DEFAULTS: PortalSettings = { sessionDurationSeconds: 8 * 60 * 60, verifyNewDevices: false, licenceApi: LICENCE_API_DEFAULTS, registrationRequiresProof: false };
+export const DEFAULTS: PortalSettings = { sessionDurationSeconds: 8 * 60 * 60, verifyNewDevices: false, licenceApi: LICENCE_API_DEFAULTS, registrationRequiresProof: false, mfaRequiredForCustomers: false };
 
 export interface SettingsRepo {
   get(): Promise<PortalSettings>;
@@ -71,13 +73,15 @@ export interface SettingsRepo {
   /** Refuses (RangeError naming each problem) a combination licenceApiProblems finds wrong. */
   setLicenceApi(change: Partial<LicenceApiSettings>, now: Date): Promise<LicenceApiSettings>;
   setRegistrationRequiresProof(on: boolean, now: Date): Promise<void>;
+  setMfaRequiredForCustomers(on: boolean, now: Date): Promise<void>;
 }
 
 /**
- * Settings are read on every sign-in; a few seconds' cache saves that query. A change made here applies at
- * once in this process and within CACHE_MS in the others.
+ * Settings are read on every sign-in (and, for the MFA requirement, every signed-in page); a few seconds'
+ * cache saves that query. A change made here applies at once in this process and within SETTINGS_CACHE_MS in every
+ * other portal process on the database (test/processes/settings-two-portals.test.ts).
  */
-const CACHE_MS = 5_000;
+export const SETTINGS_CACHE_MS = 5_000;
 
 export function createSettingsRepo(db: Db, clock: Clock): SettingsRepo {
   let cached: { settings: PortalSettings; until: number } | undefined;
@@ -101,8 +105,9 @@ export function createSettingsRepo(db: Db, clock: Clock): SettingsRepo {
         if (row.key === 'verify_new_devices' && typeof row.value === 'boolean') settings.verifyNewDevices = row.value;
         if (row.key === 'licence_api' && typeof row.value === 'object' && row.value !== null) settings.licenceApi = { ...LICENCE_API_DEFAULTS, ...(row.value as Partial<LicenceApiSettings>) };
         if (row.key === 'registration_requires_proof' && typeof row.value === 'boolean') settings.registrationRequiresProof = row.value;
+        if (row.key === 'mfa_required_for_customers' && typeof row.value === 'boolean') settings.mfaRequiredForCustomers = row.value;
       }
-      cached = { settings, until: now + CACHE_MS };
+      cached = { settings, until: now + SETTINGS_CACHE_MS };
       return settings;
     },
     async setSessionDuration(seconds, now) {
@@ -124,6 +129,9 @@ export function createSettingsRepo(db: Db, clock: Clock): SettingsRepo {
     },
     async setRegistrationRequiresProof(on, now) {
       await put('registration_requires_proof', on, now);
+    },
+    async setMfaRequiredForCustomers(on, now) {
+      await put('mfa_required_for_customers', on, now);
     },
   };
 }

@@ -11,6 +11,7 @@ const NOTICES: Record<string, string> = {
   'code-recent': 'We emailed you a code less than a minute ago: use the code from that email.',
   'mfa-disabled': 'MFA is off. Every other session was signed out, and we emailed your contact address.',
   'mfa-setup-expired': 'That set-up has expired or was already finished. Start again if MFA is still off.',
+  'mfa-required': 'This portal requires multi-factor authentication (MFA). Set it up below to continue: an authenticator app, or codes emailed to your contact address.',
   'mfa-already-on': 'MFA is already on. Turn it off first to switch to another method.',
   'session-expired': 'Your session has ended. Please sign in again.',
   'password-changed': 'Your password has been changed. Every other session of your account was signed out; this one stays signed in.',

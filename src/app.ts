@@ -159,7 +159,21 @@ export async function buildApp(services: Services): Promise<App> {
       publicUrl,
       secureCookies,
       csrf: { cookieName: secureCookies ? '__Host-ws_admin_csrf' : 'ws_admin_csrf', hmacKey: deriveKey(services.secretKey, 'admin-csrf') },
-      ...adminRoutes({ admin: services.admin, cookies: config }),
+      ...adminRoutes({
+        admin: services.admin,
+        cookies: config,
+        customers: {
+          customers: services.customerAccounts,
+          provisioning: services.accountProvisioning,
+          passwordReset: services.passwordReset,
+          mfa: services.mfa,
+          sessions: services.sessions,
+          licences: services.licences,
+          marketplace: services.marketplace,
+          activations: services.activations,
+          auditSearch: services.auditSearch,
+        },
+      }),
     }),
     { prefix: '/admin' },
   );

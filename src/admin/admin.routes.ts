@@ -3,6 +3,7 @@ import type { StaffSessionResolver } from '../http/staff-context.js';
 import type { CookiePolicy } from '../sessions/session.plugin.js';
 import type { AdminPanel } from './admin.service.js';
 import { adminErrorView } from './admin-view.js';
+import { customersRoutes, type CustomerRouteDeps } from './customers.routes.js';
 import { homeRoutes } from './home.routes.js';
 import { invitationRoutes } from './invitation.routes.js';
 import { staffSessionResolver } from './staff-session.js';
@@ -10,7 +11,7 @@ import { staffSignInRoutes } from './staff-sign-in.routes.js';
 import { staffRoutes } from './staff.routes.js';
 
 /** What app.ts hands the staff context: the admin panel's routes, its session resolver and its error pages' view. */
-export function adminRoutes({ admin, cookies }: { admin: AdminPanel; cookies: CookiePolicy }): { routes: FastifyPluginAsyncTypebox[]; resolveStaffSession: StaffSessionResolver; viewContext: typeof adminErrorView } {
+export function adminRoutes({ admin, cookies, customers }: { admin: AdminPanel; cookies: CookiePolicy; customers: Omit<CustomerRouteDeps, 'cookies'> }): { routes: FastifyPluginAsyncTypebox[]; resolveStaffSession: StaffSessionResolver; viewContext: typeof adminErrorView } {
   return {
     resolveStaffSession: staffSessionResolver({ cookies, signIn: admin.signIn }),
     viewContext: adminErrorView,
@@ -19,6 +20,7 @@ export function adminRoutes({ admin, cookies }: { admin: AdminPanel; cookies: Co
       staffSignInRoutes({ signIn: admin.signIn, cookies }),
       invitationRoutes({ staff: admin.staff }),
       staffRoutes({ staff: admin.staff, signIn: admin.signIn, cookies }),
+      customersRoutes({ ...customers, cookies }),
     ],
   };
 }

@@ -98,7 +98,7 @@ function Actions({ c, ctx, may, problem }: { c: CustomerDetails; ctx: Ctx; may: 
         ) : null}
         {may('customers.end_sessions') && c.sessions.length > 0 ? (
           <PostForm action={`${base}/end-sessions`} csrfToken={ctx.csrfToken} class="inline-form">
-            <button type="submit" class="button secondary">End all {c.sessions.length} sessions</button>
+            <button type="submit" class="button secondary">{c.sessions.length === 1 ? 'End the session' : `End all ${c.sessions.length} sessions`}</button>
           </PostForm>
         ) : null}
         {may('customers.reset_mfa') && account.mfa_method !== null ? (

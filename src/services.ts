@@ -7,10 +7,13 @@ import { createAccountSettingsService } from './account-settings/account-setting
 import { createAccountProvisioningService } from './accounts/account-provisioning.service.js';
 import { createAccountTokensRepo } from './accounts/account-tokens.repo.js';
 import { createAccountsRepo } from './accounts/accounts.repo.js';
+import { createCustomerAccountsService } from './accounts/customer-accounts.service.js';
+import { createCustomerSearchRepo } from './accounts/customer-search.repo.js';
 import { createPasswordHasher, type PasswordHasher } from './accounts/password.hasher.js';
 import { createPasswordResetService } from './accounts/password-reset.service.js';
 import { createRegistrationService } from './accounts/registration.service.js';
 import { createAuditLog } from './audit/audit.repo.js';
+import { createAuditSearchRepo } from './audit/audit-search.repo.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Config } from './config/config.js';
 import { createLogger } from './config/logger.js';
@@ -142,6 +145,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     knownDevices,
     marketplace,
     marketplaceNotifications,
+    auditSearch: createAuditSearchRepo(db),
+    customerAccounts: createCustomerAccountsService({ db, clock, accounts, search: createCustomerSearchRepo(db), sessions, audit }),
     accountProvisioning: createAccountProvisioningService({ db, clock, hasher, accounts, licences: licencesRepo, mailer, audit, publicUrl }),
     registration: createRegistrationService({ db, clock, hasher, accounts, tokens: accountTokens, throttle, sessions, licences: licencesRepo, mailer, audit, publicUrl, requiresProof }),
     verifyIdentity,

@@ -98,6 +98,17 @@ export function createAccountsRepo(db: Db, tokens: AccountTokensRepo) {
       return result.numUpdatedRows > 0n;
     },
 
+    /** Disables (a time) or re-enables (null) the account; false when it already was so. Sign-in and sessions refuse a disabled account. */
+    async setDisabled(accountId: string, disabledAt: Date | null, trx: Db = db): Promise<boolean> {
+      const result = await trx
+        .updateTable('portal_accounts')
+        .set({ disabled_at: disabledAt })
+        .where('id', '=', accountId)
+        .where('disabled_at', disabledAt === null ? 'is not' : 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
     /** Turns MFA off on the account row (the recovery codes are mfa.repo's). */
     async disableMfa(accountId: string, trx: Db = db): Promise<void> {
       await trx

@@ -63,6 +63,29 @@ export function createPasswordResetService(deps: {
       });
     },
 
+    /**
+     * Staff send the customer a reset link (to the contact email on file, never shown to staff): refused for a
+     * disabled account, and within a minute of the last reset email, like the customer's own request.
+     */
+    async sendResetByStaff(awsAccountId: string, by: { actor: string; ip: string | null }): Promise<{ email: string; expiresAt: Date }> {
+      const account = await accounts.findByAwsAccountId(awsAccountId);
+      if (account === undefined) throw new AppError('not_found', 'This AWS account has no portal account.', 404);
+      if (account.disabled_at !== null) throw new AppError('account_disabled', 'This portal account is disabled: re-enable it before sending a password reset.', 409);
+      const now = deps.clock.now();
+      return deps.db.transaction().execute(async (trx) => {
+        if (await tokens.resetRequestedSince(account.id, new Date(now.getTime() - RESET_EMAIL_INTERVAL_MS), trx)) {
+          throw new AppError('reset_recently_sent', 'A password reset email was sent less than a minute ago. Wait a minute before sending another.', 429);
+        }
+        const token = generateToken();
+        const expiresAt = new Date(now.getTime() + RESET_LINK_MINUTES * 60_000);
+        await tokens.insertResetToken({ tokenHash: hashToken(token), accountId: account.id, now, expiresAt }, trx);
+        const resetUrl = new URL(`/portal/reset-password?token=${token}`, deps.publicUrl).toString();
+        await deps.mailer.enqueue(passwordResetEmail(account.email, account.aws_account_id, resetUrl, RESET_LINK_MINUTES, expiresAt), trx);
+        await deps.audit.record({ event: 'password_reset.sent_by_staff', actor: by.actor, awsAccountId: account.aws_account_id, ip: by.ip, details: { expiresAt: expiresAt.toISOString() } }, trx);
+        return { email: account.email, expiresAt };
+      });
+    },
+
     async checkResetToken(token: string): Promise<boolean> {
       return (await findUsableToken(token)) !== undefined;
     },

@@ -5,7 +5,7 @@ import { can, isStaffRole, ROLE_LABELS, type StaffAction } from './policy.js';
 /** The admin panel's sections, each shown only to roles that may open it. Pages still to come are left out. */
 const SECTIONS: readonly (AdminNavLink & { action: StaffAction; ready: boolean })[] = [
   { href: '/admin/', label: 'Dashboard', action: 'dashboard.view', ready: true },
-  { href: '/admin/customers', label: 'Customers', action: 'customers.view', ready: false },
+  { href: '/admin/customers', label: 'Customers', action: 'customers.view', ready: true },
   { href: '/admin/licences', label: 'Licences', action: 'licences.view', ready: false },
   { href: '/admin/marketplace', label: 'Marketplace', action: 'marketplace.view', ready: true },
   { href: '/admin/audit', label: 'Audit log', action: 'audit.view', ready: true },
@@ -29,6 +29,12 @@ const NOTICES: Record<string, string> = {
   'settings-unchanged': 'Nothing was changed: the form matched the current settings.',
   'notification-reprocessed': 'The notification was processed again; its new status and outcome are below.',
   'totp-reset': 'The authenticator was reset: their sessions were signed out and a link to set up a new one was emailed (24 hours).',
+  'customer-account-created': 'The portal account was created. The one-time password was emailed to the customer (valid 7 days); they choose a new password at first sign-in.',
+  'customer-reset-sent': 'A password reset link was emailed to the customer (valid 45 minutes).',
+  'customer-sessions-ended': 'Every session of the customer was ended: they are signed out everywhere.',
+  'customer-mfa-reset': 'MFA was reset: it is off, the recovery codes no longer work, the customer was signed out and told by email.',
+  'customer-disabled': 'The portal account was disabled: the customer cannot sign in, and every session of theirs ended. Their licences are unchanged.',
+  'customer-enabled': 'The portal account was re-enabled: the customer can sign in again.',
 };
 
 export function adminNotice(code: unknown): string | undefined {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditLog } from '../audit/audit.repo.js';
+import type { AuditSearchRepo } from '../audit/audit-search.repo.js';
 import type { Clock } from '../core/clock.js';
 import type { StaffSessionResolver } from '../http/staff-context.js';
 import type { Mailer } from '../mail/mailer.js';
@@ -9,6 +10,7 @@ import type { SettingsRepo } from '../settings/settings.repo.js';
 import type { AdminPanel } from './admin.service.js';
 import { adminErrorView } from './admin-view.js';
 import { auditRoutes } from './audit.routes.js';
+import { customersRoutes, type CustomerRouteDeps } from './customers.routes.js';
 import { homeRoutes } from './home.routes.js';
 import { invitationRoutes } from './invitation.routes.js';
 import { staffSessionResolver } from './staff-session.js';
@@ -28,9 +30,11 @@ export interface AdminRouteDeps {
   clock: Clock;
   mailer: Pick<Mailer, 'listPage' | 'readMessage'>;
   marketplaceNotifications: Pick<NotificationService, 'search' | 'find' | 'types' | 'subscriptions' | 'reprocess'>;
+  customers: Omit<CustomerRouteDeps, 'cookies'>;
+  auditSearch: AuditSearchRepo;
 }
 
-export function adminRoutes({ admin, cookies, settings, audit, clock, mailer, marketplaceNotifications }: AdminRouteDeps): { routes: FastifyPluginAsyncTypebox[]; resolveStaffSession: StaffSessionResolver; viewContext: typeof adminErrorView } {
+export function adminRoutes({ admin, cookies, settings, audit, clock, mailer, marketplaceNotifications, customers, auditSearch }: AdminRouteDeps): { routes: FastifyPluginAsyncTypebox[]; resolveStaffSession: StaffSessionResolver; viewContext: typeof adminErrorView } {
   return {
     resolveStaffSession: staffSessionResolver({ cookies, signIn: admin.signIn }),
     viewContext: adminErrorView,
@@ -39,10 +43,11 @@ export function adminRoutes({ admin, cookies, settings, audit, clock, mailer, ma
       staffSignInRoutes({ signIn: admin.signIn, cookies }),
       invitationRoutes({ staff: admin.staff }),
       staffRoutes({ staff: admin.staff, signIn: admin.signIn, cookies }),
-      auditRoutes({ auditLog: admin.auditLog, audit, clock, cookies }),
+      auditRoutes({ auditLog: auditSearch, audit, clock, cookies }),
       settingsRoutes({ settings: createSettingsAdmin({ settings, audit, clock }), signIn: admin.signIn, cookies }),
       outboxRoutes({ mailer, audit, cookies }),
       marketplaceAdminRoutes({ notifications: marketplaceNotifications, cookies }),
+      customersRoutes({ ...customers, cookies }),
     ],
   };
 }

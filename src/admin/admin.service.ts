@@ -4,7 +4,6 @@ import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { ThrottleRepo } from '../throttle/throttle.repo.js';
-import { createAuditSearchRepo } from '../audit/audit-search.repo.js';
 import { createDashboardRepo } from './dashboard.repo.js';
 import { createDashboard } from './dashboard.service.js';
 import { createStaffRepo } from './staff.repo.js';
@@ -19,7 +18,7 @@ export function createAdminPanel(deps: { db: Db; clock: Clock; hasher: PasswordH
   const staff = createStaffService({ ...deps, staff: staffRepo, staffSessions });
   const signIn = createStaffSignInService({ ...deps, staff: staffRepo, staffService: staff, staffSessions });
   const dashboard = createDashboard({ repo: createDashboardRepo(deps.db), clock: deps.clock });
-  return { staff, signIn, dashboard, auditLog: createAuditSearchRepo(deps.db) };
+  return { staff, signIn, dashboard };
 }
 
 export type AdminPanel = ReturnType<typeof createAdminPanel>;

@@ -166,6 +166,11 @@ export function createMarketplaceRepo(db: Db) {
       return trx.selectFrom('marketplace_subscriptions').selectAll().where('aws_account_id', '=', awsAccountId).where('product_code', '=', productCode).execute();
     },
 
+    /** Every subscription of the AWS account, whatever the product, newest first (the admin panel's customer page). */
+    listSubscriptionsForAccount(awsAccountId: string, trx: Db = db): Promise<MarketplaceSubscriptionRow[]> {
+      return trx.selectFrom('marketplace_subscriptions').selectAll().where('aws_account_id', '=', awsAccountId).orderBy('created_at', 'desc').execute();
+    },
+
     async setSubscriptionStatus(id: string, status: MarketplaceSubscriptionStatus, now: Date, trx: Db = db): Promise<void> {
       await trx.updateTable('marketplace_subscriptions').set({ status, updated_at: now }).where('id', '=', id).execute();
     },

@@ -34,6 +34,7 @@ export function createMarketplace(deps: {
     landing: createLandingService({ db, subscriptions, clock, audit, logger, clients, productCode: deps.config.marketplaceProductCode, handshakeKey }),
     link: createLinkService({ db, subscriptions, clock, audit, handshakeKey }),
     provisioning: createProvisioningService({ db, subscriptions, licencesRepo: deps.licencesRepo, clock, audit, logger, clients, licences: deps.licences }),
+    subscriptionsForAccount: (awsAccountId: string) => subscriptions.listSubscriptionsForAccount(awsAccountId),
     close: () => clients.destroy(),
   };
 }

@@ -1,3 +1,4 @@
+import { AppError } from '../core/errors.js';
 import type { AccountsRepo } from '../accounts/accounts.repo.js';
 import type { ClientInfo } from '../core/client-info.js';
 import type { AuditLog } from '../audit/audit.repo.js';
@@ -198,6 +199,24 @@ export function createMfaService(deps: {
         });
         return { ok: true };
       });
+    },
+
+    /**
+     * Staff turn MFA off for a customer who lost their authenticator (no code asked: staff checked who they are,
+     * and wrote why). Recovery codes go, every session ends, the customer is told by email, and it is audited.
+     */
+    async resetByStaff(accountId: string, by: { actor: string; ip: string | null; reason: string }): Promise<{ method: MfaMethod }> {
+      const account = await loadAccount(accountId);
+      const method = account.method;
+      if (method === null) throw new AppError('mfa_not_enabled', 'MFA is not turned on for this account: there is nothing to reset.', 409);
+      await deps.db.transaction().execute(async (trx) => {
+        await accounts.disableMfa(accountId, trx);
+        await repo.deleteRecoveryCodes(accountId, trx);
+        await deps.sessions.invalidateAllForAccount(accountId, trx);
+        await deps.mailer.enqueue(mfaChangedEmail(account.email, account.awsAccountId, 'disabled', method, settingsUrl), trx);
+        await deps.audit.record({ event: 'mfa.reset_by_staff', actor: by.actor, awsAccountId: account.awsAccountId, ip: by.ip, details: { method }, reason: by.reason }, trx);
+      });
+      return { method };
     },
 
     /** A new set of recovery codes (the old set stops working); needs a current code. */

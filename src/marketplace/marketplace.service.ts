@@ -34,6 +34,8 @@ export function createMarketplace(deps: {
     landing: createLandingService({ db, subscriptions, clock, audit, logger, clients, productCode: deps.config.marketplaceProductCode, handshakeKey }),
     link: createLinkService({ db, subscriptions, clock, audit, handshakeKey }),
     provisioning: createProvisioningService({ db, subscriptions, licencesRepo: deps.licencesRepo, clock, audit, logger, clients, licences: deps.licences }),
+    /** Where a marketplace-sourced licence came from. */
+    subscriptionsForLicence: (licenceId: string) => subscriptions.subscriptionsForPortalLicence(licenceId),
     close: () => clients.destroy(),
   };
 }

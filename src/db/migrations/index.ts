@@ -14,6 +14,7 @@ import * as m0012 from './0012-signing-keys.js';
 import * as m0013 from './0013-licence-changes.js';
 import * as m0014 from './0014-audit-search.js';
 import * as m0015 from './0015-staff.js';
+import * as m0017 from './0017-admin-licences.js';
 
 /** Every migration, in order. Listed statically so the compiled build needs no directory scan. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0013-licence-changes': m0013,
   '0014-audit-search': m0014,
   '0015-staff': m0015,
+  '0017-admin-licences': m0017,
 };

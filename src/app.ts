@@ -159,7 +159,7 @@ export async function buildApp(services: Services): Promise<App> {
       publicUrl,
       secureCookies,
       csrf: { cookieName: secureCookies ? '__Host-ws_admin_csrf' : 'ws_admin_csrf', hmacKey: deriveKey(services.secretKey, 'admin-csrf') },
-      ...adminRoutes({ admin: services.admin, cookies: config }),
+      ...adminRoutes({ admin: services.admin, cookies: config, licences: { licences: services.licences, activations: services.activations, marketplace: services.marketplace, clock: services.clock } }),
     }),
     { prefix: '/admin' },
   );

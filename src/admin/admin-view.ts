@@ -6,7 +6,7 @@ import { can, isStaffRole, ROLE_LABELS, type StaffAction } from './policy.js';
 const SECTIONS: readonly (AdminNavLink & { action: StaffAction; ready: boolean })[] = [
   { href: '/admin/', label: 'Dashboard', action: 'dashboard.view', ready: true },
   { href: '/admin/customers', label: 'Customers', action: 'customers.view', ready: false },
-  { href: '/admin/licences', label: 'Licences', action: 'licences.view', ready: false },
+  { href: '/admin/licences', label: 'Licences', action: 'licences.view', ready: true },
   { href: '/admin/marketplace', label: 'Marketplace', action: 'marketplace.view', ready: false },
   { href: '/admin/audit', label: 'Audit log', action: 'audit.view', ready: false },
   { href: '/admin/outbox', label: 'Outbox', action: 'outbox.view', ready: false },
@@ -24,6 +24,15 @@ const NOTICES: Record<string, string> = {
   'invitation-resent': 'A new invitation was emailed (24 hours, single use); the previous link no longer works.',
   'role-changed': 'The role was changed.',
   'staff-disabled': 'The staff member was disabled and every session of theirs was signed out.',
+  'licence-issued': 'The licence was issued; it is active.',
+  'licence-approve': 'The request was approved; the licence is active.',
+  'licence-reject': 'The request was rejected.',
+  'licence-suspend': 'The licence was suspended.',
+  'licence-reinstate': 'The licence was reinstated; it is active again.',
+  'licence-renew': 'The licence was renewed with its new end date.',
+  'licence-amend': 'The seats were changed.',
+  'licence-revoked': 'The licence was revoked.',
+  'instance-deactivated': 'The instance was deactivated; its seat is free.',
   'totp-reset': 'The authenticator was reset: their sessions were signed out and a link to set up a new one was emailed (24 hours).',
 };
 

@@ -168,6 +168,7 @@ export async function buildApp(services: Services): Promise<App> {
         mailer: services.mailer,
         marketplaceNotifications: services.marketplaceNotifications,
         auditSearch: services.auditSearch,
+        licences: { licences: services.licences, activations: services.activations, marketplace: services.marketplace, clock: services.clock },
         customers: {
           customers: services.customerAccounts,
           provisioning: services.accountProvisioning,

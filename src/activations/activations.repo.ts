@@ -85,6 +85,16 @@ export function createActivationsRepo(db: Db) {
       return trx.selectFrom('activations').selectAll().where('id', '=', activationId).where('aws_account_id', '=', awsAccountId).forUpdate().executeTakeFirst();
     },
 
+    /** Any activation, locked (a staff member's deactivation from the admin panel). */
+    lockById(activationId: string, trx: Db = db): Promise<ActivationRow | undefined> {
+      return trx.selectFrom('activations').selectAll().where('id', '=', activationId).forUpdate().executeTakeFirst();
+    },
+
+    /** The licence's activations for the admin panel: open ones first, then the latest ended, newest first within each. */
+    forLicence(licenceId: string, limit: number, trx: Db = db): Promise<ActivationRow[]> {
+      return trx.selectFrom('activations').selectAll().where('licence_id', '=', licenceId).orderBy(sql`ended_at is null`, 'desc').orderBy('activated_at', 'desc').orderBy('id').limit(limit).execute();
+    },
+
     /** Takes a seat; 'no_free_seat' when the database's seat rule refuses it. */
     async insertActivation(values: NewActivation, trx: Db = db): Promise<ActivationRow | 'no_free_seat'> {
       try {

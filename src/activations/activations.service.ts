@@ -212,15 +212,26 @@ export function createActivationService(deps: {
       return outcome.answer;
     },
 
-    /** Frees the seat (the activation stays as history), within the licence's deactivation limit. */
-    async deactivate(activationId: string, by: { instance: InstanceCaller } | { owner: string }): Promise<ActivationRow> {
+    /**
+     * Frees the seat (the activation stays as history). Instances and owners are held to the licence's
+     * deactivation limit (it stops seat rotation across machines). Staff are not: their deactivation is the
+     * remedy when a customer hits the limit (a lost host), it needs a reason and is audited with it, and it
+     * does not use up the customer's allowance ('deactivated_by_staff' is not counted). It still queues on the
+     * licence's lock like every seat change.
+     */
+    async deactivate(activationId: string, by: { instance: InstanceCaller } | { owner: string } | { staff: { actor: string; reason: string; ip?: string } }): Promise<ActivationRow> {
       const settings = (await deps.settings.get()).licenceApi;
       return deps.db.transaction().execute(async (trx) => {
         const now = deps.clock.now();
-        const current = 'instance' in by ? await repo.lockForInstance(activationId, by.instance.instanceId, trx) : await repo.lockForAccount(activationId, by.owner, trx);
+        const current = 'instance' in by ? await repo.lockForInstance(activationId, by.instance.instanceId, trx) : 'owner' in by ? await repo.lockForAccount(activationId, by.owner, trx) : await repo.lockById(activationId, trx);
         if (current === undefined) throw new AppError('activation_not_found', 'There is no such activation.', 404);
         if (current.ended_at !== null) throw new AppError('activation_ended', 'This activation has already ended.', 409);
         await repo.lockLicenceWithSeats(current.licence_id, now, trx);
+        if ('staff' in by) {
+          const ended = await repo.end(current.id, 'deactivated_by_staff', now, trx);
+          await deps.audit.record({ event: 'activation.deactivated', actor: by.staff.actor, awsAccountId: ended.aws_account_id, ip: by.staff.ip ?? null, reason: by.staff.reason, details: { activationId: ended.id, licenceId: ended.licence_id, instanceId: ended.instance_id, region: ended.region } }, trx);
+          return ended;
+        }
         const recent = await repo.deactivationsSince(current.licence_id, new Date(now.getTime() - DEACTIVATION_WINDOW_MS), trx);
         const wait = deactivationWaitSeconds(recent, settings.deactivationsPerDay, now);
         if (wait > 0) {
@@ -245,6 +256,8 @@ export function createActivationService(deps: {
     },
 
     openForAccount: (awsAccountId: string) => repo.openForAccount(awsAccountId),
+    /** The admin panel's view of one licence's activations (open first, then the latest ended). */
+    forLicence: (licenceId: string, limit = 100) => repo.forLicence(licenceId, limit),
 
     /** My Entitlements' view of the account's activations (the licences feature's port). */
     seatHolders: {

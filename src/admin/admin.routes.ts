@@ -13,6 +13,7 @@ import { auditRoutes } from './audit.routes.js';
 import { customersRoutes, type CustomerRouteDeps } from './customers.routes.js';
 import { homeRoutes } from './home.routes.js';
 import { invitationRoutes } from './invitation.routes.js';
+import { licenceRoutes, type LicenceRouteDeps } from './licences.routes.js';
 import { staffSessionResolver } from './staff-session.js';
 import { staffSignInRoutes } from './staff-sign-in.routes.js';
 import { staffRoutes } from './staff.routes.js';
@@ -32,9 +33,10 @@ export interface AdminRouteDeps {
   marketplaceNotifications: Pick<NotificationService, 'search' | 'find' | 'types' | 'subscriptions' | 'reprocess'>;
   customers: Omit<CustomerRouteDeps, 'cookies'>;
   auditSearch: AuditSearchRepo;
+  licences: Omit<LicenceRouteDeps, 'cookies'>;
 }
 
-export function adminRoutes({ admin, cookies, settings, audit, clock, mailer, marketplaceNotifications, customers, auditSearch }: AdminRouteDeps): { routes: FastifyPluginAsyncTypebox[]; resolveStaffSession: StaffSessionResolver; viewContext: typeof adminErrorView } {
+export function adminRoutes({ admin, cookies, settings, audit, clock, mailer, marketplaceNotifications, customers, auditSearch, licences }: AdminRouteDeps): { routes: FastifyPluginAsyncTypebox[]; resolveStaffSession: StaffSessionResolver; viewContext: typeof adminErrorView } {
   return {
     resolveStaffSession: staffSessionResolver({ cookies, signIn: admin.signIn }),
     viewContext: adminErrorView,
@@ -48,6 +50,7 @@ export function adminRoutes({ admin, cookies, settings, audit, clock, mailer, ma
       outboxRoutes({ mailer, audit, cookies }),
       marketplaceAdminRoutes({ notifications: marketplaceNotifications, cookies }),
       customersRoutes({ ...customers, cookies }),
+      licenceRoutes({ ...licences, cookies }),
     ],
   };
 }

@@ -291,7 +291,8 @@ export interface InstancesTable {
 }
 export type InstanceRow = Selectable<InstancesTable>;
 
-export type ActivationEndReason = 'deactivated' | 'deactivated_by_owner' | 'stale' | 'licence_revoked';
+/** 'deactivated_by_staff' (migration 0016): ended from the admin panel, outside the deactivation limit. */
+export type ActivationEndReason = 'deactivated' | 'deactivated_by_owner' | 'deactivated_by_staff' | 'stale' | 'licence_revoked';
 
 /** A seat taken by an instance; ended activations are kept as history. */
 export interface ActivationsTable {

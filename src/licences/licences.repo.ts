@@ -1,6 +1,16 @@
 import type { Db } from '../db/database.js';
 import { sql, type Updateable } from 'kysely';
+import type { KeysetCursor } from '../core/keyset-cursor.js';
 import type { LicenceRow, LicencesTable, NewLicenceRow } from '../db/schema.js';
+
+/** What the admin panel's licence list narrows by; every part optional. */
+export interface LicenceSearch {
+  status?: string;
+  source?: string;
+  plan?: string;
+  /** Active or suspended licences whose end date falls between `now` and this moment. */
+  endingBefore?: Date;
+}
 
 /** Licences and their recorded transitions (licence_transitions); every write goes through licences.service's lifecycle. */
 export function createLicencesRepo(db: Db) {
@@ -11,6 +21,35 @@ export function createLicencesRepo(db: Db) {
 
     listAll(limit: number, trx: Db = db): Promise<LicenceRow[]> {
       return trx.selectFrom('licences').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
+    },
+
+    /**
+     * The admin panel's list, newest first, a page at a time: keyset paging on (created_at, id) over the
+     * licences_newest index (migration 0016), so a late page costs what the first does.
+     */
+    async search(filter: LicenceSearch, now: Date, cursor: KeysetCursor | undefined, limit: number, trx: Db = db): Promise<{ rows: LicenceRow[]; next: KeysetCursor | undefined }> {
+      let q = trx.selectFrom('licences').selectAll();
+      if (filter.status !== undefined) q = q.where('status', '=', filter.status);
+      if (filter.source !== undefined) q = q.where('source', '=', filter.source);
+      if (filter.plan !== undefined) q = q.where('plan', '=', filter.plan);
+      if (filter.endingBefore !== undefined) q = q.where('status', 'in', ['active', 'suspended']).where('ends_at', '>', now).where('ends_at', '<=', filter.endingBefore);
+      if (cursor !== undefined) q = q.where(sql<boolean>`(created_at, id) < (${cursor.at}, ${cursor.id}::uuid)`);
+      const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+      const shown = rows.slice(0, limit);
+      const last = shown.at(-1);
+      return { rows: shown, next: rows.length > limit && last !== undefined ? { at: last.created_at, id: last.id } : undefined };
+    },
+
+    /** Every plan name in use, for the list's filter. */
+    async plans(trx: Db = db): Promise<string[]> {
+      const rows = await trx.selectFrom('licences').select('plan').distinct().orderBy('plan').execute();
+      return rows.map((r) => r.plan);
+    },
+
+    /** How many requests wait for a decision. */
+    async countRequested(trx: Db = db): Promise<number> {
+      const row = await trx.selectFrom('licences').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'requested').executeTakeFirstOrThrow();
+      return Number(row.n);
     },
 
     /** Any licence record that is not revoked entitles the AWS account to a portal account. */

@@ -5,7 +5,8 @@ import type { LicenceRow } from '../db/schema.js';
 import { AppError } from '../core/errors.js';
 import { applyTransition, type LicenceCommand, type LicenceSource, type LicenceStatus, type TransitionResult } from './licence.lifecycle.js';
 import { licenceTerms } from './licence.terms.js';
-import type { LicencesRepo } from './licences.repo.js';
+import type { KeysetCursor } from '../core/keyset-cursor.js';
+import type { LicenceSearch, LicencesRepo } from './licences.repo.js';
 
 export interface IssueLicenceInput {
   awsAccountId: string;
@@ -22,6 +23,8 @@ export interface Actor {
   /** e.g. "cli", "account:123456789012", "staff:alice@example.com", "marketplace". */
   actor: string;
   reason: string;
+  /** The address the change came from, for the audit entry (a staff member's browser). */
+  ip?: string;
 }
 
 export interface LicenceTermsChange {
@@ -57,7 +60,7 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
     const { licenceId, action, from, to, by, awsAccountId, extra = {} } = transition;
     const at = deps.clock.now();
     await repo.recordTransition({ licenceId, action, from, to, actor: by.actor, reason: by.reason, at }, trx);
-    await deps.audit.record({ event: 'licence.transition', actor: by.actor, awsAccountId, details: { licenceId, action, from, to, reason: by.reason, ...extra } }, trx);
+    await deps.audit.record({ event: 'licence.transition', actor: by.actor, awsAccountId, ip: by.ip ?? null, reason: by.reason, details: { licenceId, action, from, to, reason: by.reason, ...extra } }, trx);
   }
 
   const service = {
@@ -65,6 +68,10 @@ export function createLicenceService(deps: { db: Db; clock: Clock; audit: AuditL
     listAll: (limit: number) => repo.listAll(limit),
     hasNonRevokedLicence: (awsAccountId: string) => repo.hasNonRevokedLicence(awsAccountId),
     find: (licenceId: string) => repo.find(licenceId),
+    /** The admin panel's filtered list (newest first, keyset-paged). */
+    search: (filter: LicenceSearch, cursor: KeysetCursor | undefined, limit: number) => repo.search(filter, deps.clock.now(), cursor, limit),
+    plans: () => repo.plans(),
+    countRequested: () => repo.countRequested(),
 
     /** Creates a licence through the lifecycle ("issue" makes it active, "request" leaves it requested). */
     async create(input: IssueLicenceInput, action: 'issue' | 'request', by: Actor, trx?: Db): Promise<LicenceRow> {

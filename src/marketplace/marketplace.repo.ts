@@ -158,6 +158,11 @@ export function createMarketplaceRepo(db: Db) {
       return trx.selectFrom('marketplace_subscriptions').selectAll().where('aws_licence_id', '=', licenceId).orderBy('created_at').limit(1).executeTakeFirst();
     },
 
+    /** The subscriptions a portal licence came from (the admin panel's "Marketplace origin"). */
+    subscriptionsForPortalLicence(licenceId: string, trx: Db = db): Promise<MarketplaceSubscriptionRow[]> {
+      return trx.selectFrom('marketplace_subscriptions').selectAll().where('licence_id', '=', licenceId).orderBy('created_at').execute();
+    },
+
     findSubscriptionsByCustomer(productCode: string, customerIdentifier: string, trx: Db = db): Promise<MarketplaceSubscriptionRow[]> {
       return trx.selectFrom('marketplace_subscriptions').selectAll().where('product_code', '=', productCode).where('customer_identifier', '=', customerIdentifier).execute();
     },

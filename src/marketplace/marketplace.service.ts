@@ -35,6 +35,8 @@ export function createMarketplace(deps: {
     link: createLinkService({ db, subscriptions, clock, audit, handshakeKey }),
     provisioning: createProvisioningService({ db, subscriptions, licencesRepo: deps.licencesRepo, clock, audit, logger, clients, licences: deps.licences }),
     subscriptionsForAccount: (awsAccountId: string) => subscriptions.listSubscriptionsForAccount(awsAccountId),
+    /** Where a marketplace-sourced licence came from. */
+    subscriptionsForLicence: (licenceId: string) => subscriptions.subscriptionsForPortalLicence(licenceId),
     close: () => clients.destroy(),
   };
 }

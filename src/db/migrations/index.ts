@@ -14,7 +14,8 @@ import * as m0012 from './0012-signing-keys.js';
 import * as m0013 from './0013-licence-changes.js';
 import * as m0014 from './0014-audit-search.js';
 import * as m0015 from './0015-staff.js';
-import * as m0019 from './0019-staff-recovery.js';
+import * as m0016 from './0016-admin-licences.js';
+import * as m0017 from './0017-staff-recovery.js';
 
 /** Every migration, in order. Listed statically so the compiled build needs no directory scan. */
 export const migrations: Record<string, Migration> = {
@@ -33,6 +34,6 @@ export const migrations: Record<string, Migration> = {
   '0013-licence-changes': m0013,
   '0014-audit-search': m0014,
   '0015-staff': m0015,
-  // 0016–0018: the admin panel's sections, on their way.
-  '0019-staff-recovery': m0019,
+  '0016-admin-licences': m0016,
+  '0017-staff-recovery': m0017,
 };

@@ -1,0 +1,45 @@
+import { formatAccountId } from '../core/account-id.js';
+import { displayStatus, type LicenceStatus } from '../licences/licence.lifecycle.js';
+import type { LicenceRow } from '../db/schema.js';
+import { Field } from '../web/forms.js';
+import { formatDate } from '../web/format.js';
+import { REASON_MAX } from './licence-input.js';
+
+/** Pieces the admin panel's licence pages share. */
+
+export const STATUS_LABELS: Record<LicenceStatus, string> = { requested: 'Requested', active: 'Active', suspended: 'Suspended', expired: 'Expired', revoked: 'Revoked' };
+export const SOURCE_LABELS: Record<string, string> = { direct: 'Direct', marketplace: 'AWS Marketplace', trial: 'Trial' };
+
+/** Which form on a page failed, so its fields show the errors and take the focus. */
+export interface LicenceFormProblem {
+  form: string;
+  message: string;
+  fields: Record<string, string[]>;
+}
+
+export const day = (date: Date | null, empty = 'No end date') => (date === null ? <span>{empty}</span> : <time dateTime={date.toISOString()}>{formatDate(date)}</time>);
+export const shortId = (id: string) => id.slice(0, 8);
+
+/** The stored status, coloured as customers would see it (an active licence near its end shows as expiring). */
+export function StatusBadge({ licence, now }: { licence: LicenceRow; now: Date }) {
+  const status = licence.status as LicenceStatus;
+  const shown = displayStatus({ status, startsAt: licence.starts_at, endsAt: licence.ends_at }, now);
+  return <span class={`status status-${shown}`}>{STATUS_LABELS[status]}{shown === 'expiring' ? ' · ends soon' : ''}</span>;
+}
+
+/** The AWS account, written as the console writes it, linking to the customer's page. */
+export function AccountLink({ awsAccountId }: { awsAccountId: string }) {
+  return (
+    <a class="mono" href={`/admin/customers/${awsAccountId}`}>
+      {formatAccountId(awsAccountId)}
+    </a>
+  );
+}
+
+/** The reason every licence change asks for (several forms per page: ids by form). */
+export function ReasonField({ form, problem }: { form: string; problem: LicenceFormProblem | undefined }) {
+  const errors = problem?.form === form ? problem.fields.reason : undefined;
+  return <Field id={`${form}-reason`} name="reason" label="Reason" hint="Kept in the licence’s history and the audit log." errors={errors} autofocus={errors !== undefined} maxLength={REASON_MAX} autocomplete="off" />;
+}
+
+export const errorsFor = (problem: LicenceFormProblem | undefined, form: string, field: string) => (problem?.form === form ? problem.fields[field] : undefined);

@@ -210,6 +210,9 @@ export function CustomerPage({ ctx, c, may, problem }: { ctx: Ctx; c: CustomerDe
           <td data-label={AUDIT_COLUMNS[4]}>{e.reason ?? ''}</td>
         </tr>
       )} />
+      <p>
+        <a href={`/admin/audit?account=${c.awsAccountId}`}>The whole audit log of this account, with filters and export</a>
+      </p>
     </AdminLayout>
   );
 }

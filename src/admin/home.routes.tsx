@@ -15,7 +15,7 @@ export function homeRoutes({ cookies, dashboard }: { cookies: CookiePolicy; dash
       const links = {
         customers: link('customers.view', '/admin/customers'),
         licences: link('licences.view', '/admin/licences?status=active'),
-        requests: link('licences.view', '/admin/licences?status=requested'),
+        requests: link('licences.view', '/admin/licences?view=requests'),
         ending: link('licences.view', '/admin/licences?ending=30'),
         failed: link('marketplace.view', '/admin/marketplace/notifications?status=failed'),
       };

@@ -104,7 +104,7 @@ function Origin({ subscriptions }: { subscriptions: MarketplaceSubscriptionRow[]
           <dl class="facts" key={s.id}>
             <dt>Subscription</dt>
             <dd>
-              <a href={`/admin/marketplace/subscriptions/${s.id}`}>{s.status.replace(/_/g, ' ')}</a>
+              {s.status.replace(/_/g, ' ')} · <a href={`/admin/marketplace/notifications?account=${s.aws_account_id}`}>its notifications</a>
             </dd>
             <dt>Marketplace licence</dt>
             <dd class="mono">{s.licence_arn}</dd>

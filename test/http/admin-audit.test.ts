@@ -105,5 +105,5 @@ test('the dashboard counts customers, licences, seats, requests and endings, and
   assert.match(page.body, /Succeeded: [1-9]\d*/);
   assert.match(page.body, /Failed: [1-9]\d*/);
   assert.doesNotMatch(page.body, /<svg[^]*style=/, 'no inline style: the CSP would refuse it');
-  assert.match(page.body, /href="\/admin\/licences\?status=requested"/);
+  assert.match(page.body, /href="\/admin\/licences\?view=requests"/);
 });

@@ -219,12 +219,13 @@ export function createActivationService(deps: {
      * does not use up the customer's allowance ('deactivated_by_staff' is not counted). It still queues on the
      * licence's lock like every seat change.
      */
-    async deactivate(activationId: string, by: { instance: InstanceCaller } | { owner: string } | { staff: { actor: string; reason: string; ip?: string } }): Promise<ActivationRow> {
+    async deactivate(activationId: string, by: { instance: InstanceCaller } | { owner: string } | { staff: { actor: string; reason: string; ip?: string; licenceId: string } }): Promise<ActivationRow> {
       const settings = (await deps.settings.get()).licenceApi;
       return deps.db.transaction().execute(async (trx) => {
         const now = deps.clock.now();
         const current = 'instance' in by ? await repo.lockForInstance(activationId, by.instance.instanceId, trx) : 'owner' in by ? await repo.lockForAccount(activationId, by.owner, trx) : await repo.lockById(activationId, trx);
-        if (current === undefined) throw new AppError('activation_not_found', 'There is no such activation.', 404);
+        // Staff name the licence they are looking at: an activation of another licence is not found there.
+        if (current === undefined || ('staff' in by && current.licence_id !== by.staff.licenceId)) throw new AppError('activation_not_found', 'There is no such activation.', 404);
         if (current.ended_at !== null) throw new AppError('activation_ended', 'This activation has already ended.', 409);
         await repo.lockLicenceWithSeats(current.licence_id, now, trx);
         if ('staff' in by) {

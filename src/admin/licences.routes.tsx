@@ -173,12 +173,15 @@ export function licenceRoutes({ licences, activations, marketplace, clock, cooki
 
     app.post('/licences/:id/activations/:activationId/deactivate', { preHandler: allowed('licences.deactivate_instance'), schema: { params: Type.Object({ id: Uuid, activationId: Uuid }), body: Reasoned } }, async (req, reply) => {
       const { id, activationId } = req.params;
-      const rows = await activations.forLicence(id);
-      if (!rows.some((a) => a.id === activationId)) throw new AppError('not_found', 'This licence has no such activation.', 404);
       const failed = await attempt(`deactivate-${activationId}`, async () => {
         const reason = readReason(req.body.reason);
         const { actor, ip } = by(req, reason);
-        await activations.deactivate(activationId, { staff: { actor, reason, ...(ip === undefined ? {} : { ip }) } });
+        try {
+          await activations.deactivate(activationId, { staff: { actor, reason, licenceId: id, ...(ip === undefined ? {} : { ip }) } });
+        } catch (error) {
+          if (error instanceof AppError && error.code === 'activation_not_found') throw new AppError('not_found', 'This licence has no such activation.', 404);
+          throw error;
+        }
       });
       if (failed !== undefined) return licencePage(req, reply, id, failed.problem, failed.status);
       return reply.redirect(`/admin/licences/${id}?notice=instance-deactivated`, 303);

@@ -133,6 +133,12 @@ test('the licence page shows terms, history and activations; an admin deactivate
   assert.doesNotMatch(supportPage.body, /\/deactivate"/, 'support is not offered deactivation');
   assert.doesNotMatch(supportPage.body, /\/revoke"/, 'nor revocation');
 
+  // An activation named under another licence's address is not found there, and stays.
+  const other = await issueLicence(portal, newAccountId());
+  await admin.get(`/admin/licences/${other.id}`);
+  assert.equal((await admin.post(`/admin/licences/${other.id}/activations/${first}/deactivate`, { reason: 'Wrong licence' })).status, 404);
+  assert.equal((await portal.services.db.selectFrom('activations').select('ended_at').where('id', '=', first).executeTakeFirstOrThrow()).ended_at, null);
+
   await admin.get(`/admin/licences/${licence.id}`);
   const missing = await admin.post(`/admin/licences/${licence.id}/activations/${first}/deactivate`, { reason: '  ' });
   assert.equal(missing.status, 400);

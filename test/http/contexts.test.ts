@@ -25,7 +25,7 @@ const sessionCookie = () => `ws_session=${customer.cookie('ws_session') ?? ''}`;
 
 test('a path under /admin answers a 404 page in the admin layout, with the security headers', async () => {
   // (/admin itself is the admin panel's home: see test/http/admin-sign-in.test.ts.)
-  for (const url of ['/admin/anything', '/admin/licences/1?x=2', '/admin/nothing/here/']) {
+  for (const url of ['/admin/anything', '/admin/no-such-section/1?x=2', '/admin/nothing/here/']) {
     const response = await portal.app.inject({ method: 'GET', url });
     assert.equal(response.statusCode, 404, url);
     assert.match(String(response.headers['content-type']), /^text\/html/, url);

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { StaffRole } from '../db/schema.js';
 import { isStaffRole, ROLE_LABELS, STAFF_ROLES } from '../admin/policy.js';
 import { normaliseStaffEmail } from '../admin/staff-email.js';
-import { statusOf } from '../admin/staff.repo.js';
+import { statusOf, type StaffMember } from '../admin/staff.repo.js';
 import { parseEmailOption } from './options.js';
 import type { TaskRunner } from './task.runner.js';
 
@@ -67,12 +67,8 @@ export function adminCommand(run: TaskRunner): Command {
     .requiredOption('--email <address>', "the staff member's email address", staffEmail)
     .action((options: { email: string }) =>
       run(async (services) => {
-        const member = await services.admin.staff.findByEmail(options.email);
-        if (member === undefined) {
-          process.stderr.write(`No staff account ${options.email}.\n`);
-          process.exitCode = 1;
-          return;
-        }
+        const member = await staffMemberOrExit(services, options.email);
+        if (member === undefined) return;
         await services.admin.staff.disable(member.id, { actor: 'cli' });
         process.stdout.write(`Disabled the staff account ${member.email}; its sessions were signed out.\n`);
       }),
@@ -84,16 +80,22 @@ export function adminCommand(run: TaskRunner): Command {
     .requiredOption('--email <address>', "the staff member's email address", staffEmail)
     .action((options: { email: string }) =>
       run(async (services) => {
-        const member = await services.admin.staff.findByEmail(options.email);
-        if (member === undefined) {
-          process.stderr.write(`No staff account ${options.email}.\n`);
-          process.exitCode = 1;
-          return;
-        }
+        const member = await staffMemberOrExit(services, options.email);
+        if (member === undefined) return;
         const { expiresAt } = await services.admin.staff.resetAccess(member.id, { actor: 'cli' });
         process.stdout.write(`Reset the password and authenticator of ${member.email}; its sessions were signed out. The emailed link works once, until ${expiresAt.toISOString()}.\n`);
       }),
     );
 
   return admin;
+}
+
+/** The staff member the command names, or a message and exit code 1 when there is none. */
+async function staffMemberOrExit(services: { admin: { staff: { findByEmail(email: string): Promise<StaffMember | undefined> } } }, email: string): Promise<StaffMember | undefined> {
+  const member = await services.admin.staff.findByEmail(email);
+  if (member === undefined) {
+    process.stderr.write(`No staff account ${email}.\n`);
+    process.exitCode = 1;
+  }
+  return member;
 }

@@ -5,7 +5,7 @@ import type { RegistrationService } from '../accounts/registration.service.js';
 import { AppError } from '../core/errors.js';
 import { clientOf } from '../http/client.js';
 import { viewContext } from '../http/page.js';
-import { CHANGE_PASSWORD_PATH, clearSessionCookie, deviceCookieName, setChallengeCookie, startBrowserSession, type BrowserSessions } from '../sessions/session.plugin.js';
+import { CHANGE_PASSWORD_PATH, clearSessionCookie, sendToGate, sessionGate, deviceCookieName, setChallengeCookie, startBrowserSession, type BrowserSessions } from '../sessions/session.plugin.js';
 import type { SignInService } from '../sign-in/sign-in.service.js';
 import { PROOF_LINK_OPEN_PATH, type AccountProofService, type OpenProofLink } from './account-proofs.service.js';
 import { clearProofCookie, readProofCookie, setProofCookie } from './proof-cookie.js';
@@ -64,9 +64,10 @@ export function proofLinkRoutes({ proofs, registration, signIn, browser }: Proof
     app.get(PROOF_LINK_PATH, { schema: { querystring: Type.Object({ step: Type.Optional(Type.Union([Type.Literal('sign-in'), Type.Literal('register')])) }) } }, async (req, reply) => {
       const link = await openLink(req, reply);
       if (link === undefined) return reply;
+      // A new password or MFA set-up comes first (as requireAccount enforces elsewhere).
+      const gate = sessionGate(req);
+      if (gate !== undefined) return sendToGate(req, reply, gate);
       const session = req.portalSession;
-      // A one-time-password session may do nothing but choose a new password (as requireAccount enforces elsewhere).
-      if (session?.mustChangePassword === true) return reply.redirect(CHANGE_PASSWORD_PATH, 303);
       if (session !== undefined) {
         if (session.awsAccountId !== link.awsAccountId) return page(req, reply, link, { kind: 'mismatch', signedInAs: session.awsAccountId });
         // Already signed in to the proven account: nothing left for the link to do.

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientOf } from '../http/client.js';
 import { AppError } from '../core/errors.js';
 import { viewContext } from '../http/page.js';
-import { signedInSession } from '../sessions/session.plugin.js';
+import { signedInSession, takeResumePath } from '../sessions/session.plugin.js';
 import type { AccountSettingsService } from './account-settings.service.js';
 import { ChangePasswordPage } from './change-password.page.js';
 
@@ -31,7 +31,8 @@ export function changePasswordRoutes({ accountSettings }: { accountSettings: Pic
       if (!session.mustChangePassword) return reply.redirect('/portal/settings', 303);
       try {
         await accountSettings.setRequiredPassword(session, req.body, clientOf(req));
-        return await reply.redirect('/portal/entitlements?notice=password-set', 303);
+        // On to where the customer was going (a Marketplace link, say), else My Entitlements.
+        return await reply.redirect(takeResumePath(req, reply, 'password-set') ?? '/portal/entitlements?notice=password-set', 303);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         if (error.code === 'no_change_needed') return reply.redirect('/portal/settings', 303);

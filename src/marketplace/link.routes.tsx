@@ -5,7 +5,7 @@ import { clientOf } from '../http/client.js';
 import { AppError } from '../core/errors.js';
 import { viewContext } from '../http/page.js';
 import type { RegistrationService } from '../accounts/registration.service.js';
-import { CHANGE_PASSWORD_PATH, clearSessionCookie, deviceCookieName, setChallengeCookie, startBrowserSession, type BrowserSessions } from '../sessions/session.plugin.js';
+import { clearSessionCookie, sendToGate, sessionGate, deviceCookieName, setChallengeCookie, startBrowserSession, type BrowserSessions } from '../sessions/session.plugin.js';
 import type { SignInService } from '../sign-in/sign-in.service.js';
 import type { LinkService, OpenHandshake } from './link.service.js';
 import { clearLinkCookie, readLinkCookie } from './link-cookie.js';
@@ -59,9 +59,10 @@ export function linkRoutes({ link, signIn, registration, browser }: LinkRouteDep
     app.get(LINK_PATH, { schema: { querystring: Type.Object({ step: Type.Optional(Type.Union([Type.Literal('sign-in'), Type.Literal('register')])) }) } }, async (req, reply) => {
       const handshake = await openHandshake(req, reply);
       if (handshake === undefined) return reply;
+      // A new password or MFA set-up comes first (as requireAccount enforces elsewhere); the link page follows it.
+      const gate = sessionGate(req);
+      if (gate !== undefined) return sendToGate(req, reply, gate);
       const session = req.portalSession;
-      // A one-time-password session may do nothing but choose a new password (as requireAccount enforces elsewhere).
-      if (session?.mustChangePassword === true) return reply.redirect(CHANGE_PASSWORD_PATH, 303);
       if (session !== undefined) {
         const view: LinkView = session.awsAccountId === handshake.subscription.aws_account_id ? { kind: 'confirm' } : { kind: 'mismatch', signedInAs: session.awsAccountId };
         return page(req, reply, handshake, view);
@@ -75,8 +76,7 @@ export function linkRoutes({ link, signIn, registration, browser }: LinkRouteDep
       const handshake = await openHandshake(req, reply);
       if (handshake === undefined) return reply;
       const session = req.portalSession;
-      if (session === undefined) return reply.redirect(LINK_PATH, 303);
-      if (session.mustChangePassword) return reply.redirect(CHANGE_PASSWORD_PATH, 303);
+      if (session === undefined || sessionGate(req) !== undefined) return reply.redirect(LINK_PATH, 303);
       try {
         await link.linkAccount(handshake, { id: session.accountId, awsAccountId: session.awsAccountId }, clientOf(req));
         return await toProvisioning(reply, handshake.subscription.id);
@@ -108,8 +108,8 @@ export function linkRoutes({ link, signIn, registration, browser }: LinkRouteDep
           return await reply.redirect('/portal/sign-in/verify', 303);
         }
         await startBrowserSession(req, reply, browser, outcome);
-        // Linking waits until a one-time password is replaced; the link cookie keeps the way back here.
-        if (outcome.mustChangePassword) return await reply.redirect(CHANGE_PASSWORD_PATH, 303);
+        // Linking waits until a one-time password is replaced: the link page sends the session there and back.
+        if (outcome.mustChangePassword) return await reply.redirect(LINK_PATH, 303);
         await link.linkAccount(handshake, { id: outcome.accountId, awsAccountId: outcome.awsAccountId }, clientOf(req));
         return await toProvisioning(reply, handshake.subscription.id);
       } catch (error) {

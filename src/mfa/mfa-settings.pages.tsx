@@ -95,8 +95,8 @@ function recoveryCodesFile(codes: string[]): string {
   return ['WebStream Licence Portal: MFA recovery codes', 'Each code signs in once. Keep them somewhere safe.', '', ...codes, ''].join('\n');
 }
 
-/** Shown once, right after they are made: only hashes are kept. */
-export function RecoveryCodesPage({ ctx, codes, justEnabled }: { ctx: ViewContext; codes: string[]; justEnabled: boolean }) {
+/** Shown once, right after they are made: only hashes are kept. `continueTo`: the page MFA set-up interrupted, if any. */
+export function RecoveryCodesPage({ ctx, codes, justEnabled, continueTo }: { ctx: ViewContext; codes: string[]; justEnabled: boolean; continueTo?: string | undefined }) {
   return (
     <PortalLayout title="Your recovery codes" ctx={ctx} narrow>
       <div class="card">
@@ -122,8 +122,8 @@ export function RecoveryCodesPage({ ctx, codes, justEnabled }: { ctx: ViewContex
           </button>
         </div>
         <script src="/assets/print-button.js" defer />
-        <a class="button block" href="/portal/settings">
-          I have saved these codes
+        <a class="button block" href={continueTo ?? '/portal/settings'}>
+          I have saved these codes{continueTo === undefined ? '' : ', continue'}
         </a>
       </div>
     </PortalLayout>

@@ -4,7 +4,7 @@ import QRCode from 'qrcode';
 import { viewContext } from '../http/page.js';
 import { clientOf } from '../http/client.js';
 import type { MfaMethod } from '../db/schema.js';
-import { requireAccount, signedInSession } from '../sessions/session.plugin.js';
+import { requireAccount, signedInSession, takeResumePath } from '../sessions/session.plugin.js';
 import { codeSentMessage } from './code-messages.js';
 import type { MfaService } from './mfa.service.js';
 import { EmailSetupPage, RecoveryCodesPage, StepUpPage, TotpSetupPage, type StepUpPurpose } from './mfa-settings.pages.js';
@@ -50,7 +50,7 @@ export function mfaSettingsRoutes({ mfa }: MfaSettingsRouteDeps): FastifyPluginA
       const session = signedInSession(req);
       const result = await mfa.confirmTotp(session.accountId, req.body.code, session.token, clientOf(req));
       if (!result.ok) return totpSetupPage(req, reply, result.message);
-      return reply.page(<RecoveryCodesPage ctx={viewContext(req, reply)} codes={result.recoveryCodes} justEnabled />);
+      return reply.page(<RecoveryCodesPage ctx={viewContext(req, reply)} codes={result.recoveryCodes} justEnabled continueTo={takeResumePath(req, reply)} />);
     });
 
     app.post('/portal/settings/mfa/email/start', { schema: { body: CsrfBody } }, async (req, reply) => {
@@ -70,7 +70,7 @@ export function mfaSettingsRoutes({ mfa }: MfaSettingsRouteDeps): FastifyPluginA
       const session = signedInSession(req);
       const result = await mfa.confirmEmail(session.accountId, req.body.code, session.token, clientOf(req));
       if (!result.ok) return reply.page(<EmailSetupPage ctx={viewContext(req, reply)} email={session.email} error={result.message} />, 400);
-      return reply.page(<RecoveryCodesPage ctx={viewContext(req, reply)} codes={result.recoveryCodes} justEnabled />);
+      return reply.page(<RecoveryCodesPage ctx={viewContext(req, reply)} codes={result.recoveryCodes} justEnabled continueTo={takeResumePath(req, reply)} />);
     });
 
     app.get('/portal/settings/mfa/disable', async (req, reply) => stepUpPage(req, reply, 'disable', await mfa.method(signedInSession(req).accountId)));

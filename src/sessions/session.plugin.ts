@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
+import { safeReturnPath } from '../http/page.js';
 import { DEVICE_COOKIE_MAX_AGE_SECONDS, type KnownDevices } from './known-devices.js';
 import type { SessionWithAccount } from './sessions.repo.js';
 import type { SessionService } from './sessions.service.js';
@@ -11,6 +12,8 @@ declare module 'fastify' {
     portalSession: SessionWithAccount | undefined;
     /** The raw session token from the cookie (needed to end this session). */
     portalSessionToken: string | undefined;
+    /** The customer context's cookie policy, for the gates' resume cookie. */
+    portalCookies: CookiePolicy;
   }
 }
 
@@ -99,6 +102,7 @@ export function installSessions(app: FastifyInstance, browser: Pick<BrowserSessi
   const cookieName = sessionCookieName(browser.cookies);
   app.decorateRequest('portalSession', undefined);
   app.decorateRequest('portalSessionToken', undefined);
+  app.decorateRequest('portalCookies', { getter: () => browser.cookies });
   app.addHook('preHandler', async (req, reply) => {
     if (req.routeOptions.config.crossSite === true) return;
     const token = req.cookies[cookieName];
@@ -124,14 +128,54 @@ function mayOpenWhileMfaMissing(req: FastifyRequest): boolean {
 }
 
 /**
- * preHandler for pages that need a signed-in customer: others are sent to sign in, then brought back.
- * A session opened with a one-time password gets nothing but the change-password page until a new
- * password is chosen (sign-out needs no account, so it keeps working).
+ * Where this request's session must go before the page it asked for, if anywhere: a session opened with a
+ * one-time password gets nothing but the change-password page until a new password is chosen; then, while
+ * the portal requires MFA, a customer without it gets nothing but setting it up. Every customer page asks
+ * this, through requireAccount or (pages that also serve the signed-out, such as the link flows) directly.
  */
+export function sessionGate(req: FastifyRequest): string | undefined {
+  const session = req.portalSession;
+  if (session === undefined) return undefined;
+  if (session.mustChangePassword) return req.routeOptions.url === CHANGE_PASSWORD_PATH ? undefined : CHANGE_PASSWORD_PATH;
+  if (session.mfaSetupRequired && !mayOpenWhileMfaMissing(req)) return MFA_SETUP_PATH;
+  return undefined;
+}
+
+/** The page a gated customer was on its way to (a Marketplace link, provisioning, a deep link), for one hour. */
+function resumeCookieName(cookies: CookiePolicy): string {
+  return cookies.secureCookies ? '__Host-ws_resume' : 'ws_resume';
+}
+
+/** Sends the session to its gate; a page it was opening (GET) is remembered, to continue there once the gate is passed. */
+export async function sendToGate(req: FastifyRequest, reply: FastifyReply, gate: string): Promise<void> {
+  if (req.method === 'GET') {
+    const cookies = req.portalCookies;
+    reply.setCookie(resumeCookieName(cookies), req.url, { path: '/', httpOnly: true, sameSite: 'lax', secure: cookies.secureCookies, maxAge: 60 * 60 });
+  }
+  await reply.redirect(gate, 303);
+}
+
+/**
+ * Once a gate is passed: the remembered page (only ever one of the portal's own paths), forgotten as it is
+ * read. `notice`: what to tell the customer there, unless the page already carries a notice.
+ */
+export function takeResumePath(req: FastifyRequest, reply: FastifyReply, notice?: string): string | undefined {
+  const cookies = req.portalCookies;
+  const raw = req.cookies[resumeCookieName(cookies)];
+  if (raw === undefined) return undefined;
+  reply.clearCookie(resumeCookieName(cookies), { path: '/', httpOnly: true, sameSite: 'lax', secure: cookies.secureCookies });
+  const path = safeReturnPath(raw, '');
+  if (path === '' || notice === undefined) return path === '' ? undefined : path;
+  const url = new URL(path, 'http://portal.invalid');
+  if (!url.searchParams.has('notice')) url.searchParams.set('notice', notice);
+  return `${url.pathname}${url.search}${url.hash}`;
+}
+
+/** preHandler for pages that need a signed-in customer: others are sent to sign in, then brought back; sessions with a gate go through it first. */
 export async function requireAccount(req: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (req.portalSession !== undefined) {
-    if (req.portalSession.mustChangePassword && req.routeOptions.url !== CHANGE_PASSWORD_PATH) await reply.redirect(CHANGE_PASSWORD_PATH, 303);
-    else if (req.portalSession.mfaSetupRequired && !mayOpenWhileMfaMissing(req)) await reply.redirect(MFA_SETUP_PATH, 303);
+    const gate = sessionGate(req);
+    if (gate !== undefined) await sendToGate(req, reply, gate);
     return;
   }
   const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.url)}` : '';

@@ -236,7 +236,7 @@ test('forced change after a one-time password: new password by the rules, no cur
 
   const done = await agent.post('/portal/change-password', { newPassword: NEW_PASSWORD, newPasswordConfirm: NEW_PASSWORD });
   assert.equal(done.status, 303, errorsOn(done.body).join(' | '));
-  assert.equal(done.location, '/portal/entitlements?notice=password-set');
+  assert.equal(done.location, '/portal/settings?notice=password-set', 'back to the page the gate interrupted, with the news');
   const landing = await agent.get(done.location);
   assert.equal(landing.status, 200);
   assert.match(landing.body, /Your new password is set\./);

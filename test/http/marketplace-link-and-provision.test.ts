@@ -8,9 +8,12 @@ import { test } from 'node:test';
 import { registeredAccount } from '../support/accounts.js';
 import { errorsOn, FormAgent } from '../support/form-agent.js';
 import { auditFor, DAY, emulator, emulatorClock, land, licenceRow, LINK, LINK_COOKIE, noTokenReachedTheLog, portal, provision, subscribe, subscriptionRow, useJourneyPortal } from '../support/marketplace-journey.js';
+import { mfaHelpers } from '../support/mfa.js';
 import { GOOD_PASSWORD, issueLicence } from '../support/test-portal.js';
+import { totpCodeAt } from '../../src/mfa/totp.js';
 
 useJourneyPortal();
+const { startTotp } = mfaHelpers(() => portal);
 
 test('a new buyer registers through the link page (no prior licence), provisions, and sees the Marketplace licence with seats and end date', async () => {
   const account = '100000000003';
@@ -93,11 +96,51 @@ test('an account still on its one-time password must choose a new one before any
   await land(agent, token);
   await agent.get(LINK);
   const signedIn = await agent.post('/portal/marketplace/sign-in', { accountId: account, password: GOOD_PASSWORD });
-  assert.equal(signedIn.location, '/portal/change-password');
+  assert.equal(signedIn.location, LINK, 'back to the link page, which sends the session to its gate');
   assert.equal((await subscriptionRow(subscription.licenseArn)).linked_at, null, 'nothing linked yet');
   assert.equal((await agent.get(LINK)).location, '/portal/change-password');
-  assert.equal((await agent.post(LINK, {})).location, '/portal/change-password');
+  assert.equal((await agent.post(LINK, {})).location, LINK, 'a post goes back to the link page, which sends it on');
   assert.equal((await subscriptionRow(subscription.licenseArn)).linked_at, null);
+
+  // The new password chosen, the customer is brought back to the link page, where one click links.
+  await agent.get('/portal/change-password');
+  const changed = await agent.post('/portal/change-password', { newPassword: 'Another-Good-Passphrase-7', newPasswordConfirm: 'Another-Good-Passphrase-7' });
+  assert.equal(changed.location, `${LINK}?notice=password-set`, errorsOn(changed.body).join(' | '));
+  assert.match((await agent.get(LINK)).body, /You are signed in as AWS account <strong>1000-0000-0044<\/strong>/);
+  assert.equal((await provision(agent, (await agent.post(LINK, {})).location)).status, 303);
+  assert.ok((await subscriptionRow(subscription.licenseArn)).licence_id !== null);
+});
+
+test('while the portal requires MFA, a buyer without it sets it up before provisioning and then carries on where they were', async () => {
+  const account = '100000000045';
+  await registeredAccount(portal, account);
+  const { subscription, token } = subscribe(account, { dimension: 'professional', quantity: 2 });
+  await portal.services.settings.setMfaRequiredForCustomers(true, portal.clock.now());
+  try {
+    const agent = new FormAgent(portal.app);
+    await land(agent, token);
+    await agent.get(LINK);
+    const signedIn = await agent.post('/portal/marketplace/sign-in', { accountId: account, password: GOOD_PASSWORD });
+    const provisionPath = signedIn.location ?? '';
+    assert.match(provisionPath, /^\/portal\/marketplace\/provision\?subscription=/, 'signing in links the subscription');
+    assert.ok((await subscriptionRow(subscription.licenseArn)).linked_at !== null);
+    const gated = await agent.get(provisionPath);
+    assert.equal(gated.location, '/portal/settings?notice=mfa-required#mfa-heading', 'provisioning waits for MFA');
+    assert.equal((await agent.post('/portal/marketplace/provision', { subscription: /subscription=(.+)$/.exec(provisionPath)?.[1] ?? '' })).location, '/portal/settings?notice=mfa-required#mfa-heading');
+    assert.equal((await subscriptionRow(subscription.licenseArn)).licence_id, null, 'nothing provisioned yet');
+
+    const secret = await startTotp(agent);
+    const enabled = await agent.post('/portal/settings/mfa/totp', { code: totpCodeAt(secret, portal.clock.now()) });
+    assert.equal(enabled.status, 200, errorsOn(enabled.body).join(' | '));
+    // Onward to the provisioning page MFA set-up interrupted.
+    const onward = /<a class="button block" href="([^"]+)">I have saved these codes, continue<\/a>/.exec(enabled.body)?.[1]?.replaceAll('&amp;', '&');
+    assert.equal(onward, provisionPath);
+    assert.equal(agent.cookie('ws_resume'), undefined, 'the remembered page is used once');
+    assert.equal((await provision(agent, onward)).status, 303);
+    assert.ok((await subscriptionRow(subscription.licenseArn)).licence_id !== null, 'provisioned after MFA');
+  } finally {
+    await portal.services.settings.setMfaRequiredForCustomers(false, portal.clock.now());
+  }
 });
 
 test('typing another AWS account ID on the link sign-in is refused before any password check', async () => {

@@ -100,3 +100,17 @@ test('a portal path given as next is still followed', async () => {
   const { response } = await signIn(portal, '444400000001', GOOD_PASSWORD, { next: '/portal/settings?tab=sessions' });
   assert.equal(response.location, '/portal/settings?tab=sessions');
 });
+
+test('a planted resume cookie never leads off the portal once a gate is passed', async () => {
+  const agent = await registeredAccount(portal, '444400000003');
+  for (const [index, payload] of PAYLOADS.entries()) {
+    // Back on a one-time password, so the change-password gate is the one to pass.
+    await portal.services.db.updateTable('portal_accounts').set({ must_change_password: true }).where('aws_account_id', '=', '444400000003').execute();
+    agent.setCookie('ws_resume', payload);
+    assert.equal((await agent.get('/portal/change-password')).status, 200, payload);
+    const password = `Resume-Gate-Passphrase-${index}`;
+    const changed = await agent.post('/portal/change-password', { newPassword: password, newPasswordConfirm: password });
+    assert.equal(changed.status, 303, payload);
+    assertStaysOnPortal(changed.location, `resume cookie ${payload}`);
+  }
+});

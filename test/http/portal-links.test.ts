@@ -288,6 +288,25 @@ test('signed in as another account, the link page says so and offers a sign-out 
   assert.match((await other.get('/portal/link')).body, /Choose your contact email and password/);
 });
 
+test('while the portal requires MFA, a signed-in customer without it opening a link sets MFA up first, then comes back to it', async () => {
+  nextAddress += 1;
+  const account = '310000000011';
+  await issueLicence(portal, account);
+  const agent = await registeredAccount(portal, account);
+  const link = await portalLink(account);
+  await portal.services.settings.setMfaRequiredForCustomers(true, portal.clock.now());
+  try {
+    await agent.get(link.path);
+    const gated = await agent.get('/portal/link');
+    assert.equal(gated.location, '/portal/settings?notice=mfa-required#mfa-heading');
+    assert.equal(agent.cookie('ws_resume'), '/portal/link', 'the link page is remembered');
+  } finally {
+    await portal.services.settings.setMfaRequiredForCustomers(false, portal.clock.now());
+  }
+  // With the requirement lifted, the link page answers at once: signed in to the proven account, nothing is left to do.
+  assert.equal((await agent.get('/portal/link')).location, '/portal/entitlements');
+});
+
 test('with registrationRequiresProof on, plain registration is refused with the three ways; a portal link and AWS Marketplace still work', async () => {
   nextAddress += 1;
   await withProofRequired(async () => {

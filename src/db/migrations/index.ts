@@ -16,6 +16,7 @@ import * as m0014 from './0014-audit-search.js';
 import * as m0015 from './0015-staff.js';
 import * as m0016 from './0016-admin-licences.js';
 import * as m0017 from './0017-staff-recovery.js';
+import * as m0018 from './0018-customer-email-search.js';
 
 /** Every migration, in order. Listed statically so the compiled build needs no directory scan. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0015-staff': m0015,
   '0016-admin-licences': m0016,
   '0017-staff-recovery': m0017,
+  '0018-customer-email-search': m0018,
 };

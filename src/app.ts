@@ -162,7 +162,6 @@ export async function buildApp(services: Services): Promise<App> {
       ...adminRoutes({
         admin: services.admin,
         cookies: config,
-        settings: services.settings,
         audit: services.audit,
         clock: services.clock,
         mailer: services.mailer,

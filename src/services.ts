@@ -170,7 +170,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       audit,
       publicUrl,
     }),
-    admin: createAdminPanel({ db, clock, hasher, throttle, mailer, audit, secretKey, publicUrl }),
+    admin: createAdminPanel({ db, clock, hasher, throttle, mailer, audit, settings, secretKey, publicUrl }),
     close: async () => {
       marketplace.close();
       await licenceChanges.close();

@@ -6,7 +6,6 @@ import type { StaffSessionResolver } from '../http/staff-context.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { NotificationService } from '../marketplace/notification.service.js';
 import type { CookiePolicy } from '../sessions/session.plugin.js';
-import type { SettingsRepo } from '../settings/settings.repo.js';
 import type { AdminPanel } from './admin.service.js';
 import { adminErrorView } from './admin-view.js';
 import { auditRoutes } from './audit.routes.js';
@@ -19,14 +18,12 @@ import { staffSignInRoutes } from './staff-sign-in.routes.js';
 import { staffRoutes } from './staff.routes.js';
 import { marketplaceAdminRoutes } from './marketplace-admin.routes.js';
 import { outboxRoutes } from './outbox.routes.js';
-import { createSettingsAdmin } from './settings-admin.service.js';
 import { settingsRoutes } from './settings.routes.js';
 
 /** What app.ts hands the staff context: the admin panel's routes, its session resolver and its error pages' view. */
 export interface AdminRouteDeps {
   admin: AdminPanel;
   cookies: CookiePolicy;
-  settings: SettingsRepo;
   audit: AuditLog;
   clock: Clock;
   mailer: Pick<Mailer, 'listPage' | 'readMessage'>;
@@ -36,7 +33,7 @@ export interface AdminRouteDeps {
   licences: Omit<LicenceRouteDeps, 'cookies'>;
 }
 
-export function adminRoutes({ admin, cookies, settings, audit, clock, mailer, marketplaceNotifications, customers, auditSearch, licences }: AdminRouteDeps): { routes: FastifyPluginAsyncTypebox[]; resolveStaffSession: StaffSessionResolver; viewContext: typeof adminErrorView } {
+export function adminRoutes({ admin, cookies, audit, clock, mailer, marketplaceNotifications, customers, auditSearch, licences }: AdminRouteDeps): { routes: FastifyPluginAsyncTypebox[]; resolveStaffSession: StaffSessionResolver; viewContext: typeof adminErrorView } {
   return {
     resolveStaffSession: staffSessionResolver({ cookies, signIn: admin.signIn }),
     viewContext: adminErrorView,
@@ -46,7 +43,7 @@ export function adminRoutes({ admin, cookies, settings, audit, clock, mailer, ma
       invitationRoutes({ staff: admin.staff }),
       staffRoutes({ staff: admin.staff, signIn: admin.signIn, cookies }),
       auditRoutes({ auditLog: auditSearch, audit, clock, cookies }),
-      settingsRoutes({ settings: createSettingsAdmin({ settings, audit, clock }), signIn: admin.signIn, cookies }),
+      settingsRoutes({ settings: admin.settings, signIn: admin.signIn, cookies }),
       outboxRoutes({ mailer, audit, cookies }),
       marketplaceAdminRoutes({ notifications: marketplaceNotifications, cookies }),
       customersRoutes({ ...customers, cookies }),

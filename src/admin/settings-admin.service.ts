@@ -1,5 +1,6 @@
 import type { AuditLog } from '../audit/audit.repo.js';
 import type { Clock } from '../core/clock.js';
+import type { Db } from '../db/database.js';
 import { AppError } from '../core/errors.js';
 import { LICENCE_API_LIMITS, SESSION_DURATION_MAX_SECONDS, SESSION_DURATION_MIN_SECONDS, type LicenceApiSettings, type PortalSettings, type SettingsRepo } from '../settings/settings.repo.js';
 
@@ -27,6 +28,10 @@ export interface SettingsForm {
   trialsEnabled?: string | undefined;
   [field: string]: string | undefined;
 }
+
+/** The on/off settings, as the form and the audit log name them. */
+export const SWITCHES = ['verifyNewDevices', 'mfaRequiredForCustomers', 'registrationRequiresProof'] as const;
+export type SwitchSetting = (typeof SWITCHES)[number];
 
 /** One setting changed, as audited: its key, the old and the new value. */
 export interface SettingChange {
@@ -78,7 +83,7 @@ export function changesIn(form: SettingsForm, current: PortalSettings): { ok: tr
   if (duration === undefined || duration < SESSION_DURATION_MIN_SECONDS || duration > SESSION_DURATION_MAX_SECONDS) fields.sessionDuration = ['The session duration must be from 15 minutes to 90 days (a whole number of seconds).'];
   else if (duration !== current.sessionDurationSeconds) changes.push({ key: 'sessionDurationSeconds', from: current.sessionDurationSeconds, to: duration });
 
-  for (const key of ['verifyNewDevices', 'mfaRequiredForCustomers', 'registrationRequiresProof'] as const) {
+  for (const key of SWITCHES) {
     const on = form[key] === 'on';
     if (on !== current[key]) changes.push({ key, from: current[key], to: on });
   }
@@ -103,28 +108,37 @@ export function changesIn(form: SettingsForm, current: PortalSettings): { ok: tr
 }
 
 /**
- * The admin panel's settings page: reads the portal settings and saves a form of changes, each changed
- * setting audited with its old and new value. The settings repo caches for SETTINGS_CACHE_MS (5 s) per process, so
- * every other portal process applies a change within 5 seconds; this one at once.
+ * The admin panel's settings page (and the CLI's `settings set`): reads the portal settings and saves a form of
+ * changes, each changed setting audited with its old and new value. The settings repo caches for SETTINGS_CACHE_MS
+ * (5 s) per process, so every other portal process applies a change within 5 seconds; this one at once.
  */
-export function createSettingsAdmin(deps: { settings: SettingsRepo; audit: AuditLog; clock: Clock }) {
+export function createSettingsAdmin(deps: { db: Db; settings: SettingsRepo; audit: AuditLog; clock: Clock }) {
+  async function save(form: SettingsForm, by: { actor: string; ip?: string | null }): Promise<SettingChange[]> {
+    const current = await deps.settings.get();
+    const read = changesIn(form, current);
+    if (!read.ok) throw new AppError('validation_failed', 'Please correct the highlighted fields. Nothing was changed.', 400, read.fields);
+    const now = deps.clock.now();
+    // The changes and their audit entries land together or not at all.
+    await deps.db.transaction().execute(async (trx) => {
+      for (const change of read.changes) {
+        if (change.key === 'sessionDurationSeconds') await deps.settings.setSessionDuration(change.to as number, now, trx);
+        if (change.key === 'verifyNewDevices') await deps.settings.setVerifyNewDevices(change.to as boolean, now, trx);
+        if (change.key === 'mfaRequiredForCustomers') await deps.settings.setMfaRequiredForCustomers(change.to as boolean, now, trx);
+        if (change.key === 'registrationRequiresProof') await deps.settings.setRegistrationRequiresProof(change.to as boolean, now, trx);
+      }
+      if (Object.keys(read.licenceApi).length > 0) await deps.settings.setLicenceApi(read.licenceApi, now, trx);
+      for (const change of read.changes) await deps.audit.record({ event: 'settings.changed', actor: by.actor, ip: by.ip ?? null, details: { key: change.key, from: change.from, to: change.to } }, trx);
+    });
+    deps.settings.forgetCached();
+    return read.changes;
+  }
+
   return {
     current: () => deps.settings.get(),
-
-    async save(form: SettingsForm, by: { actor: string; ip: string }): Promise<SettingChange[]> {
-      const current = await deps.settings.get();
-      const read = changesIn(form, current);
-      if (!read.ok) throw new AppError('validation_failed', 'Please correct the highlighted fields. Nothing was changed.', 400, read.fields);
-      const now = deps.clock.now();
-      for (const change of read.changes) {
-        if (change.key === 'sessionDurationSeconds') await deps.settings.setSessionDuration(change.to as number, now);
-        if (change.key === 'verifyNewDevices') await deps.settings.setVerifyNewDevices(change.to as boolean, now);
-        if (change.key === 'mfaRequiredForCustomers') await deps.settings.setMfaRequiredForCustomers(change.to as boolean, now);
-        if (change.key === 'registrationRequiresProof') await deps.settings.setRegistrationRequiresProof(change.to as boolean, now);
-      }
-      if (Object.keys(read.licenceApi).length > 0) await deps.settings.setLicenceApi(read.licenceApi, now);
-      for (const change of read.changes) await deps.audit.record({ event: 'settings.changed', actor: by.actor, ip: by.ip, details: { key: change.key, from: change.from, to: change.to } });
-      return read.changes;
+    save,
+    /** One switch turned on or off, through the same form path (so audited the same way); [] when it already was. */
+    async setSwitch(key: SwitchSetting, on: boolean, by: { actor: string }): Promise<SettingChange[]> {
+      return save({ ...formOf(await deps.settings.get()), [key]: on ? 'on' : undefined }, by);
     },
   };
 }

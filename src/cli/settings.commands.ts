@@ -1,4 +1,5 @@
 import { Argument, Command } from 'commander';
+import type { SwitchSetting } from '../admin/settings-admin.service.js';
 import type { PortalSettings } from '../settings/settings.repo.js';
 import type { TaskRunner } from './task.runner.js';
 
@@ -9,12 +10,37 @@ function describe(settings: PortalSettings): [string, string][] {
   return [
     ['session-duration', `${settings.sessionDurationSeconds} s`],
     ['verify-new-devices', onOff(settings.verifyNewDevices)],
+    ['mfa-required-for-customers', onOff(settings.mfaRequiredForCustomers)],
     ['registration-requires-proof', onOff(settings.registrationRequiresProof)],
+    ['trials', onOff(settings.licenceApi.trialsEnabled)],
+    ['trial-days', String(settings.licenceApi.trialDays)],
+    ['trial-seats', String(settings.licenceApi.trialSeats)],
+    ['grace-period', `${settings.licenceApi.graceSeconds} s`],
+    ['heartbeat-interval', `${settings.licenceApi.heartbeatIntervalSeconds} s`],
+    ['stale-window', `${settings.licenceApi.staleWindowSeconds} s`],
+    ['deactivations-per-day', String(settings.licenceApi.deactivationsPerDay)],
   ];
 }
 
-/** The settings `settings set` changes (the admin panel will change them too). */
-const SETTABLE = ['registration-requires-proof'] as const;
+/** The on/off settings `settings set` changes, by their command-line names, and what each state means; the rest are the admin panel's. */
+const SWITCHES: Record<string, { key: SwitchSetting; on: string; off: string }> = {
+  'registration-requires-proof': {
+    key: 'registrationRequiresProof',
+    on: 'self-registration needs a portal link from a WebStream instance or the AWS Marketplace flow.',
+    off: 'every licensed AWS account may register.',
+  },
+  'mfa-required-for-customers': {
+    key: 'mfaRequiredForCustomers',
+    on: 'a customer without MFA must set it up right after signing in.',
+    off: 'MFA is each customer\'s choice.',
+  },
+  'verify-new-devices': {
+    key: 'verifyNewDevices',
+    on: 'a sign-in from a browser the account has not used asks for an emailed code.',
+    off: 'no check of new browsers.',
+  },
+};
+const SETTABLE = Object.keys(SWITCHES);
 
 export function settingsCommand(run: TaskRunner): Command {
   const settings = new Command('settings').description('Show and change portal-wide settings (every portal process on the database applies a change within 5 seconds)');
@@ -39,19 +65,17 @@ export function settingsCommand(run: TaskRunner): Command {
   settings
     .command('set')
     .description(
-      'Change a setting. registration-requires-proof on: self-registration needs a proof of the AWS account (a portal link from a WebStream instance, or AWS Marketplace); staff-created accounts are unaffected. off (the default): open to every licensed AWS account.',
+      'Turn a setting on or off (audited as the admin panel does). registration-requires-proof on: self-registration needs a proof of the AWS account (a portal link from a WebStream instance, or AWS Marketplace); staff-created accounts are unaffected. mfa-required-for-customers on: customers without MFA set it up right after signing in. verify-new-devices on: an emailed code for a sign-in from a new browser. All off by default.',
     )
     .addArgument(new Argument('<name>', 'the setting').choices(SETTABLE))
     .addArgument(new Argument('<value>', 'on or off').choices(['on', 'off']))
-    .action((name: (typeof SETTABLE)[number], value: 'on' | 'off') =>
+    .action((name: string, value: 'on' | 'off') =>
       run(async (services) => {
-        const before = await services.settings.get();
-        const on = value === 'on';
-        await services.settings.setRegistrationRequiresProof(on, services.clock.now());
-        await services.audit.record({ event: 'settings.changed', actor: 'cli', details: { setting: name, from: onOff(before.registrationRequiresProof), to: value } });
-        process.stdout.write(
-          `${name} is now ${value}: ${on ? 'self-registration needs a portal link from a WebStream instance or the AWS Marketplace flow.' : 'every licensed AWS account may register.'} Running portals apply it within 5 seconds.\n`,
-        );
+        const setting = SWITCHES[name];
+        if (setting === undefined) throw new Error(`Unknown setting ${name}.`);
+        const changed = await services.admin.settings.setSwitch(setting.key, value === 'on', { actor: 'cli' });
+        const meaning = value === 'on' ? setting.on : setting.off;
+        process.stdout.write(`${name} ${changed.length === 0 ? 'was already' : 'is now'} ${value}: ${meaning} Running portals apply it within 5 seconds.\n`);
       }),
     );
 

@@ -68,12 +68,14 @@ export const DEFAULTS: PortalSettings = { sessionDurationSeconds: 8 * 60 * 60, v
 
 export interface SettingsRepo {
   get(): Promise<PortalSettings>;
-  setSessionDuration(seconds: number, now: Date): Promise<void>;
-  setVerifyNewDevices(on: boolean, now: Date): Promise<void>;
+  setSessionDuration(seconds: number, now: Date, trx?: Db): Promise<void>;
+  setVerifyNewDevices(on: boolean, now: Date, trx?: Db): Promise<void>;
   /** Refuses (RangeError naming each problem) a combination licenceApiProblems finds wrong. */
-  setLicenceApi(change: Partial<LicenceApiSettings>, now: Date): Promise<LicenceApiSettings>;
-  setRegistrationRequiresProof(on: boolean, now: Date): Promise<void>;
-  setMfaRequiredForCustomers(on: boolean, now: Date): Promise<void>;
+  setLicenceApi(change: Partial<LicenceApiSettings>, now: Date, trx?: Db): Promise<LicenceApiSettings>;
+  setRegistrationRequiresProof(on: boolean, now: Date, trx?: Db): Promise<void>;
+  setMfaRequiredForCustomers(on: boolean, now: Date, trx?: Db): Promise<void>;
+  /** After a transaction of changes commits: this process reads them at once (not the values a reader cached meanwhile). */
+  forgetCached(): void;
 }
 
 /**
@@ -85,9 +87,9 @@ export const SETTINGS_CACHE_MS = 5_000;
 
 export function createSettingsRepo(db: Db, clock: Clock): SettingsRepo {
   let cached: { settings: PortalSettings; until: number } | undefined;
-  async function put(key: string, value: unknown, now: Date): Promise<void> {
+  async function put(key: string, value: unknown, now: Date, trx: Db = db): Promise<void> {
     const json = JSON.stringify(value);
-    await db
+    await trx
       .insertInto('portal_settings')
       .values({ key, value: json, updated_at: now })
       .onConflict((oc) => oc.column('key').doUpdateSet({ value: json, updated_at: now }))
@@ -110,28 +112,31 @@ export function createSettingsRepo(db: Db, clock: Clock): SettingsRepo {
       cached = { settings, until: now + SETTINGS_CACHE_MS };
       return settings;
     },
-    async setSessionDuration(seconds, now) {
+    async setSessionDuration(seconds, now, trx) {
       if (!Number.isInteger(seconds) || seconds < SESSION_DURATION_MIN_SECONDS || seconds > SESSION_DURATION_MAX_SECONDS) {
         throw new RangeError('The session duration must be between 15 minutes and 90 days.');
       }
-      await put('session_duration_seconds', seconds, now);
+      await put('session_duration_seconds', seconds, now, trx);
     },
-    async setVerifyNewDevices(on, now) {
-      await put('verify_new_devices', on, now);
+    async setVerifyNewDevices(on, now, trx) {
+      await put('verify_new_devices', on, now, trx);
     },
-    async setLicenceApi(change, now) {
+    async setLicenceApi(change, now, trx) {
       cached = undefined;
       const next = { ...(await this.get()).licenceApi, ...change };
       const problems = licenceApiProblems(next);
       if (problems.length > 0) throw new RangeError(problems.join(' '));
-      await put('licence_api', next, now);
+      await put('licence_api', next, now, trx);
       return next;
     },
-    async setRegistrationRequiresProof(on, now) {
-      await put('registration_requires_proof', on, now);
+    async setRegistrationRequiresProof(on, now, trx) {
+      await put('registration_requires_proof', on, now, trx);
     },
-    async setMfaRequiredForCustomers(on, now) {
-      await put('mfa_required_for_customers', on, now);
+    async setMfaRequiredForCustomers(on, now, trx) {
+      await put('mfa_required_for_customers', on, now, trx);
+    },
+    forgetCached() {
+      cached = undefined;
     },
   };
 }

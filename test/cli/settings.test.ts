@@ -1,6 +1,6 @@
 /**
- * `webstream-portal settings show` and `settings set registration-requires-proof on|off` as real processes
- * on a scratch database by URL: the change is stored (a running portal sees it within 5 seconds) and audited.
+ * `webstream-portal settings show` and `settings set <switch> on|off` as real processes on a scratch database
+ * by URL: the change is stored (a running portal sees it within 5 seconds) and audited as the admin panel audits it.
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -24,11 +24,13 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
   });
 }
 
-test('settings show and set registration-requires-proof on|off; bad arguments are refused', { timeout: 120_000 }, async () => {
+test('settings show and set registration-requires-proof / mfa-required-for-customers on|off; bad arguments are refused', { timeout: 120_000 }, async () => {
   const shown = await cli('settings', 'show');
   assert.equal(shown.code, 0, shown.stderr);
   assert.match(shown.stdout, /^registration-requires-proof\s+off$/m);
+  assert.match(shown.stdout, /^mfa-required-for-customers\s+off$/m);
   assert.match(shown.stdout, /^session-duration\s+28800 s$/m);
+  assert.match(shown.stdout, /^stale-window\s+1800 s$/m);
 
   const on = await cli('settings', 'set', 'registration-requires-proof', 'on');
   assert.equal(on.code, 0, on.stderr);
@@ -47,15 +49,24 @@ test('settings show and set registration-requires-proof on|off; bad arguments ar
   assert.equal((await cli('settings', 'set', 'registration-requires-proof', 'off')).code, 0);
   assert.match((await cli('settings', 'show')).stdout, /^registration-requires-proof\s+off$/m);
 
+  const mfa = await cli('settings', 'set', 'mfa-required-for-customers', 'on');
+  assert.equal(mfa.code, 0, mfa.stderr);
+  assert.match(mfa.stdout, /mfa-required-for-customers is now on: a customer without MFA must set it up/);
+  const again = await cli('settings', 'set', 'mfa-required-for-customers', 'on');
+  assert.match(again.stdout, /mfa-required-for-customers was already on/, 'no change, nothing audited');
+  assert.match((await cli('settings', 'show')).stdout, /^mfa-required-for-customers\s+on$/m);
+
   const client = new pg.Client({ connectionString: scratch.url });
   await client.connect();
   try {
-    const audit = await client.query<{ actor: string; details: { setting: string; from: string; to: string } }>("select actor, details from audit_events where event = 'settings.changed' order by id");
+    // The same entry the admin panel writes: the setting's key, the old and the new value.
+    const audit = await client.query<{ actor: string; details: unknown }>("select actor, details from audit_events where event = 'settings.changed' order by id");
     assert.deepEqual(
-      audit.rows.map((r) => [r.actor, r.details.setting, r.details.from, r.details.to]),
+      audit.rows.map((r) => [r.actor, r.details]),
       [
-        ['cli', 'registration-requires-proof', 'off', 'on'],
-        ['cli', 'registration-requires-proof', 'on', 'off'],
+        ['cli', { key: 'registrationRequiresProof', from: false, to: true }],
+        ['cli', { key: 'registrationRequiresProof', from: true, to: false }],
+        ['cli', { key: 'mfaRequiredForCustomers', from: false, to: true }],
       ],
     );
   } finally {

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { sql } from 'kysely';
 import { registeredAccount, signIn } from '../support/accounts.js';
 import { errorsOn, type FormAgent } from '../support/form-agent.js';
 import { STAFF_PASSWORD, staffHelpers, type EnrolledStaff } from '../support/staff.js';
@@ -177,4 +178,29 @@ test('MFA required: a customer without MFA is sent to set it up right after sign
   await portal.services.settings.setMfaRequiredForCustomers(false, portal.clock.now());
   const other = await signIn(portal, '432143214321', GOOD_PASSWORD);
   assert.equal((await other.agent.get('/portal/entitlements')).status, 200);
+});
+
+test('a save whose audit entry cannot be written changes no setting: the changes and their entries are one transaction', async () => {
+  const db = portal.services.db;
+  const before = await portal.services.settings.get();
+  // The database refuses the audit entry (as a full disk or a lost connection would, mid-save).
+  await sql`
+    create function refuse_settings_audit() returns trigger language plpgsql as $$
+    begin
+      if new.event = 'settings.changed' then raise exception 'audit refused by the test'; end if;
+      return new;
+    end $$;
+    create trigger refuse_settings_audit before insert on audit_events for each row execute function refuse_settings_audit();
+  `.execute(db);
+  try {
+    await adminAgent.get('/admin/settings');
+    const failed = await adminAgent.post('/admin/settings', form({ sessionDuration: '3', sessionDurationUnit: 'days', verifyNewDevices: 'on', trialDays: '21' }));
+    assert.equal(failed.status, 500);
+  } finally {
+    await sql`drop trigger refuse_settings_audit on audit_events; drop function refuse_settings_audit()`.execute(db);
+  }
+  portal.services.settings.forgetCached();
+  assert.deepEqual(await portal.services.settings.get(), before, 'nothing half-written');
+  const stored = await db.selectFrom('portal_settings').select(['key', 'value']).where('key', 'in', ['session_duration_seconds', 'verify_new_devices', 'licence_api']).execute();
+  assert.ok(!stored.some((row) => row.key === 'session_duration_seconds' && row.value === 3 * 86_400), JSON.stringify(stored));
 });

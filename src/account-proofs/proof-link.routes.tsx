@@ -5,7 +5,7 @@ import type { RegistrationService } from '../accounts/registration.service.js';
 import { AppError } from '../core/errors.js';
 import { clientOf } from '../http/client.js';
 import { viewContext } from '../http/page.js';
-import { CHANGE_PASSWORD_PATH, clearSessionCookie, sendToGate, sessionGate, deviceCookieName, setChallengeCookie, startBrowserSession, type BrowserSessions } from '../sessions/session.plugin.js';
+import { CHANGE_PASSWORD_PATH, clearSessionCookie, deviceCookieName, sendToGate, sessionGate, setChallengeCookie, startBrowserSession, type BrowserSessions } from '../sessions/session.plugin.js';
 import type { SignInService } from '../sign-in/sign-in.service.js';
 import { PROOF_LINK_OPEN_PATH, type AccountProofService, type OpenProofLink } from './account-proofs.service.js';
 import { clearProofCookie, readProofCookie, setProofCookie } from './proof-cookie.js';

@@ -5,7 +5,7 @@ import { clientOf } from '../http/client.js';
 import { AppError } from '../core/errors.js';
 import { viewContext } from '../http/page.js';
 import type { RegistrationService } from '../accounts/registration.service.js';
-import { clearSessionCookie, sendToGate, sessionGate, deviceCookieName, setChallengeCookie, startBrowserSession, type BrowserSessions } from '../sessions/session.plugin.js';
+import { clearSessionCookie, deviceCookieName, sendToGate, sessionGate, setChallengeCookie, startBrowserSession, type BrowserSessions } from '../sessions/session.plugin.js';
 import type { SignInService } from '../sign-in/sign-in.service.js';
 import type { LinkService, OpenHandshake } from './link.service.js';
 import { clearLinkCookie, readLinkCookie } from './link-cookie.js';

@@ -165,7 +165,8 @@ export function takeResumePath(req: FastifyRequest, reply: FastifyReply, notice?
   if (raw === undefined) return undefined;
   reply.clearCookie(resumeCookieName(cookies), { path: '/', httpOnly: true, sameSite: 'lax', secure: cookies.secureCookies });
   const path = safeReturnPath(raw, '');
-  if (path === '' || notice === undefined) return path === '' ? undefined : path;
+  if (path === '') return undefined;
+  if (notice === undefined) return path;
   const url = new URL(path, 'http://portal.invalid');
   if (!url.searchParams.has('notice')) url.searchParams.set('notice', notice);
   return `${url.pathname}${url.search}${url.hash}`;

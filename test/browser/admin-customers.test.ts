@@ -5,9 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { totpCodeAt } from '../../src/mfa/totp.js';
-import { browserSuite, clickAndWait } from '../support/browser.js';
-import { STAFF_PASSWORD, STEP, staffHelpers, type EnrolledStaff } from '../support/staff.js';
+import { browserSuite, clickAndWait, staffSignInThroughForm } from '../support/browser.js';
+import { staffHelpers, type EnrolledStaff } from '../support/staff.js';
 import { GOOD_PASSWORD, issueLicence } from '../support/test-portal.js';
 
 const ACCOUNT = '246813579024';
@@ -28,14 +27,7 @@ void test('a signed-in staff member finds a customer by a dashed account ID and 
   try {
     await page.goto('/admin/customers');
     assert.match(page.url(), /\/admin\/sign-in\?next=%2Fadmin%2Fcustomers$/);
-    await page.getByLabel('Email address').fill(staff.email);
-    await page.getByLabel('Password').fill(STAFF_PASSWORD);
-    await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
-    // The enrolment used the current step; an authenticator shows the next one 30 seconds later.
-    portal.clock.advance(STEP);
-    await page.getByLabel('Authentication code').fill(totpCodeAt(staff.secret, portal.clock.now()));
-    await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
-    assert.equal(page.url(), `${base}/admin/customers`);
+    await staffSignInThroughForm(page, portal, staff, '/admin/customers');
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Customers');
 
     const search = page.getByLabel('AWS account ID or email');

@@ -5,30 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Page } from 'playwright-core';
-import { totpCodeAt } from '../../src/mfa/totp.js';
 import { registeredAccount } from '../support/accounts.js';
-import { browserSuite, clickAndWait, signInThroughForm } from '../support/browser.js';
-import { STAFF_PASSWORD, STEP, staffHelpers, type EnrolledStaff } from '../support/staff.js';
+import { browserSuite, clickAndWait, signInThroughForm, staffSignInThroughForm } from '../support/browser.js';
+import { staffHelpers } from '../support/staff.js';
 import { GOOD_PASSWORD, issueLicence } from '../support/test-portal.js';
 
 const ACCOUNT = '135792468013';
 const suite = browserSuite();
 const { skip } = suite;
 const h = staffHelpers(() => suite.portal());
-
-/** The two sign-in steps, typed as a person would, the code read off their authenticator. */
-async function staffSignIn(page: Page, staff: EnrolledStaff): Promise<void> {
-  await page.goto('/admin/sign-in');
-  await page.getByLabel('Email address').fill(staff.email);
-  await page.getByLabel('Password').fill(STAFF_PASSWORD);
-  await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
-  const portal = suite.portal();
-  portal.clock.advance(STEP);
-  await page.getByLabel('Authentication code').fill(totpCodeAt(staff.secret, portal.clock.now()));
-  await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
-  assert.equal(new URL(page.url()).pathname, '/admin/');
-}
 
 void test('support suspends a licence with a reason, and the customer sees it suspended on My Entitlements', { skip }, async () => {
   const portal = suite.portal();
@@ -38,7 +23,7 @@ void test('support suspends a licence with a reason, and the customer sees it su
 
   const { context, page, problems } = await suite.open();
   try {
-    await staffSignIn(page, staff);
+    await staffSignInThroughForm(page, suite.portal(), staff);
     await clickAndWait(page, page.getByRole('navigation', { name: 'Admin panel' }).getByRole('link', { name: 'Licences' }));
     const row = page.getByRole('table', { name: 'Licences, newest first' }).locator('tbody tr').filter({ hasText: '1357-9246-8013' });
     await clickAndWait(page, row.getByRole('link', { name: licence.id.slice(0, 8) }));
@@ -73,7 +58,7 @@ void test('support approves a pending request from the Requests tab', { skip }, 
 
   const { context, page, problems } = await suite.open();
   try {
-    await staffSignIn(page, staff);
+    await staffSignInThroughForm(page, suite.portal(), staff);
     await page.goto('/admin/licences');
     await clickAndWait(page, page.getByRole('link', { name: /Requests/ }));
     const table = page.getByRole('table', { name: 'Licence requests waiting for a decision, newest first' });

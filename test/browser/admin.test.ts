@@ -6,20 +6,18 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { test } from 'node:test';
 import { totpCodeAt } from '../../src/mfa/totp.js';
-import { browserSuite, clickAndWait } from '../support/browser.js';
+import { browserSuite, clickAndWait, staffSignInThroughForm } from '../support/browser.js';
+import { staffHelpers } from '../support/staff.js';
 
 const suite = browserSuite();
 const { skip } = suite;
 const PASSWORD = 'Harbour-Lantern-58';
+const h = staffHelpers(() => suite.portal());
 
+/** Invites an admin as `admin create` does; the link is read from the real SMTP inbox. */
 async function invitationLink(email: string): Promise<string> {
-  const portal = suite.portal();
-  await portal.services.admin.staff.invite({ email, role: 'admin' }, { actor: 'cli' });
-  await portal.deliverMail();
-  const mail = await portal.inbox.waitFor(email, /admin panel/);
-  const link = /(https?:\/\/\S+\/admin\/invitation\?token=[A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
-  assert.ok(link !== undefined, mail.text);
-  return new URL(link).pathname + new URL(link).search;
+  await suite.portal().services.admin.staff.invite({ email, role: 'admin' }, { actor: 'cli' });
+  return h.linkMailedTo(email);
 }
 
 void test("a staff member's first sign-in: the invitation sets a password and an authenticator, then password and code open the dashboard", { skip }, async () => {
@@ -47,13 +45,7 @@ void test("a staff member's first sign-in: the invitation sets a password and an
     assert.equal(new URL(page.url()).pathname, '/admin/sign-in');
     assert.match((await page.getByRole('status').textContent()) ?? '', /Your staff account is ready/);
 
-    await page.getByLabel('Email address').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
-    portal.clock.advance(30_000);
-    await page.getByLabel('Authentication code').fill(totpCodeAt(secret, portal.clock.now()));
-    await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
-    assert.equal(new URL(page.url()).pathname, '/admin/');
+    await staffSignInThroughForm(page, portal, { email, secret, password: PASSWORD });
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Dashboard');
     assert.equal(await page.getByRole('img', { name: 'Customer sign-ins per day' }).count(), 1);
     const nav = page.getByRole('navigation', { name: 'Admin panel' });
@@ -66,24 +58,12 @@ void test("a staff member's first sign-in: the invitation sets a password and an
 
 void test('exporting the audit log filtered by a dashed account ID downloads those entries as CSV', { skip }, async () => {
   const portal = suite.portal();
-  const email = 'exporter@webstream.example';
-  const link = await invitationLink(email);
+  const staff = await h.enrolledStaff('exporter@webstream.example', 'admin');
   for (let i = 0; i < 3; i++) await portal.services.audit.record({ event: 'sign_in.failed', actor: 'anonymous', awsAccountId: '135792468024', ip: '203.0.113.9', details: { try: i } });
   await portal.services.audit.record({ event: 'sign_in.failed', actor: 'anonymous', awsAccountId: '999988887777', details: {} });
   const { context, page, problems } = await suite.open();
   try {
-    await page.goto(link);
-    const secret = ((await page.locator('#totp-secret').textContent()) ?? '').replace(/\s+/g, '');
-    await page.getByLabel('New password', { exact: true }).fill(PASSWORD);
-    await page.getByLabel('Confirm the new password').fill(PASSWORD);
-    await page.getByLabel('6-digit code').fill(totpCodeAt(secret, portal.clock.now()));
-    await clickAndWait(page, page.getByRole('button', { name: 'Create my staff account' }));
-    await page.getByLabel('Email address').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
-    portal.clock.advance(30_000);
-    await page.getByLabel('Authentication code').fill(totpCodeAt(secret, portal.clock.now()));
-    await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
+    await staffSignInThroughForm(page, portal, staff);
 
     await clickAndWait(page, page.getByRole('navigation', { name: 'Admin panel' }).getByRole('link', { name: 'Audit log' }));
     await page.getByLabel('AWS account ID').fill('1357-9246-8024');

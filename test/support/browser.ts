@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { totpCodeAt } from '../../src/mfa/totp.js';
+import { STAFF_PASSWORD, STEP } from './staff.js';
 import { createTestPortal, type TestPortal } from './test-portal.js';
 
 /** Debian's chromium package. `npx playwright install` is not used: the tests drive the system browser. */
@@ -142,4 +144,21 @@ export async function signInThroughForm(page: Page, accountId: string, password:
   await page.getByLabel('AWS account ID').fill(accountId);
   await page.getByLabel('Password').fill(password);
   await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
+}
+
+/**
+ * The two staff sign-in steps typed as a person would: email and password, then the code their authenticator
+ * shows 30 seconds later (a code is good once, and enrolment used the current one). Opens /admin/sign-in
+ * unless a redirect already brought the browser there; `landsOn` is where the portal must then send them.
+ */
+export async function staffSignInThroughForm(page: Page, portal: TestPortal, staff: { email: string; secret: string; password?: string }, landsOn = '/admin/'): Promise<void> {
+  if (new URL(page.url(), portal.url).pathname !== '/admin/sign-in') await page.goto('/admin/sign-in');
+  await page.getByLabel('Email address').fill(staff.email);
+  await page.getByLabel('Password').fill(staff.password ?? STAFF_PASSWORD);
+  await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
+  portal.clock.advance(STEP);
+  await page.getByLabel('Authentication code').fill(totpCodeAt(staff.secret, portal.clock.now()));
+  await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
+  const at = new URL(page.url());
+  if (at.pathname + at.search !== landsOn) throw new Error(`After staff sign-in the browser is at ${at.pathname}${at.search}, not ${landsOn}.`);
 }

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { failedNotification, otherProductAgreementEvent } from '../support/failed-notifications.js';
 import type { FormAgent } from '../support/form-agent.js';
 import { staffHelpers, type EnrolledStaff } from '../support/staff.js';
 import { createTestPortal, issueLicence, type TestPortal } from '../support/test-portal.js';
@@ -24,44 +25,10 @@ after(() => portal.close());
 const ADMIN_ACTOR = 'staff:chief@webstream.example';
 const db = () => portal.services.db;
 
-/** An EventBridge agreement event for another product: processing ignores it without asking AWS. */
-function agreementEvent(id: string, account: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    version: '0',
-    id,
-    'detail-type': 'Purchase Agreement Created - Manufacturer',
-    source: 'aws.agreement-marketplace',
-    account: '999988887777',
-    time: '2026-03-01T10:00:00Z',
-    region: 'us-east-1',
-    resources: ['arn:aws:aws-marketplace::aws:agreement:agmt-1'],
-    detail: {
-      requestId: 'r-1',
-      catalog: 'AWSMarketplace',
-      agreement: { id: 'agmt-1', intent: 'NEW' },
-      product: { code: 'someone-elses-product', id: 'prod-1' },
-      license: { arn: `arn:aws:license-manager::${account}:license:l-${id.replace(/[^a-z0-9]/gi, '')}` },
-      acceptor: { accountId: account },
-      proposer: { accountId: '999988887777' },
-      offer: { id: 'offer-1' },
-      ...extra,
-    },
-  });
-}
-
-/** Received, then failed as if an earlier attempt had hit a problem since fixed. */
-async function failedNotification(id: string, account: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const result = await portal.services.marketplaceNotifications.receive({ source: 'sqs', body: agreementEvent(id, account, extra) });
-  assert.equal(result.outcome, 'ignored');
-  const notificationId = result.notificationId;
-  await db().updateTable('marketplace_notifications').set({ status: 'failed', outcome: 'Gave up after 5 attempts; last error: throttled' }).where('id', '=', notificationId).execute();
-  return notificationId;
-}
-
 const row = (id: string) => db().selectFrom('marketplace_notifications').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 test('read-only and support see subscriptions and notifications but not the re-process form, and get the 403 page posting it', async () => {
-  const id = await failedNotification('evt-roles', '111122223333');
+  const id = await failedNotification(portal, 'evt-roles', '111122223333');
   for (const role of ['read-only', 'support'] as const) {
     const staff = await h.enrolledStaff(`${role}@webstream.example`, role);
     const agent = await h.signedInStaff(staff);
@@ -83,7 +50,7 @@ test('read-only and support see subscriptions and notifications but not the re-p
 });
 
 test('an admin re-processes a failed notification: it is processed from its stored body, and audited', async () => {
-  const id = await failedNotification('evt-admin', '222233334444');
+  const id = await failedNotification(portal, 'evt-admin', '222233334444');
   const page = await adminAgent.get(`/admin/marketplace/notifications/${id}`);
   assert.match(page.body, new RegExp(`action="/admin/marketplace/notifications/${id}/reprocess"`));
   const forged = await adminAgent.post(`/admin/marketplace/notifications/${id}/reprocess`, { _csrf: 'forged' });
@@ -127,7 +94,7 @@ test('a body that cannot be understood stays failed when re-processed, with its 
 });
 
 test('the raw body is shown escaped, never as markup', async () => {
-  const id = await failedNotification('evt-xss', '333344445555', { requestId: '<script>alert(1)</script>' });
+  const id = await failedNotification(portal, 'evt-xss', '333344445555', { requestId: '<script>alert(1)</script>' });
   const page = await adminAgent.get(`/admin/marketplace/notifications/${id}`);
   assert.equal(page.status, 200);
   assert.doesNotMatch(page.body, /<script>alert/);
@@ -136,8 +103,8 @@ test('the raw body is shown escaped, never as markup', async () => {
 });
 
 test('notifications filter by status, type and account (any written form); a bad account ID says so', async () => {
-  await failedNotification('evt-filter', '444455556666');
-  const ok = await portal.services.marketplaceNotifications.receive({ source: 'sqs', body: agreementEvent('evt-ok', '444455556666') });
+  await failedNotification(portal, 'evt-filter', '444455556666');
+  const ok = await portal.services.marketplaceNotifications.receive({ source: 'sqs', body: otherProductAgreementEvent('evt-ok', '444455556666') });
   assert.equal(ok.outcome, 'ignored');
 
   const byAccount = await adminAgent.get('/admin/marketplace/notifications?account=4444-5555-6666');

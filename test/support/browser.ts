@@ -108,16 +108,17 @@ export interface BrowserSuite {
 
 /**
  * One portal (own database, real SMTP inbox) and one chromium for a test file, started in before() and
- * closed in after(). `setup` runs once the portal is up (fixtures such as licences and accounts).
+ * closed in after(). `setup` runs once the portal is up (fixtures such as licences and accounts); `env`
+ * adds to the portal's environment.
  */
-export function browserSuite(setup?: (portal: TestPortal) => Promise<void>): BrowserSuite {
+export function browserSuite(setup?: (portal: TestPortal) => Promise<void>, env?: Record<string, string>): BrowserSuite {
   const skip = browserSkip();
   let portal: TestPortal | undefined;
   let browser: Browser | undefined;
   before(async () => {
     if (skip !== false) return;
     browser = await launchBrowser();
-    portal = await createTestPortal({ listen: true });
+    portal = await createTestPortal({ listen: true, ...(env === undefined ? {} : { env }) });
     await setup?.(portal);
   });
   after(async () => {

@@ -178,6 +178,7 @@ export async function buildApp(services: Services): Promise<App> {
           marketplace: services.marketplace,
           activations: services.activations,
           auditSearch: services.auditSearch,
+          clock: services.clock,
         },
       }),
     }),

@@ -1,17 +1,17 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AdminNavLink, AdminViewContext } from '../web/admin-layout.js';
+import type { AdminNavLink, AdminPageContext, AdminViewContext } from '../web/admin-layout.js';
 import { can, isStaffRole, ROLE_LABELS, type StaffAction } from './policy.js';
 
-/** The admin panel's sections, each shown only to roles that may open it. Pages still to come are left out. */
-const SECTIONS: readonly (AdminNavLink & { action: StaffAction; ready: boolean })[] = [
-  { href: '/admin/', label: 'Dashboard', action: 'dashboard.view', ready: true },
-  { href: '/admin/customers', label: 'Customers', action: 'customers.view', ready: true },
-  { href: '/admin/licences', label: 'Licences', action: 'licences.view', ready: true },
-  { href: '/admin/marketplace', label: 'Marketplace', action: 'marketplace.view', ready: true },
-  { href: '/admin/audit', label: 'Audit log', action: 'audit.view', ready: true },
-  { href: '/admin/outbox', label: 'Outbox', action: 'outbox.view', ready: true },
-  { href: '/admin/settings', label: 'Settings', action: 'settings.view', ready: true },
-  { href: '/admin/staff', label: 'Staff', action: 'staff.view', ready: true },
+/** The admin panel's sections, each shown only to roles that may open it. */
+const SECTIONS: readonly (AdminNavLink & { action: StaffAction })[] = [
+  { href: '/admin/', label: 'Dashboard', action: 'dashboard.view' },
+  { href: '/admin/customers', label: 'Customers', action: 'customers.view' },
+  { href: '/admin/licences', label: 'Licences', action: 'licences.view' },
+  { href: '/admin/marketplace', label: 'Marketplace', action: 'marketplace.view' },
+  { href: '/admin/audit', label: 'Audit log', action: 'audit.view' },
+  { href: '/admin/outbox', label: 'Outbox', action: 'outbox.view' },
+  { href: '/admin/settings', label: 'Settings', action: 'settings.view' },
+  { href: '/admin/staff', label: 'Staff', action: 'staff.view' },
 ];
 
 /** Notices after a redirect, picked by code (a link cannot put words on an admin page). */
@@ -53,11 +53,11 @@ export function adminNotice(code: unknown): string | undefined {
 /** The links a role sees. */
 export function navFor(role: unknown): AdminNavLink[] {
   if (!isStaffRole(role)) return [];
-  return SECTIONS.filter((s) => s.ready && can(role, s.action)).map(({ href, label }) => ({ href, label }));
+  return SECTIONS.filter((s) => can(role, s.action)).map(({ href, label }) => ({ href, label }));
 }
 
 /** What every admin page needs: a CSRF token, the signed-in staff member and their links, a notice from ?notice=. */
-export function adminView(req: FastifyRequest, reply: FastifyReply): AdminViewContext & { csrfToken: string } {
+export function adminView(req: FastifyRequest, reply: FastifyReply): AdminPageContext {
   const query = req.query as { notice?: unknown } | undefined;
   const session = req.staffSession;
   return {

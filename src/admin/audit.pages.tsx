@@ -4,6 +4,7 @@ import type { FilterInput } from '../audit/audit-filter.js';
 import { AdminLayout, type AdminViewContext } from '../web/admin-layout.js';
 import { ErrorSummary, Field } from '../web/forms.js';
 import { TableHead } from '../web/table-head.js';
+import { EmptyState, Pager } from './admin-table.js';
 
 const COLUMNS = ['Time (UTC)', 'Event', 'Actor', 'Account', 'Address', 'Reason', 'Details'] as const;
 
@@ -51,7 +52,7 @@ export function AuditLogPage({ ctx, values, problems, rows, nextCursor, paged, c
         <Field name="to" label="Until (not included)" value={values.to ?? ''} required={false} errors={field('to')} hint="2026-12-31, or a time" maxLength={40} />
         <div class="filter-actions">
           <button type="submit">Filter</button>
-          <a href="/admin/audit">Clear</a>
+          <a href="/admin/audit">Clear the filters</a>
           {canExport && !invalid ? (
             <a class="button secondary" href={`/admin/audit/export.csv${query(values)}`} download>
               Export these entries as CSV
@@ -60,7 +61,7 @@ export function AuditLogPage({ ctx, values, problems, rows, nextCursor, paged, c
         </div>
       </form>
       {rows.length === 0 ? (
-        <p class="empty-state">{invalid ? 'Fix the filters above to see entries.' : 'No audit entries match these filters.'}</p>
+        <EmptyState title="No entries">{invalid ? 'Fix the filters above to see entries.' : 'No audit entries match these filters.'}</EmptyState>
       ) : (
         <div class="table-wrap">
           <table class="audit dense">
@@ -88,14 +89,7 @@ export function AuditLogPage({ ctx, values, problems, rows, nextCursor, paged, c
           </table>
         </div>
       )}
-      <nav class="pager" aria-label="Audit log pages">
-        {paged ? <a href={`/admin/audit${query(values)}`}>Newest entries</a> : null}
-        {nextCursor === undefined ? null : (
-          <a href={`/admin/audit${query(values, { after: nextCursor })}`} rel="next">
-            Older entries
-          </a>
-        )}
-      </nav>
+      <Pager label="Audit log pages" firstHref={paged ? `/admin/audit${query(values)}` : undefined} nextHref={nextCursor === undefined ? undefined : `/admin/audit${query(values, { after: nextCursor })}`} />
     </AdminLayout>
   );
 }

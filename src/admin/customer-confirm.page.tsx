@@ -1,9 +1,7 @@
 import { formatAccountId } from '../core/account-id.js';
-import { AdminLayout, type AdminViewContext } from '../web/admin-layout.js';
+import { AdminLayout, type AdminPageContext } from '../web/admin-layout.js';
 import { ErrorSummary, PostForm } from '../web/forms.js';
 import { ReasonField } from './reason-field.js';
-
-type Ctx = AdminViewContext & { csrfToken: string };
 
 export type ConfirmAction = 'reset-mfa' | 'disable';
 
@@ -21,7 +19,7 @@ const TEXT: Record<ConfirmAction, { title: string; what: string; button: string 
 };
 
 /** The confirmation of a change that needs a reason: it names the account, and asks why. */
-export function CustomerConfirmPage({ ctx, action, awsAccountId, email, reason, error, reasonError }: { ctx: Ctx; action: ConfirmAction; awsAccountId: string; email: string; reason?: string | undefined; error?: string | undefined; reasonError?: string | undefined }) {
+export function CustomerConfirmPage({ ctx, action, awsAccountId, email, reason, error, reasonError }: { ctx: AdminPageContext; action: ConfirmAction; awsAccountId: string; email: string; reason?: string | undefined; error?: string | undefined; reasonError?: string | undefined }) {
   const shown = formatAccountId(awsAccountId);
   const text = TEXT[action];
   return (

@@ -1,10 +1,9 @@
 import type { CustomerSummary } from '../accounts/customer-search.repo.js';
 import { formatAccountId } from '../core/account-id.js';
-import { AdminLayout, type AdminViewContext } from '../web/admin-layout.js';
+import { AdminLayout, type AdminPageContext } from '../web/admin-layout.js';
 import { ErrorSummary } from '../web/forms.js';
 import { TableHead } from '../web/table-head.js';
-
-type Ctx = AdminViewContext & { csrfToken: string };
+import { EmptyState, Pager } from './admin-table.js';
 
 export interface SearchResults {
   q: string;
@@ -49,10 +48,9 @@ function ResultsTable({ results }: { results: SearchResults }) {
   const { rows, total, q } = results;
   if (rows.length === 0) {
     return (
-      <section class="panel empty" aria-labelledby="results-heading">
-        <h2 id="results-heading">No customer matches “{q}”</h2>
-        <p>Check the digits of the account ID, or try a shorter part of the email address. A customer appears here once they hold a licence or a portal account.</p>
-      </section>
+      <EmptyState id="results-heading" title={`No customer matches “${q}”`}>
+        Check the digits of the account ID, or try a shorter part of the email address. A customer appears here once they hold a licence or a portal account.
+      </EmptyState>
     );
   }
   return (
@@ -83,17 +81,12 @@ function ResultsTable({ results }: { results: SearchResults }) {
           </tbody>
         </table>
       </div>
-      {results.nextHref === undefined && !results.paged ? null : (
-        <nav class="section-actions" aria-label="Pages of results">
-          {results.paged ? <a href={`/admin/customers?q=${encodeURIComponent(q)}`}>← First page</a> : null}
-          {results.nextHref === undefined ? null : <a href={results.nextHref}>Next page →</a>}
-        </nav>
-      )}
+      <Pager label="Pages of results" firstHref={results.paged ? `/admin/customers?q=${encodeURIComponent(q)}` : undefined} nextHref={results.nextHref} firstText="← First page" nextText="Next page →" />
     </section>
   );
 }
 
-export function CustomerSearchPage({ ctx, q, error, results }: { ctx: Ctx; q: string; error?: string | undefined; results?: SearchResults | undefined }) {
+export function CustomerSearchPage({ ctx, q, error, results }: { ctx: AdminPageContext; q: string; error?: string | undefined; results?: SearchResults | undefined }) {
   return (
     <AdminLayout title={q === '' ? 'Customers' : `Customers: ${q}`} ctx={ctx}>
       <div class="page-head">

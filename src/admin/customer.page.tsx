@@ -1,13 +1,14 @@
 import type { AuditRow } from '../audit/audit-search.repo.js';
 import { formatAccountId } from '../core/account-id.js';
 import type { ActivationRow, LicenceRow, MarketplaceSubscriptionRow, PortalAccountRow } from '../db/schema.js';
-import { AdminLayout, type AdminViewContext } from '../web/admin-layout.js';
+import { AdminLayout, type AdminPageContext } from '../web/admin-layout.js';
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';
 import { formatDate } from '../web/format.js';
 import { TableHead } from '../web/table-head.js';
+import { Badge, Day, When } from './admin-table.js';
+import { shortId, StatusBadge } from './licence-parts.js';
+import { SUBSCRIPTION_STATUS } from './marketplace-admin.pages.js';
 import type { StaffAction } from './policy.js';
-
-type Ctx = AdminViewContext & { csrfToken: string };
 
 export interface CustomerSession {
   id: string;
@@ -34,11 +35,6 @@ export interface CustomerProblem {
   fields: Record<string, string[]>;
 }
 
-/** "3 Dec 2026 06:51 UTC" in a <time>: sessions and the audit trail need the time of day. */
-export function When({ at }: { at: Date }) {
-  const hhmm = at.toISOString().slice(11, 16);
-  return <time dateTime={at.toISOString()}>{`${formatDate(at)} ${hhmm} UTC`}</time>;
-}
 
 const MFA_LABELS = { totp: 'Authenticator app', email: 'Email codes' } as const;
 
@@ -47,14 +43,16 @@ function AccountFacts({ account }: { account: PortalAccountRow }) {
     <dl class="facts">
       <dt>Contact email</dt>
       <dd>
-        {account.email} {account.email_verified_at === null ? <span class="status status-pending">Not verified</span> : <span class="status status-active">Verified</span>}
+        {account.email} {account.email_verified_at === null ? <Badge label="Not verified" tone="pending" /> : <Badge label="Verified" tone="active" />}
       </dd>
       <dt>Status</dt>
-      <dd>{account.disabled_at === null ? 'Active' : <span class="status status-suspended">Disabled since {formatDate(account.disabled_at)}</span>}</dd>
+      <dd>{account.disabled_at === null ? <Badge label="Active" tone="active" /> : <Badge label={`Disabled since ${formatDate(account.disabled_at)}`} tone="suspended" />}</dd>
       <dt>MFA</dt>
       <dd>{account.mfa_method === null ? 'Off' : `${MFA_LABELS[account.mfa_method]}${account.mfa_enabled_at === null ? '' : ` (since ${formatDate(account.mfa_enabled_at)})`}`}</dd>
       <dt>Created</dt>
-      <dd>{formatDate(account.created_at)}</dd>
+      <dd>
+        <Day at={account.created_at} />
+      </dd>
       {account.one_time_password_expires_at === null ? null : (
         <>
           <dt>One-time password</dt>
@@ -66,7 +64,7 @@ function AccountFacts({ account }: { account: PortalAccountRow }) {
 }
 
 /** The actions the role allows, each one form; the destructive ones open a confirmation page first. */
-function Actions({ c, ctx, may, problem }: { c: CustomerDetails; ctx: Ctx; may: (action: StaffAction) => boolean; problem: CustomerProblem | undefined }) {
+function Actions({ c, ctx, may, problem }: { c: CustomerDetails; ctx: AdminPageContext; may: (action: StaffAction) => boolean; problem: CustomerProblem | undefined }) {
   const base = `/admin/customers/${c.awsAccountId}`;
   const shown = formatAccountId(c.awsAccountId);
   const account = c.account;
@@ -143,9 +141,9 @@ const SUBSCRIPTION_COLUMNS = ['Marketplace licence', 'Product', 'Status', 'Licen
 const ACTIVATION_COLUMNS = ['Instance', 'Region', 'Host', 'Licence', 'Activated', 'Last heartbeat'] as const;
 const AUDIT_COLUMNS = ['Time', 'Event', 'Actor', 'Address', 'Reason'] as const;
 
-const licenceLink = (id: string | null) => (id === null ? '—' : <a href={`/admin/licences/${id}`} class="mono">{id.slice(0, 8)}</a>);
+const licenceLink = (id: string | null) => (id === null ? '—' : <a href={`/admin/licences/${id}`} class="mono">{shortId(id)}</a>);
 
-export function CustomerPage({ ctx, c, may, problem }: { ctx: Ctx; c: CustomerDetails; may: (action: StaffAction) => boolean; problem?: CustomerProblem | undefined }) {
+export function CustomerPage({ ctx, c, may, now, problem }: { ctx: AdminPageContext; c: CustomerDetails; may: (action: StaffAction) => boolean; now: Date; problem?: CustomerProblem | undefined }) {
   const shown = formatAccountId(c.awsAccountId);
   return (
     <AdminLayout title={`Customer ${shown}`} ctx={ctx}>
@@ -176,19 +174,19 @@ export function CustomerPage({ ctx, c, may, problem }: { ctx: Ctx; c: CustomerDe
       <Table id="licences" title="Licences" caption="The AWS account's licences" columns={LICENCE_COLUMNS} rows={c.licences} empty="No licences." row={(l) => (
         <tr key={l.id}>
           <td data-label={LICENCE_COLUMNS[0]}>{licenceLink(l.id)}</td>
-          <td data-label={LICENCE_COLUMNS[1]}><span class={`status status-${l.status}`}>{l.status}</span></td>
-          <td data-label={LICENCE_COLUMNS[2]}>{l.plan}</td>
+          <td data-label={LICENCE_COLUMNS[1]}><StatusBadge licence={l} now={now} /></td>
+          <td data-label={LICENCE_COLUMNS[2]} class="plan">{l.plan}</td>
           <td data-label={LICENCE_COLUMNS[3]}>{l.seats}</td>
-          <td data-label={LICENCE_COLUMNS[4]}>{formatDate(l.ends_at)}</td>
+          <td data-label={LICENCE_COLUMNS[4]}><Day at={l.ends_at} empty="No end date" /></td>
         </tr>
       )} />
       <Table id="subscriptions" title="Marketplace subscriptions" caption="AWS Marketplace subscriptions of the account" columns={SUBSCRIPTION_COLUMNS} rows={c.subscriptions} empty="No AWS Marketplace subscription." row={(s) => (
         <tr key={s.id}>
           <td data-label={SUBSCRIPTION_COLUMNS[0]} class="mono">{s.aws_licence_id}</td>
           <td data-label={SUBSCRIPTION_COLUMNS[1]} class="mono">{s.product_code}</td>
-          <td data-label={SUBSCRIPTION_COLUMNS[2]}>{s.status}</td>
+          <td data-label={SUBSCRIPTION_COLUMNS[2]}><Badge {...SUBSCRIPTION_STATUS[s.status]} /></td>
           <td data-label={SUBSCRIPTION_COLUMNS[3]}>{licenceLink(s.licence_id)}</td>
-          <td data-label={SUBSCRIPTION_COLUMNS[4]}>{formatDate(s.created_at)}</td>
+          <td data-label={SUBSCRIPTION_COLUMNS[4]}><Day at={s.created_at} /></td>
         </tr>
       )} />
       <Table id="activations" title="Activations" caption="Instances holding a seat of the account's licences" columns={ACTIVATION_COLUMNS} rows={c.activations} empty="No instance is activated." row={(a) => (

@@ -7,6 +7,7 @@ import type { PasswordResetService } from '../accounts/password-reset.service.js
 import type { ActivationRow, LicenceRow, MarketplaceSubscriptionRow } from '../db/schema.js';
 import type { AuditSearchRepo } from '../audit/audit-search.repo.js';
 import { normaliseAccountId } from '../core/account-id.js';
+import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import type { MfaService } from '../mfa/mfa.service.js';
 import type { CookiePolicy } from '../sessions/session.plugin.js';
@@ -29,6 +30,7 @@ export interface CustomerRouteDeps {
   marketplace: { subscriptionsForAccount(awsAccountId: string): Promise<MarketplaceSubscriptionRow[]> };
   activations: { openForAccount(awsAccountId: string): Promise<ActivationRow[]> };
   auditSearch: Pick<AuditSearchRepo, 'page'>;
+  clock: Clock;
   cookies: CookiePolicy;
 }
 
@@ -70,7 +72,7 @@ export function customersRoutes(deps: CustomerRouteDeps): FastifyPluginAsyncType
   }
 
   async function customerPage(req: FastifyRequest, reply: FastifyReply, awsAccountId: string, problem?: CustomerProblem, status = 200) {
-    return reply.page(<CustomerPage ctx={adminView(req, reply)} c={await details(awsAccountId)} may={mayFor(req)} problem={problem} />, status);
+    return reply.page(<CustomerPage ctx={adminView(req, reply)} c={await details(awsAccountId)} may={mayFor(req)} now={deps.clock.now()} problem={problem} />, status);
   }
 
   /** Runs a change; a refusal (4xx but 404) re-renders the customer page with its message, success redirects with a notice. */

@@ -1,4 +1,4 @@
-import { AdminLayout, type AdminViewContext } from '../web/admin-layout.js';
+import { AdminLayout, type AdminPageContext } from '../web/admin-layout.js';
 import { DailyChart } from '../web/daily-chart.js';
 import { PostForm } from '../web/forms.js';
 import type { Dashboard } from './dashboard.service.js';
@@ -21,7 +21,7 @@ function Figure({ label, value, href, attention = false }: { label: string; valu
 }
 
 /** The admin panel's start page: the figures staff watch, a month of sign-ins and new licences, and who is signed in. */
-export function AdminHomePage({ ctx, staff, dashboard, links }: { ctx: AdminViewContext & { csrfToken: string }; staff: SignedInStaff; dashboard: Dashboard; links: Record<'customers' | 'licences' | 'requests' | 'ending' | 'failed', string | undefined> }) {
+export function AdminHomePage({ ctx, staff, dashboard, links }: { ctx: AdminPageContext; staff: SignedInStaff; dashboard: Dashboard; links: Record<'customers' | 'licences' | 'requests' | 'ending' | 'failed', string | undefined> }) {
   const { figures, signIns, newLicences } = dashboard;
   const days = signIns.days.map(shortDay);
   return (

@@ -1,11 +1,10 @@
 import { PASSWORD_RULES } from '../accounts/password.policy.js';
 import { formatSecretForManualEntry } from '../mfa/totp.js';
-import { AdminLayout, type AdminViewContext } from '../web/admin-layout.js';
+import { AdminLayout, type AdminPageContext, type AdminViewContext } from '../web/admin-layout.js';
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';
+import { When } from './admin-table.js';
 import { ROLE_LABELS } from './policy.js';
 import type { LinkProblem, OpenInvitation } from './staff.service.js';
-
-type Ctx = AdminViewContext & { csrfToken: string };
 
 /** The customer rules, less the one about an AWS account ID (staff have none). */
 const STAFF_PASSWORD_RULES = PASSWORD_RULES.filter((rule) => !rule.includes('AWS account ID'));
@@ -27,7 +26,7 @@ function StaffPasswordRules() {
  * An invitation or a recovery (choose a password) or a TOTP reset (the current password), then the authenticator: one
  * form, so nothing in the admin panel opens before both are done. Works without JavaScript.
  */
-export function InvitationPage(props: { ctx: Ctx; token: string; invitation: OpenInvitation; qrSvg: string; error?: string | undefined; fields?: Record<string, string[]> }) {
+export function InvitationPage(props: { ctx: AdminPageContext; token: string; invitation: OpenInvitation; qrSvg: string; error?: string | undefined; fields?: Record<string, string[]> }) {
   const { ctx, invitation, fields = {} } = props;
   const invite = invitation.purpose === 'invite';
   // An invitation and a recovery choose a new password; a TOTP reset proves the current one.
@@ -39,7 +38,7 @@ export function InvitationPage(props: { ctx: Ctx; token: string; invitation: Ope
       <div class="card">
         <h1>{title}</h1>
         <p class="lead">
-          {invitation.email} · {ROLE_LABELS[invitation.role]}. This link works once, until {invitation.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC.
+          {invitation.email} · {ROLE_LABELS[invitation.role]}. This link works once, until <When at={invitation.expiresAt} />.
         </p>
         <ErrorSummary message={props.error} />
         <PostForm action="/admin/invitation" csrfToken={ctx.csrfToken}>

@@ -2,7 +2,7 @@ import { formatAccountId } from '../core/account-id.js';
 import { displayStatus, type LicenceStatus } from '../licences/licence.lifecycle.js';
 import type { LicenceRow } from '../db/schema.js';
 import { Field } from '../web/forms.js';
-import { formatDate } from '../web/format.js';
+import { Badge } from './admin-table.js';
 import { REASON_MAX } from './licence-input.js';
 
 /** Pieces the admin panel's licence pages share. */
@@ -17,14 +17,13 @@ export interface LicenceFormProblem {
   fields: Record<string, string[]>;
 }
 
-export const day = (date: Date | null, empty = 'No end date') => (date === null ? <span>{empty}</span> : <time dateTime={date.toISOString()}>{formatDate(date)}</time>);
 export const shortId = (id: string) => id.slice(0, 8);
 
 /** The stored status, coloured as customers would see it (an active licence near its end shows as expiring). */
 export function StatusBadge({ licence, now }: { licence: LicenceRow; now: Date }) {
   const status = licence.status as LicenceStatus;
   const shown = displayStatus({ status, startsAt: licence.starts_at, endsAt: licence.ends_at }, now);
-  return <span class={`status status-${shown}`}>{STATUS_LABELS[status]}{shown === 'expiring' ? ' · ends soon' : ''}</span>;
+  return <Badge label={shown === 'expiring' ? `${STATUS_LABELS[status]} · ends soon` : STATUS_LABELS[status]} tone={shown} />;
 }
 
 /** The AWS account, written as the console writes it, linking to the customer's page. */

@@ -1,13 +1,12 @@
 import { formatAccountId } from '../core/account-id.js';
 import type { ActivationRow, LicenceRow, MarketplaceSubscriptionRow } from '../db/schema.js';
 import type { LicenceStatus } from '../licences/licence.lifecycle.js';
-import { AdminLayout, type AdminViewContext } from '../web/admin-layout.js';
+import { AdminLayout, type AdminPageContext } from '../web/admin-layout.js';
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';
 import { TableHead } from '../web/table-head.js';
 import { dateInput } from './licence-input.js';
-import { AccountLink, day, errorsFor, ReasonField, shortId, SOURCE_LABELS, STATUS_LABELS, StatusBadge, type LicenceFormProblem } from './licence-parts.js';
-
-type Ctx = AdminViewContext & { csrfToken: string };
+import { Day, When } from './admin-table.js';
+import { AccountLink, errorsFor, ReasonField, shortId, SOURCE_LABELS, STATUS_LABELS, StatusBadge, type LicenceFormProblem } from './licence-parts.js';
 
 export interface Transition {
   at: Date;
@@ -34,9 +33,7 @@ const ACTIVATION_COLUMNS = ['Instance', 'Region', 'Host', 'Last heartbeat', 'Sta
 const HISTORY_COLUMNS = ['When', 'Action', 'Status', 'By', 'Reason'] as const;
 const ENDED: Record<string, string> = { deactivated: 'Deactivated by the instance', deactivated_by_owner: 'Deactivated by the owner', deactivated_by_staff: 'Deactivated by staff', stale: 'Ended (stale)', licence_revoked: 'Ended (licence revoked)' };
 
-const at = (date: Date) => <time dateTime={date.toISOString()}>{date.toISOString().slice(0, 16).replace('T', ' ')} UTC</time>;
-
-function ActionPanel({ form, title, text, ctx, id, problem, button, children }: { form: string; title: string; text: string; ctx: Ctx; id: string; problem: LicenceFormProblem | undefined; button: string; children?: preact.ComponentChildren }) {
+function ActionPanel({ form, title, text, ctx, id, problem, button, children }: { form: string; title: string; text: string; ctx: AdminPageContext; id: string; problem: LicenceFormProblem | undefined; button: string; children?: preact.ComponentChildren }) {
   return (
     <section class="panel" aria-labelledby={`${form}-heading`}>
       <h3 id={`${form}-heading`}>{title}</h3>
@@ -50,8 +47,8 @@ function ActionPanel({ form, title, text, ctx, id, problem, button, children }: 
   );
 }
 
-function Activations({ ctx, licence, activations, now, canDeactivate, problem }: { ctx: Ctx; licence: LicenceRow; activations: ActivationRow[]; now: Date; canDeactivate: boolean; problem: LicenceFormProblem | undefined }) {
-  if (activations.length === 0) return <p class="empty">No instance has activated this licence yet.</p>;
+function Activations({ ctx, licence, activations, now, canDeactivate, problem }: { ctx: AdminPageContext; licence: LicenceRow; activations: ActivationRow[]; now: Date; canDeactivate: boolean; problem: LicenceFormProblem | undefined }) {
+  if (activations.length === 0) return <p class="hint">No instance has activated this licence yet.</p>;
   return (
     <div class="table-wrap">
       <table class="activations">
@@ -68,7 +65,7 @@ function Activations({ ctx, licence, activations, now, canDeactivate, problem }:
                 </th>
                 <td data-label={ACTIVATION_COLUMNS[1]}>{a.region}</td>
                 <td data-label={ACTIVATION_COLUMNS[2]}>{a.hostname ?? '—'}</td>
-                <td data-label={ACTIVATION_COLUMNS[3]}>{at(a.last_heartbeat_at)}</td>
+                <td data-label={ACTIVATION_COLUMNS[3]}><When at={a.last_heartbeat_at} /></td>
                 <td data-label={ACTIVATION_COLUMNS[4]}>
                   {a.ended_at !== null ? <span class="status status-revoked">{ENDED[a.ended_reason ?? ''] ?? 'Ended'}</span> : alive ? <span class="status status-active">Alive</span> : <span class="status status-expiring">Stale (no seat)</span>}
                 </td>
@@ -98,7 +95,7 @@ function Origin({ subscriptions }: { subscriptions: MarketplaceSubscriptionRow[]
     <section class="panel" aria-labelledby="origin-heading">
       <h2 id="origin-heading">Marketplace origin</h2>
       {subscriptions.length === 0 ? (
-        <p class="empty">No Marketplace subscription is linked to this licence.</p>
+        <p class="hint">No Marketplace subscription is linked to this licence.</p>
       ) : (
         subscriptions.map((s) => (
           <dl class="facts" key={s.id}>
@@ -113,9 +110,9 @@ function Origin({ subscriptions }: { subscriptions: MarketplaceSubscriptionRow[]
             <dt>Customer identifier</dt>
             <dd class="mono">{s.customer_identifier ?? '—'}</dd>
             <dt>Subscribed</dt>
-            <dd>{day(s.created_at, '—')}</dd>
+            <dd><Day at={s.created_at} /></dd>
             <dt>Provisioned</dt>
-            <dd>{day(s.provisioned_at, 'Not yet')}</dd>
+            <dd><Day at={s.provisioned_at} empty="Not yet" /></dd>
           </dl>
         ))
       )}
@@ -123,7 +120,7 @@ function Origin({ subscriptions }: { subscriptions: MarketplaceSubscriptionRow[]
   );
 }
 
-export function LicencePage(props: { ctx: Ctx; licence: LicenceRow; seatsInUse: number; transitions: Transition[]; activations: ActivationRow[]; subscriptions: MarketplaceSubscriptionRow[] | undefined; may: LicencePermissions; now: Date; problem?: LicenceFormProblem | undefined }) {
+export function LicencePage(props: { ctx: AdminPageContext; licence: LicenceRow; seatsInUse: number; transitions: Transition[]; activations: ActivationRow[]; subscriptions: MarketplaceSubscriptionRow[] | undefined; may: LicencePermissions; now: Date; problem?: LicenceFormProblem | undefined }) {
   const { ctx, licence: l, may, problem, now } = props;
   const title = `Licence ${shortId(l.id)}`;
   const anyAction = may.approve || may.reject || may.suspend || may.reinstate || may.renew || may.amend || may.revoke;
@@ -156,9 +153,9 @@ export function LicencePage(props: { ctx: Ctx; licence: LicenceRow; seatsInUse: 
           <dt>Source</dt>
           <dd>{SOURCE_LABELS[l.source] ?? l.source}</dd>
           <dt>Starts</dt>
-          <dd>{day(l.starts_at)}</dd>
+          <dd><Day at={l.starts_at} /></dd>
           <dt>Ends</dt>
-          <dd>{day(l.ends_at)}</dd>
+          <dd><Day at={l.ends_at} empty="No end date" /></dd>
           <dt>Licence ID</dt>
           <dd class="mono">{l.id}</dd>
           <dt>Contact email</dt>
@@ -215,7 +212,7 @@ export function LicencePage(props: { ctx: Ctx; licence: LicenceRow; seatsInUse: 
             <tbody>
               {props.transitions.map((t, i) => (
                 <tr key={i}>
-                  <td data-label={HISTORY_COLUMNS[0]}>{at(t.at)}</td>
+                  <td data-label={HISTORY_COLUMNS[0]}><When at={t.at} /></td>
                   <td data-label={HISTORY_COLUMNS[1]}>{t.action}</td>
                   <td data-label={HISTORY_COLUMNS[2]}>{t.from_status === null ? t.to_status : `${t.from_status} → ${t.to_status}`}</td>
                   <td data-label={HISTORY_COLUMNS[3]}>{t.actor}</td>
@@ -233,7 +230,7 @@ export function LicencePage(props: { ctx: Ctx; licence: LicenceRow; seatsInUse: 
 }
 
 /** The confirmation before the one final change: it names the licence and the account. */
-export function RevokeLicencePage({ ctx, licence, problem }: { ctx: Ctx; licence: LicenceRow; problem?: LicenceFormProblem | undefined }) {
+export function RevokeLicencePage({ ctx, licence, problem }: { ctx: AdminPageContext; licence: LicenceRow; problem?: LicenceFormProblem | undefined }) {
   const account = formatAccountId(licence.aws_account_id);
   return (
     <AdminLayout title={`Revoke licence ${shortId(licence.id)}`} ctx={ctx} narrow>

@@ -1,12 +1,11 @@
 import type { LicenceRow } from '../db/schema.js';
 import { LICENCE_SOURCES, LICENCE_STATUSES, type LicenceStatus } from '../licences/licence.lifecycle.js';
-import { AdminLayout, type AdminViewContext } from '../web/admin-layout.js';
+import { AdminLayout, type AdminPageContext } from '../web/admin-layout.js';
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';
 import { TableHead } from '../web/table-head.js';
 import { ACCOUNT_ID_HINT } from '../core/account-id.js';
-import { AccountLink, day, errorsFor, ReasonField, shortId, SOURCE_LABELS, STATUS_LABELS, StatusBadge, type LicenceFormProblem } from './licence-parts.js';
-
-type Ctx = AdminViewContext & { csrfToken: string };
+import { Day, EmptyState, Pager } from './admin-table.js';
+import { AccountLink, errorsFor, ReasonField, shortId, SOURCE_LABELS, STATUS_LABELS, StatusBadge, type LicenceFormProblem } from './licence-parts.js';
 
 /** The list's filters as they travel in the query string (also the paging links'). */
 export interface LicenceListQuery {
@@ -45,7 +44,7 @@ function Select({ id, name, label, value, options }: { id: string; name: string;
   );
 }
 
-export function LicenceListPage(props: { ctx: Ctx; query: LicenceListQuery; rows: LicenceRow[]; seatsInUse: Map<string, number>; plans: string[]; requested: number; next: string | undefined; paged: boolean; now: Date; canIssue: boolean }) {
+export function LicenceListPage(props: { ctx: AdminPageContext; query: LicenceListQuery; rows: LicenceRow[]; seatsInUse: Map<string, number>; plans: string[]; requested: number; next: string | undefined; paged: boolean; now: Date; canIssue: boolean }) {
   const { ctx, query, rows, seatsInUse, now } = props;
   const requests = query.view === 'requests';
   const columns = requests ? (['Licence', 'Account', 'Plan', 'Seats', 'Requested', 'Requesting instance', 'Note'] as const) : (['Licence', 'Account', 'Plan', 'Seats in use', 'Status', 'Source', 'Ends'] as const);
@@ -82,7 +81,7 @@ export function LicenceListPage(props: { ctx: Ctx; query: LicenceListQuery; rows
         {filtered ? <a href={listHref({ view: query.view, status: undefined, source: undefined, plan: undefined, ending: false })}>Clear the filters</a> : null}
       </form>
       {rows.length === 0 ? (
-        <p class="empty">{requests ? (filtered ? 'No request matches these filters.' : 'No request is waiting for a decision.') : filtered ? 'No licence matches these filters.' : 'No licence yet. Issue one, or wait for a request or a Marketplace subscription.'}</p>
+        <EmptyState title={requests ? 'No requests' : 'No licences'}>{requests ? (filtered ? 'No request matches these filters.' : 'No request is waiting for a decision.') : filtered ? 'No licence matches these filters.' : 'No licence yet. Issue one, or wait for a request or a Marketplace subscription.'}</EmptyState>
       ) : (
         <div class="table-wrap">
           <table class="licences">
@@ -105,7 +104,7 @@ export function LicenceListPage(props: { ctx: Ctx; query: LicenceListQuery; rows
                   {requests ? (
                     <>
                       <td data-label={columns[3]}>{l.seats}</td>
-                      <td data-label={columns[4]}>{day(l.created_at)}</td>
+                      <td data-label={columns[4]}><Day at={l.created_at} /></td>
                       <td data-label={columns[5]} class="mono">
                         {l.requested_by_instance ?? '—'}
                       </td>
@@ -124,7 +123,7 @@ export function LicenceListPage(props: { ctx: Ctx; query: LicenceListQuery; rows
                       <td data-label={columns[5]} class="source">
                         {SOURCE_LABELS[l.source] ?? l.source}
                       </td>
-                      <td data-label={columns[6]}>{day(l.ends_at)}</td>
+                      <td data-label={columns[6]}><Day at={l.ends_at} empty="No end date" /></td>
                     </>
                   )}
                 </tr>
@@ -133,14 +132,7 @@ export function LicenceListPage(props: { ctx: Ctx; query: LicenceListQuery; rows
           </table>
         </div>
       )}
-      <nav class="pager" aria-label="Pages">
-        {props.paged ? <a href={listHref(query)}>First page</a> : null}
-        {props.next === undefined ? null : (
-          <a href={listHref(query, props.next)} rel="next">
-            Next page
-          </a>
-        )}
-      </nav>
+      <Pager label={requests ? 'Request pages' : 'Licence pages'} firstHref={props.paged ? listHref(query) : undefined} nextHref={props.next === undefined ? undefined : listHref(query, props.next)} />
     </AdminLayout>
   );
 }
@@ -153,7 +145,7 @@ export interface IssueValues {
   endsOn: string;
 }
 
-export function IssueLicencePage({ ctx, values, problem }: { ctx: Ctx; values: IssueValues; problem?: LicenceFormProblem | undefined }) {
+export function IssueLicencePage({ ctx, values, problem }: { ctx: AdminPageContext; values: IssueValues; problem?: LicenceFormProblem | undefined }) {
   const f = (field: string) => errorsFor(problem, 'issue', field);
   return (
     <AdminLayout title="Issue a licence" ctx={ctx} narrow>

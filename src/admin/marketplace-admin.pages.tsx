@@ -1,28 +1,25 @@
 import { formatAccountId } from '../core/account-id.js';
 import type { MarketplaceNotificationStatus, MarketplaceSubscriptionStatus } from '../db/schema.js';
 import type { NotificationDetail, NotificationSummary, SubscriptionSummary } from '../marketplace/notification-search.repo.js';
-import { AdminLayout, type AdminViewContext } from '../web/admin-layout.js';
+import { AdminLayout, type AdminPageContext } from '../web/admin-layout.js';
 import { ErrorSummary, Field, PostForm, SelectField } from '../web/forms.js';
 import { TableHead } from '../web/table-head.js';
-import { Pager, When } from './admin-table.js';
-
-type Ctx = AdminViewContext & { csrfToken: string };
+import { Badge, EmptyState, Pager, When, type Shown } from './admin-table.js';
 
 export const NOTIFICATION_STATUSES: readonly MarketplaceNotificationStatus[] = ['received', 'processed', 'ignored', 'failed'];
-const NOTIFICATION_STATUS: Record<MarketplaceNotificationStatus, { label: string; tone: string }> = {
+const NOTIFICATION_STATUS: Record<MarketplaceNotificationStatus, Shown> = {
   received: { label: 'Waiting', tone: 'pending' },
   processed: { label: 'Processed', tone: 'active' },
   ignored: { label: 'Ignored', tone: 'expiring' },
   failed: { label: 'Failed', tone: 'revoked' },
 };
-const SUBSCRIPTION_STATUS: Record<MarketplaceSubscriptionStatus, { label: string; tone: string }> = {
+export const SUBSCRIPTION_STATUS: Record<MarketplaceSubscriptionStatus, Shown> = {
   subscribed: { label: 'Subscribed', tone: 'active' },
   subscribe_failed: { label: 'Subscription failed', tone: 'revoked' },
   unsubscribe_pending: { label: 'Unsubscribe pending', tone: 'pending' },
   unsubscribed: { label: 'Unsubscribed', tone: 'revoked' },
 };
 
-const Badge = ({ s }: { s: { label: string; tone: string } }) => <span class={`status status-${s.tone}`}>{s.label}</span>;
 const account = (id: string | null) => (id === null ? '—' : <span class="mono">{formatAccountId(id)}</span>);
 
 /** The two views of the section, the current one marked. */
@@ -41,7 +38,7 @@ function Tabs({ current }: { current: 'subscriptions' | 'notifications' }) {
 
 const SUB_COLUMNS = ['AWS account', 'Licence ARN', 'Status', 'Licence', 'Linked', 'Since'] as const;
 
-export function SubscriptionsPage({ ctx, rows, firstHref, nextHref }: { ctx: Ctx; rows: SubscriptionSummary[]; firstHref: string | undefined; nextHref: string | undefined }) {
+export function SubscriptionsPage({ ctx, rows, firstHref, nextHref }: { ctx: AdminPageContext; rows: SubscriptionSummary[]; firstHref: string | undefined; nextHref: string | undefined }) {
   return (
     <AdminLayout title="Marketplace subscriptions" ctx={ctx}>
       <div class="page-head">
@@ -49,10 +46,7 @@ export function SubscriptionsPage({ ctx, rows, firstHref, nextHref }: { ctx: Ctx
       </div>
       <Tabs current="subscriptions" />
       {rows.length === 0 ? (
-        <div class="panel empty">
-          <h2>No subscriptions</h2>
-          <p>{firstHref === undefined ? 'Nobody has subscribed through AWS Marketplace yet. Subscriptions appear here when a buyer lands on the portal or a notification names one.' : 'There are no older subscriptions.'}</p>
-        </div>
+        <EmptyState title="No subscriptions">{firstHref === undefined ? 'Nobody has subscribed through AWS Marketplace yet. Subscriptions appear here when a buyer lands on the portal or a notification names one.' : 'There are no older subscriptions.'}</EmptyState>
       ) : (
         <div class="table-wrap">
           <table class="subscriptions">
@@ -70,7 +64,7 @@ export function SubscriptionsPage({ ctx, rows, firstHref, nextHref }: { ctx: Ctx
                     {s.licenceArn}
                   </td>
                   <td data-label={SUB_COLUMNS[2]}>
-                    <Badge s={SUBSCRIPTION_STATUS[s.status]} />
+                    <Badge {...SUBSCRIPTION_STATUS[s.status]} />
                   </td>
                   <td data-label={SUB_COLUMNS[3]}>
                     {s.licenceId === null ? (
@@ -106,7 +100,7 @@ export interface NotificationFilterForm {
 const N_COLUMNS = ['Received', 'Type', 'AWS account', 'Status', 'Outcome or failure reason', 'Attempts', 'Details'] as const;
 const typeOf = (n: { kind: string | null; action: string | null }) => n.kind ?? n.action ?? 'Unknown';
 
-export function NotificationsPage(props: { ctx: Ctx; rows: NotificationSummary[]; types: string[]; filter: NotificationFilterForm; errors: Record<string, string[]>; firstHref: string | undefined; nextHref: string | undefined }) {
+export function NotificationsPage(props: { ctx: AdminPageContext; rows: NotificationSummary[]; types: string[]; filter: NotificationFilterForm; errors: Record<string, string[]>; firstHref: string | undefined; nextHref: string | undefined }) {
   const { ctx, rows, filter, errors } = props;
   const filtered = filter.status !== '' || filter.type !== '' || filter.account !== '';
   return (
@@ -122,14 +116,11 @@ export function NotificationsPage(props: { ctx: Ctx; rows: NotificationSummary[]
         <Field id="filter-account" name="account" label="AWS account ID" value={filter.account} required={false} errors={errors.account} autofocus={errors.account !== undefined} inputmode="numeric" maxLength={32} />
         <div class="filter-actions">
           <button type="submit">Filter</button>
-          {filtered ? <a href="/admin/marketplace/notifications">Clear filters</a> : null}
+          {filtered ? <a href="/admin/marketplace/notifications">Clear the filters</a> : null}
         </div>
       </form>
       {rows.length === 0 ? (
-        <div class="panel empty">
-          <h2>No notifications</h2>
-          <p>{filtered ? 'No notification matches these filters.' : props.firstHref === undefined ? 'No notification from AWS Marketplace has been received yet.' : 'There are no older notifications.'}</p>
-        </div>
+        <EmptyState title="No notifications">{filtered ? 'No notification matches these filters.' : props.firstHref === undefined ? 'No notification from AWS Marketplace has been received yet.' : 'There are no older notifications.'}</EmptyState>
       ) : (
         <div class="table-wrap">
           <table class="notifications">
@@ -146,7 +137,7 @@ export function NotificationsPage(props: { ctx: Ctx; rows: NotificationSummary[]
                   </td>
                   <td data-label={N_COLUMNS[2]}>{account(n.awsAccountId)}</td>
                   <td data-label={N_COLUMNS[3]}>
-                    <Badge s={NOTIFICATION_STATUS[n.status]} />
+                    <Badge {...NOTIFICATION_STATUS[n.status]} />
                   </td>
                   <td data-label={N_COLUMNS[4]} class="wrap">
                     {n.outcome ?? (n.lastError === null ? '—' : `Last error: ${n.lastError}`)}
@@ -177,7 +168,7 @@ function prettyBody(body: string): string {
   }
 }
 
-export function NotificationPage({ ctx, n, canReprocess, problem }: { ctx: Ctx; n: NotificationDetail; canReprocess: boolean; problem?: string | undefined }) {
+export function NotificationPage({ ctx, n, canReprocess, problem }: { ctx: AdminPageContext; n: NotificationDetail; canReprocess: boolean; problem?: string | undefined }) {
   return (
     <AdminLayout title={`Notification ${typeOf(n)}`} ctx={ctx}>
       <p>
@@ -194,7 +185,7 @@ export function NotificationPage({ ctx, n, canReprocess, problem }: { ctx: Ctx; 
         <dl class="facts">
           <dt>Status</dt>
           <dd>
-            <Badge s={NOTIFICATION_STATUS[n.status]} />
+            <Badge {...NOTIFICATION_STATUS[n.status]} />
           </dd>
           <dt>{n.status === 'failed' ? 'Failure reason' : 'Outcome'}</dt>
           <dd>{n.outcome ?? '—'}</dd>

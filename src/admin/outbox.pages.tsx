@@ -1,27 +1,20 @@
 import type { MailStatus } from '../db/schema.js';
 import type { OutboxEnvelope, OutboxMessage } from '../mail/mailer.js';
-import { AdminLayout, type AdminViewContext } from '../web/admin-layout.js';
+import { AdminLayout, type AdminPageContext } from '../web/admin-layout.js';
 import { TableHead } from '../web/table-head.js';
-import { Pager, When } from './admin-table.js';
+import { Badge, EmptyState, Pager, When, type Shown } from './admin-table.js';
 
-type Ctx = AdminViewContext & { csrfToken: string };
-
-const STATUS: Record<MailStatus, { label: string; tone: string }> = {
+const STATUS: Record<MailStatus, Shown> = {
   kept: { label: 'Kept (no SMTP)', tone: 'pending' },
   pending: { label: 'Waiting to send', tone: 'pending' },
   sent: { label: 'Sent', tone: 'active' },
   failed: { label: 'Failed', tone: 'revoked' },
 };
 
-function Status({ status }: { status: MailStatus }) {
-  const s = STATUS[status];
-  return <span class={`status status-${s.tone}`}>{s.label}</span>;
-}
-
 const COLUMNS = ['To', 'Subject', 'Status', 'Attempts', 'Queued', 'Sent', 'Body'] as const;
 
 /** /admin/outbox: the emails the portal queued, newest first, a page at a time. */
-export function OutboxListPage({ ctx, messages, nextHref, firstHref }: { ctx: Ctx; messages: OutboxEnvelope[]; nextHref: string | undefined; firstHref: string | undefined }) {
+export function OutboxListPage({ ctx, messages, nextHref, firstHref }: { ctx: AdminPageContext; messages: OutboxEnvelope[]; nextHref: string | undefined; firstHref: string | undefined }) {
   return (
     <AdminLayout title="Outbox" ctx={ctx}>
       <div class="page-head">
@@ -29,10 +22,7 @@ export function OutboxListPage({ ctx, messages, nextHref, firstHref }: { ctx: Ct
       </div>
       <p class="lead">Every email the portal queued, newest first. With no SMTP server configured the outbox is the only copy: open one to read its body and help the customer. A body is erased once its link or code expires, and after delivery.</p>
       {messages.length === 0 ? (
-        <div class="panel empty">
-          <h2>No emails</h2>
-          <p>{firstHref === undefined ? 'The portal has not queued any email yet (rows are kept 30 days).' : 'There are no older emails.'}</p>
-        </div>
+        <EmptyState title="No emails">{firstHref === undefined ? 'The portal has not queued any email yet (rows are kept 30 days).' : 'There are no older emails.'}</EmptyState>
       ) : (
         <div class="table-wrap">
           <table class="outbox">
@@ -44,7 +34,7 @@ export function OutboxListPage({ ctx, messages, nextHref, firstHref }: { ctx: Ct
                   <td data-label={COLUMNS[0]}>{m.to}</td>
                   <td data-label={COLUMNS[1]}>{m.subject}</td>
                   <td data-label={COLUMNS[2]}>
-                    <Status status={m.status} />
+                    <Badge {...STATUS[m.status]} />
                   </td>
                   <td data-label={COLUMNS[3]}>{m.attempts}</td>
                   <td data-label={COLUMNS[4]}>
@@ -69,7 +59,7 @@ export function OutboxListPage({ ctx, messages, nextHref, firstHref }: { ctx: Ct
 }
 
 /** One email: its envelope and, while it is kept, its body (each view audited: it holds customers' links). */
-export function OutboxMessagePage({ ctx, message }: { ctx: Ctx; message: OutboxMessage }) {
+export function OutboxMessagePage({ ctx, message }: { ctx: AdminPageContext; message: OutboxMessage }) {
   return (
     <AdminLayout title={message.subject} ctx={ctx}>
       <p>
@@ -85,7 +75,7 @@ export function OutboxMessagePage({ ctx, message }: { ctx: Ctx; message: OutboxM
           <dd>{message.to}</dd>
           <dt>Status</dt>
           <dd>
-            <Status status={message.status} />
+            <Badge {...STATUS[message.status]} />
           </dd>
           <dt>Email</dt>
           <dd class="mono">{message.template}</dd>

@@ -1,10 +1,8 @@
 import { Fragment } from 'preact';
 import type { PortalSettings } from '../settings/settings.repo.js';
-import { AdminLayout, type AdminViewContext } from '../web/admin-layout.js';
+import { AdminLayout, type AdminPageContext } from '../web/admin-layout.js';
 import { ErrorSummary, Field, PostForm, SelectField } from '../web/forms.js';
 import { durationInUnits, LICENCE_API_FIELDS, shown, type SettingsForm } from './settings-admin.service.js';
-
-type Ctx = AdminViewContext & { csrfToken: string };
 
 const onOff = (on: boolean) => (on ? 'On' : 'Off');
 const UNIT_OPTIONS = [
@@ -73,7 +71,7 @@ function CurrentValues({ settings }: { settings: PortalSettings }) {
  * /admin/settings: every role reads the settings; an admin changes them in one form, re-entering their
  * password. Saved settings apply at once here and within 5 seconds in every other portal process.
  */
-export function SettingsPage({ ctx, settings, canChange, form, problem }: { ctx: Ctx; settings: PortalSettings; canChange: boolean; form: SettingsForm; problem?: { message: string; fields: Record<string, string[]> } | undefined }) {
+export function SettingsPage({ ctx, settings, canChange, form, problem }: { ctx: AdminPageContext; settings: PortalSettings; canChange: boolean; form: SettingsForm; problem?: { message: string; fields: Record<string, string[]> } | undefined }) {
   const fields = problem?.fields ?? {};
   const firstError = Object.keys(fields)[0];
   return (

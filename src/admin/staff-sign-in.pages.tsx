@@ -1,11 +1,9 @@
-import { AdminLayout, type AdminViewContext } from '../web/admin-layout.js';
+import { AdminLayout, type AdminPageContext } from '../web/admin-layout.js';
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';
 import { STAFF_CHALLENGE_MINUTES } from './staff-sign-in.service.js';
 
-type Ctx = AdminViewContext & { csrfToken: string };
-
 /** The password step of the admin panel's sign-in. */
-export function StaffSignInPage({ ctx, email = '', next, error }: { ctx: Ctx; email?: string; next?: string | undefined; error?: string | undefined }) {
+export function StaffSignInPage({ ctx, email = '', next, error }: { ctx: AdminPageContext; email?: string; next?: string | undefined; error?: string | undefined }) {
   return (
     <AdminLayout title="Staff sign-in" ctx={ctx} narrow>
       <div class="card">
@@ -29,7 +27,7 @@ export function StaffSignInPage({ ctx, email = '', next, error }: { ctx: Ctx; em
 }
 
 /** The second step: the code of the authenticator app (staff have no emailed codes). */
-export function StaffCodePage({ ctx, next, error }: { ctx: Ctx; next?: string | undefined; error?: string | undefined }) {
+export function StaffCodePage({ ctx, next, error }: { ctx: AdminPageContext; next?: string | undefined; error?: string | undefined }) {
   return (
     <AdminLayout title="Authenticator code" ctx={ctx} narrow>
       <div class="card">

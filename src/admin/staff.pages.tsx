@@ -1,12 +1,10 @@
 import type { StaffRole } from '../db/schema.js';
-import { AdminLayout, type AdminViewContext } from '../web/admin-layout.js';
+import { AdminLayout, type AdminPageContext } from '../web/admin-layout.js';
 import { ErrorSummary, Field, PostForm, SelectField } from '../web/forms.js';
-import { formatDate } from '../web/format.js';
 import { TableHead } from '../web/table-head.js';
+import { Badge, Day } from './admin-table.js';
 import { ROLE_LABELS, STAFF_ROLES } from './policy.js';
 import { statusOf, type StaffMember } from './staff.repo.js';
-
-type Ctx = AdminViewContext & { csrfToken: string };
 
 /** Which form failed, so its fields show the errors and take the focus. */
 export interface FormProblem {
@@ -17,8 +15,12 @@ export interface FormProblem {
 
 const COLUMNS = ['Email', 'Role', 'Status', 'Added', 'Action'] as const;
 
+/** The staff member's state in words, coloured: disabled, active, or waiting for their set-up. */
+function StaffState({ member }: { member: StaffMember }) {
+  return <Badge label={statusOf(member)} tone={member.disabledAt !== null ? 'revoked' : member.active ? 'active' : 'pending'} />;
+}
 
-const day = (date: Date) => <time dateTime={date.toISOString()}>{formatDate(date)}</time>;
+
 
 /** A role picker with its label (and errors, linked for screen readers). */
 function RoleSelect({ id, value, errors }: { id: string; value: StaffRole; errors?: string[] | undefined }) {
@@ -31,7 +33,7 @@ function YourPassword({ form, problem }: { form: FormProblem['form']; problem: F
   return <Field id={`${form}-password`} name="confirmPassword" label="Your password" type="password" autocomplete="current-password" hint="Re-enter your own password to confirm this change." errors={errors} autofocus={errors !== undefined} maxLength={1024} />;
 }
 
-export function StaffListPage({ ctx, members, canManage, problem, values }: { ctx: Ctx; members: StaffMember[]; canManage: boolean; problem?: FormProblem | undefined; values?: { email: string; role: StaffRole } }) {
+export function StaffListPage({ ctx, members, canManage, problem, values }: { ctx: AdminPageContext; members: StaffMember[]; canManage: boolean; problem?: FormProblem | undefined; values?: { email: string; role: StaffRole } }) {
   const invite = problem?.form === 'invite' ? problem : undefined;
   return (
     <AdminLayout title="Staff" ctx={ctx}>
@@ -48,8 +50,10 @@ export function StaffListPage({ ctx, members, canManage, problem, values }: { ct
               <tr key={m.id}>
                 <td data-label={COLUMNS[0]}>{m.email}</td>
                 <td data-label={COLUMNS[1]}>{ROLE_LABELS[m.role]}</td>
-                <td data-label={COLUMNS[2]}>{statusOf(m)}</td>
-                <td data-label={COLUMNS[3]}>{day(m.createdAt)}</td>
+                <td data-label={COLUMNS[2]}>
+                  <StaffState member={m} />
+                </td>
+                <td data-label={COLUMNS[3]}><Day at={m.createdAt} /></td>
                 <td data-label={COLUMNS[4]}>
                   <a href={`/admin/staff/${m.id}`}>
                     {canManage ? 'Manage' : 'View'}
@@ -78,7 +82,7 @@ export function StaffListPage({ ctx, members, canManage, problem, values }: { ct
 }
 
 /** One staff member, with the changes an admin can make (none to their own account: another admin must). */
-export function StaffMemberPage({ ctx, member, self, canManage, problem }: { ctx: Ctx; member: StaffMember; self: boolean; canManage: boolean; problem?: FormProblem | undefined }) {
+export function StaffMemberPage({ ctx, member, self, canManage, problem }: { ctx: AdminPageContext; member: StaffMember; self: boolean; canManage: boolean; problem?: FormProblem | undefined }) {
   const disabled = member.disabledAt !== null;
   return (
     <AdminLayout title={member.email} ctx={ctx}>
@@ -95,9 +99,11 @@ export function StaffMemberPage({ ctx, member, self, canManage, problem }: { ctx
           <dt>Role</dt>
           <dd>{ROLE_LABELS[member.role]}</dd>
           <dt>Status</dt>
-          <dd>{statusOf(member)}</dd>
+          <dd>
+            <StaffState member={member} />
+          </dd>
           <dt>Added</dt>
-          <dd>{day(member.createdAt)}</dd>
+          <dd><Day at={member.createdAt} /></dd>
         </dl>
       </section>
       {!canManage ? null : self ? (

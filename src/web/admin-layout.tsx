@@ -18,6 +18,9 @@ export interface AdminViewContext {
   currentPath?: string;
 }
 
+/** What a signed-in admin page has: the context and the CSRF token of its forms. */
+export type AdminPageContext = AdminViewContext & { csrfToken: string };
+
 const ADMIN = { name: 'Admin', home: '/admin' };
 
 function AdminNav({ ctx }: { ctx: AdminViewContext }) {

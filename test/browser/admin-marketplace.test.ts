@@ -80,7 +80,7 @@ void test('an admin filters to the failed notifications of an account, reads the
     await page.getByLabel('Status').selectOption('failed');
     await clickAndWait(page, page.getByRole('button', { name: 'Filter' }));
     assert.match((await page.locator('.panel.empty').textContent()) ?? '', /No notification matches these filters/);
-    await clickAndWait(page, page.getByRole('link', { name: 'Clear filters' }));
+    await clickAndWait(page, page.getByRole('link', { name: 'Clear the filters' }));
     assert.equal(await rows.count(), 3);
     assert.deepEqual(problems.errors, [], 'no CSP violation or page error');
   } finally {

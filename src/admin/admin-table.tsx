@@ -3,8 +3,9 @@ import { formatDate } from '../web/format.js';
 
 /** The pieces every admin page writes its tables and facts with, so each shows times, days, states and paging one way. */
 
-/** A time as the admin tables show it: "22 Nov 2026 14:05 UTC", machine-readable in datetime. */
-export function When({ at }: { at: Date }) {
+/** A time as the admin tables show it: "22 Nov 2026 14:05 UTC", machine-readable in datetime; `empty` where there is none. */
+export function When({ at, empty = '—' }: { at: Date | null; empty?: string }) {
+  if (at === null) return <span>{empty}</span>;
   const iso = at.toISOString();
   return <time dateTime={iso}>{`${formatDate(at)} ${iso.slice(11, 16)} UTC`}</time>;
 }

@@ -202,9 +202,9 @@ export function NotificationPage({ ctx, n, canReprocess, problem }: { ctx: Admin
             <When at={n.receivedAt} />
           </dd>
           <dt>Processed</dt>
-          <dd>{n.processedAt === null ? '—' : <When at={n.processedAt} />}</dd>
+          <dd><When at={n.processedAt} /></dd>
           <dt>Sent by AWS</dt>
-          <dd>{n.eventAt === null ? '—' : <When at={n.eventAt} />}</dd>
+          <dd><When at={n.eventAt} /></dd>
           <dt>Delivered by</dt>
           <dd>{n.source === 'sqs' ? 'SQS queue' : 'SNS HTTPS'}</dd>
           <dt>AWS account</dt>

@@ -40,7 +40,7 @@ export function OutboxListPage({ ctx, messages, nextHref, firstHref }: { ctx: Ad
                   <td data-label={COLUMNS[4]}>
                     <When at={m.createdAt} />
                   </td>
-                  <td data-label={COLUMNS[5]}>{m.sentAt === null ? '—' : <When at={m.sentAt} />}</td>
+                  <td data-label={COLUMNS[5]}><When at={m.sentAt} /></td>
                   <td data-label={COLUMNS[6]}>
                     <a href={`/admin/outbox/${m.id}`}>
                       {m.hasBody ? 'Read' : 'Details'}
@@ -86,9 +86,9 @@ export function OutboxMessagePage({ ctx, message }: { ctx: AdminPageContext; mes
             <When at={message.createdAt} />
           </dd>
           <dt>Sent</dt>
-          <dd>{message.sentAt === null ? '—' : <When at={message.sentAt} />}</dd>
+          <dd><When at={message.sentAt} /></dd>
           <dt>Secret expires</dt>
-          <dd>{message.secretExpiresAt === null ? 'Holds no secret' : <When at={message.secretExpiresAt} />}</dd>
+          <dd><When at={message.secretExpiresAt} empty="Holds no secret" /></dd>
           {message.lastError === null ? null : (
             <>
               <dt>Last error</dt>

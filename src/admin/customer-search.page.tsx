@@ -1,7 +1,7 @@
 import type { CustomerSummary } from '../accounts/customer-search.repo.js';
 import { formatAccountId } from '../core/account-id.js';
 import { AdminLayout, type AdminPageContext } from '../web/admin-layout.js';
-import { ErrorSummary } from '../web/forms.js';
+import { ErrorSummary, Field } from '../web/forms.js';
 import { TableHead } from '../web/table-head.js';
 import { EmptyState, Pager } from './admin-table.js';
 
@@ -27,18 +27,19 @@ function portalStatus(row: CustomerSummary): string {
 function SearchForm({ q, error }: { q: string; error: string | undefined }) {
   return (
     <form method="get" action="/admin/customers" role="search" class="panel">
-      <div class={error === undefined ? 'field' : 'field has-error'}>
-        <label for="customer-q">AWS account ID or email</label>
-        <div class="hint" id="customer-q-hint">
-          An account ID in any form (1234-5678-9012, 1234 5678 9012, or its first digits), or part of an email address.
-        </div>
-        {error === undefined ? null : (
-          <ul class="field-errors" id="customer-q-error">
-            <li>{error}</li>
-          </ul>
-        )}
-        <input id="customer-q" name="q" type="search" value={q} maxLength={254} autoComplete="off" autoFocus={error !== undefined || q === ''} aria-invalid={error === undefined ? undefined : 'true'} aria-describedby={error === undefined ? 'customer-q-hint' : 'customer-q-hint customer-q-error'} />
-      </div>
+      <Field
+        id="customer-q"
+        name="q"
+        type="search"
+        label="AWS account ID or email"
+        hint="An account ID in any form (1234-5678-9012, 1234 5678 9012, or its first digits), or part of an email address."
+        value={q}
+        errors={error === undefined ? undefined : [error]}
+        required={false}
+        autofocus={error !== undefined || q === ''}
+        autocomplete="off"
+        maxLength={254}
+      />
       <button type="submit">Search</button>
     </form>
   );

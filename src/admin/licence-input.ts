@@ -1,21 +1,20 @@
 import { normaliseAccountId } from '../core/account-id.js';
 import { AppError } from '../core/errors.js';
+import { checkReason } from './reason-field.js';
 
 /** The admin panel's licence forms, read and checked before anything reaches the lifecycle. Pure. */
 
-export const REASON_MAX = 500;
 export const SEATS_MAX = 100_000;
 
 function invalid(field: string, message: string): AppError {
   return new AppError('validation_failed', 'Please correct the highlighted field.', 400, { [field]: [message] });
 }
 
-/** Every staff change to a licence says why: the reason is kept in its history and in the audit log. */
+/** Every staff change to a licence says why, by the rule every staff reason follows; kept in its history and the audit log. */
 export function readReason(input: string | undefined): string {
-  const reason = (input ?? '').trim();
-  if (reason === '') throw invalid('reason', 'Give a reason: it is kept in the licence’s history and the audit log.');
-  if (reason.length > REASON_MAX) throw invalid('reason', `Keep the reason under ${REASON_MAX} characters.`);
-  return reason;
+  const checked = checkReason(input);
+  if (!checked.ok) throw invalid('reason', checked.message);
+  return checked.reason;
 }
 
 export function readSeats(input: string | undefined, field = 'seats'): number {

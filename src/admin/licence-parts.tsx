@@ -1,9 +1,8 @@
 import { formatAccountId } from '../core/account-id.js';
 import { displayStatus, type LicenceStatus } from '../licences/licence.lifecycle.js';
 import type { LicenceRow } from '../db/schema.js';
-import { Field } from '../web/forms.js';
 import { Badge } from './admin-table.js';
-import { REASON_MAX } from './licence-input.js';
+import { ReasonField } from './reason-field.js';
 
 /** Pieces the admin panel's licence pages share. */
 
@@ -35,10 +34,9 @@ export function AccountLink({ awsAccountId }: { awsAccountId: string }) {
   );
 }
 
-/** The reason every licence change asks for (several forms per page: ids by form). */
-export function ReasonField({ form, problem }: { form: string; problem: LicenceFormProblem | undefined }) {
-  const errors = problem?.form === form ? problem.fields.reason : undefined;
-  return <Field id={`${form}-reason`} name="reason" label="Reason" hint="Kept in the licence’s history and the audit log." errors={errors} autofocus={errors !== undefined} maxLength={REASON_MAX} autocomplete="off" />;
+/** The reason every licence change asks for (several forms per page: ids by form); one line inside a table row. */
+export function LicenceReason({ form, problem, compact = false }: { form: string; problem: LicenceFormProblem | undefined; compact?: boolean }) {
+  return <ReasonField id={`${form}-reason`} errors={errorsFor(problem, form, 'reason')} compact={compact} />;
 }
 
 export const errorsFor = (problem: LicenceFormProblem | undefined, form: string, field: string) => (problem?.form === form ? problem.fields[field] : undefined);

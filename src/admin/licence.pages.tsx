@@ -6,7 +6,7 @@ import { ErrorSummary, Field, PostForm } from '../web/forms.js';
 import { TableHead } from '../web/table-head.js';
 import { dateInput } from './licence-input.js';
 import { Day, When } from './admin-table.js';
-import { AccountLink, errorsFor, ReasonField, shortId, SOURCE_LABELS, STATUS_LABELS, StatusBadge, type LicenceFormProblem } from './licence-parts.js';
+import { AccountLink, errorsFor, LicenceReason, shortId, SOURCE_LABELS, STATUS_LABELS, StatusBadge, type LicenceFormProblem } from './licence-parts.js';
 
 export interface Transition {
   at: Date;
@@ -40,7 +40,7 @@ function ActionPanel({ form, title, text, ctx, id, problem, button, children }: 
       <p>{text}</p>
       <PostForm action={`/admin/licences/${id}/${form}`} csrfToken={ctx.csrfToken}>
         {children}
-        <ReasonField form={form} problem={problem} />
+        <LicenceReason form={form} problem={problem} />
         <button type="submit">{button}</button>
       </PostForm>
     </section>
@@ -72,7 +72,7 @@ function Activations({ ctx, licence, activations, now, canDeactivate, problem }:
                 <td data-label={ACTIVATION_COLUMNS[5]}>
                   {a.ended_at === null && canDeactivate ? (
                     <PostForm action={`/admin/licences/${licence.id}/activations/${a.id}/deactivate`} csrfToken={ctx.csrfToken} class="inline-action">
-                      <ReasonField form={form} problem={problem} />
+                      <LicenceReason form={form} problem={problem} compact />
                       <button type="submit">
                         Deactivate<span class="visually-hidden">{` ${a.instance_id}`}</span>
                       </button>
@@ -245,7 +245,7 @@ export function RevokeLicencePage({ ctx, licence, problem }: { ctx: AdminPageCon
         The <strong class="plan">{licence.plan}</strong> licence <span class="mono">{licence.id}</span> of AWS account <strong class="mono">{account}</strong> ({licence.seats} seats) will be revoked. This is final: its instances stop validating and it cannot be reinstated.
       </p>
       <PostForm action={`/admin/licences/${licence.id}/revoke`} csrfToken={ctx.csrfToken}>
-        <ReasonField form="revoke" problem={problem} />
+        <LicenceReason form="revoke" problem={problem} />
         <button type="submit" class="danger">
           Revoke licence {shortId(licence.id)} of {account}
         </button>

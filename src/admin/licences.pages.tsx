@@ -5,7 +5,7 @@ import { ErrorSummary, Field, PostForm } from '../web/forms.js';
 import { TableHead } from '../web/table-head.js';
 import { ACCOUNT_ID_HINT } from '../core/account-id.js';
 import { Day, EmptyState, Pager } from './admin-table.js';
-import { AccountLink, errorsFor, ReasonField, shortId, SOURCE_LABELS, STATUS_LABELS, StatusBadge, type LicenceFormProblem } from './licence-parts.js';
+import { AccountLink, errorsFor, LicenceReason, shortId, SOURCE_LABELS, STATUS_LABELS, StatusBadge, type LicenceFormProblem } from './licence-parts.js';
 
 /** The list's filters as they travel in the query string (also the paging links'). */
 export interface LicenceListQuery {
@@ -160,7 +160,7 @@ export function IssueLicencePage({ ctx, values, problem }: { ctx: AdminPageConte
         <Field name="seats" label="Seats" hint="How many instances may hold a seat at once." value={values.seats} errors={f('seats')} autofocus={f('seats') !== undefined} inputmode="numeric" autocomplete="off" maxLength={6} />
         <Field name="startsOn" label="Start date (optional)" hint="YYYY-MM-DD, in UTC. Empty: today." value={values.startsOn} errors={f('startsOn')} autofocus={f('startsOn') !== undefined} required={false} autocomplete="off" maxLength={10} />
         <Field name="endsOn" label="End date (optional)" hint="YYYY-MM-DD, in UTC; the licence is good through that day. Empty: no end date." value={values.endsOn} errors={f('endsOn')} autofocus={f('endsOn') !== undefined} required={false} autocomplete="off" maxLength={10} />
-        <ReasonField form="issue" problem={problem} />
+        <LicenceReason form="issue" problem={problem} />
         <button type="submit">Issue the licence</button>
       </PostForm>
     </AdminLayout>

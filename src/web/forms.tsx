@@ -15,7 +15,7 @@ interface FieldProps {
   /** The input's id, when a page has several forms with a field of the same name (default `field-<name>`). */
   id?: string;
   label: string;
-  type?: 'text' | 'email' | 'password';
+  type?: 'text' | 'email' | 'password' | 'search';
   value?: string;
   errors?: string[] | undefined;
   hint?: ComponentChildren;
@@ -27,32 +27,44 @@ interface FieldProps {
   maxLength?: number;
 }
 
-/** A labelled input with its hint and every error for it, linked with aria-describedby. */
-export function Field(props: FieldProps) {
-  const id = props.id ?? `field-${props.name}`;
-  const hintId = `${id}-hint`;
-  const errorId = `${id}-error`;
-  const errors = props.errors ?? [];
-  const describedBy = [props.hint ? hintId : undefined, errors.length > 0 ? errorId : undefined].filter(Boolean).join(' ');
+/** The aria attributes that tie a control to its hint and its errors (ids `<id>-hint`, `<id>-error`). */
+function describedBy(id: string, hint: ComponentChildren, errors: readonly string[]) {
+  const ids = [hint ? `${id}-hint` : undefined, errors.length > 0 ? `${id}-error` : undefined].filter(Boolean).join(' ');
+  return { 'aria-invalid': errors.length > 0 ? ('true' as const) : undefined, 'aria-describedby': ids === '' ? undefined : ids };
+}
+
+/** The label, the hint and every error around one control: the frame every field of every form shares. */
+function FieldFrame({ id, label, hint, errors, children }: { id: string; label: string; hint: ComponentChildren; errors: readonly string[]; children: ComponentChildren }) {
   return (
     <div class={errors.length > 0 ? 'field has-error' : 'field'}>
-      <label for={id}>{props.label}</label>
-      {props.hint ? (
-        <div class="hint" id={hintId}>
-          {props.hint}
+      <label for={id}>{label}</label>
+      {hint ? (
+        <div class="hint" id={`${id}-hint`}>
+          {hint}
         </div>
       ) : null}
       {errors.length > 0 ? (
-        <ul class="field-errors" id={errorId}>
+        <ul class="field-errors" id={`${id}-error`}>
           {errors.map((error) => (
             <li key={error}>{error}</li>
           ))}
         </ul>
       ) : null}
+      {children}
+    </div>
+  );
+}
+
+/** A labelled input with its hint and every error for it, linked with aria-describedby. */
+export function Field(props: FieldProps) {
+  const id = props.id ?? `field-${props.name}`;
+  const errors = props.errors ?? [];
+  return (
+    <FieldFrame id={id} label={props.label} hint={props.hint} errors={errors}>
       <input
         id={id}
         name={props.name}
-        // Preact types each input type separately; all three share every attribute used here.
+        // Preact types each input type separately; all of them share every attribute used here.
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it, the lint rule disagrees
         type={(props.type ?? 'text') as 'text'}
         value={props.type === 'password' ? undefined : props.value}
@@ -62,10 +74,9 @@ export function Field(props: FieldProps) {
         autoFocus={props.autofocus}
         readOnly={props.readonly}
         maxLength={props.maxLength}
-        aria-invalid={errors.length > 0 ? 'true' : undefined}
-        aria-describedby={describedBy === '' ? undefined : describedBy}
+        {...describedBy(id, props.hint, errors)}
       />
-    </div>
+    </FieldFrame>
   );
 }
 
@@ -81,32 +92,16 @@ export function ErrorSummary({ message }: { message: string | undefined }) {
 
 /** A labelled drop-down with its hint and errors, linked like Field's. */
 export function SelectField(props: { id: string; name: string; label: string; options: readonly { value: string; label: string }[]; value: string; errors?: string[] | undefined; hint?: ComponentChildren; autofocus?: boolean }) {
-  const hintId = `${props.id}-hint`;
-  const errorId = `${props.id}-error`;
   const errors = props.errors ?? [];
-  const describedBy = [props.hint ? hintId : undefined, errors.length > 0 ? errorId : undefined].filter(Boolean).join(' ');
   return (
-    <div class={errors.length > 0 ? 'field has-error' : 'field'}>
-      <label for={props.id}>{props.label}</label>
-      {props.hint ? (
-        <div class="hint" id={hintId}>
-          {props.hint}
-        </div>
-      ) : null}
-      {errors.length > 0 ? (
-        <ul class="field-errors" id={errorId}>
-          {errors.map((error) => (
-            <li key={error}>{error}</li>
-          ))}
-        </ul>
-      ) : null}
-      <select id={props.id} name={props.name} autoFocus={props.autofocus} aria-invalid={errors.length > 0 ? 'true' : undefined} aria-describedby={describedBy === '' ? undefined : describedBy}>
+    <FieldFrame id={props.id} label={props.label} hint={props.hint} errors={errors}>
+      <select id={props.id} name={props.name} autoFocus={props.autofocus} {...describedBy(props.id, props.hint, errors)}>
         {props.options.map((option) => (
           <option key={option.value} value={option.value} selected={option.value === props.value}>
             {option.label}
           </option>
         ))}
       </select>
-    </div>
+    </FieldFrame>
   );
 }

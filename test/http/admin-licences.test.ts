@@ -205,23 +205,26 @@ test('support suspends, reinstates, renews and amends seats; illegal transitions
   const earlier = await act(support, licence.id, 'renew', { endsOn: new Date(portal.clock.now().getTime() + 100 * DAY).toISOString().slice(0, 10), reason: 'Shorter' });
   assert.equal(earlier.status, 409);
   assert.match(earlier.body, /The new end date must be later than the current one\./);
-  const badDate = await act(support, licence.id, 'renew', { endsOn: '2027-02-30', reason: 'x' });
+  const badDate = await act(support, licence.id, 'renew', { endsOn: '2027-02-30', reason: 'Renewal with a typo' });
   assert.equal(badDate.status, 400);
   assert.match(errorsOn(badDate.body).join(' '), /YYYY-MM-DD/);
 
   assert.equal((await act(support, licence.id, 'amend', { seats: '7', reason: 'Bought 5 more' })).status, 303);
   await assertRecorded(licence.id, 'amend', 'active', 'active', SUPPORT, 'Bought 5 more');
   assert.equal((await portal.services.licences.find(licence.id))?.seats, 7);
-  const zero = await act(support, licence.id, 'amend', { seats: '0', reason: 'x' });
+  const zero = await act(support, licence.id, 'amend', { seats: '0', reason: 'Seats mistyped' });
   assert.equal(zero.status, 400);
+  assert.match(errorsOn(zero.body).join(' '), /whole number of seats/);
 });
 
-test('every action refuses a missing reason and changes nothing', async () => {
+test('every action refuses a missing or too short reason (the rule customer actions follow) and changes nothing', async () => {
   const licence = await issueLicence(portal, newAccountId());
   for (const [path, fields] of [['suspend', {}], ['renew', { endsOn: '2099-01-01' }], ['amend', { seats: '9' }], ['revoke', {}]] as const) {
-    const response = await act(admin, licence.id, path, { ...fields, reason: '' });
-    assert.equal(response.status, 400, path);
-    assert.match(errorsOn(response.body).join(' '), /Give a reason/, path);
+    for (const reason of ['', '  ', 'ok']) {
+      const response = await act(admin, licence.id, path, { ...fields, reason });
+      assert.equal(response.status, 400, `${path} ${JSON.stringify(reason)}`);
+      assert.match(errorsOn(response.body).join(' '), /Give a reason of at least 3 characters/, path);
+    }
   }
   const request = await requestedLicence();
   for (const path of ['approve', 'reject']) assert.equal((await act(admin, request.id, path, {})).status, 400, path);
@@ -247,7 +250,7 @@ test('staff issue a licence with account, plan, seats, start and end; bad input 
   assert.deepEqual({ account: licence?.aws_account_id, plan: licence?.plan, seats: licence?.seats, status: licence?.status, source: licence?.source }, { account, plan: 'pro', seats: 3, status: 'active', source: 'direct' });
   const t = await lastTransition(id);
   assert.deepEqual({ action: t?.action, actor: t?.actor, reason: t?.reason }, { action: 'issue', actor: SUPPORT, reason: 'New customer, PO 4411' });
-  const past = await support.post('/admin/licences/new', { awsAccountId: account, plan: 'pro', seats: '3', startsOn: '', endsOn: '2001-01-01', reason: 'x' });
+  const past = await support.post('/admin/licences/new', { awsAccountId: account, plan: 'pro', seats: '3', startsOn: '', endsOn: '2001-01-01', reason: 'Backdated by mistake' });
   assert.equal(past.status, 409);
   assert.match(past.body, /The end date must be after the start date\./);
 });
@@ -310,9 +313,9 @@ test('role boundaries: read-only gets 403 on every action, support on revoke and
 test('forged or cross-site forms are refused; signed out sends to sign-in; unknown licences are 404', async () => {
   const licence = await issueLicence(portal, newAccountId());
   await admin.get(`/admin/licences/${licence.id}`);
-  const forged = await admin.post(`/admin/licences/${licence.id}/suspend`, { _csrf: 'forged', reason: 'x' });
+  const forged = await admin.post(`/admin/licences/${licence.id}/suspend`, { _csrf: 'forged', reason: 'Forged request' });
   assert.equal(forged.status, 403);
-  const crossSite = await admin.post(`/admin/licences/${licence.id}/suspend`, { reason: 'x' }, { origin: 'https://evil.example' });
+  const crossSite = await admin.post(`/admin/licences/${licence.id}/suspend`, { reason: 'Cross-site request' }, { origin: 'https://evil.example' });
   assert.equal(crossSite.status, 403);
   assert.equal(await statusOf(licence.id), 'active');
   const anon = h.agentFor();

@@ -1,4 +1,4 @@
-import { Field } from '../web/forms.js';
+import { describedBy, Field, FieldFrame } from '../web/forms.js';
 
 /**
  * Why a staff member makes a change that needs one: kept in the audit entry (and, for licences, in the
@@ -24,24 +24,11 @@ const HINT = `${REASON_MIN} to ${REASON_MAX} characters, kept in the audit log: 
 export function ReasonField({ id, value, errors, compact = false }: { id: string; value?: string | undefined; errors?: string[] | undefined; compact?: boolean }) {
   const list = errors ?? [];
   if (compact) return <Field id={id} name="reason" label="Reason" hint={HINT} value={value ?? ''} errors={errors} autofocus={list.length > 0} maxLength={REASON_MAX} autocomplete="off" />;
-  const hintId = `${id}-hint`;
-  const errorId = `${id}-error`;
   return (
-    <div class={list.length > 0 ? 'field has-error' : 'field'}>
-      <label for={id}>Reason</label>
-      <div class="hint" id={hintId}>
-        {HINT}
-      </div>
-      {list.length > 0 ? (
-        <ul class="field-errors" id={errorId}>
-          {list.map((e) => (
-            <li key={e}>{e}</li>
-          ))}
-        </ul>
-      ) : null}
-      <textarea id={id} name="reason" rows={3} required minLength={REASON_MIN} maxLength={REASON_MAX} autoFocus={list.length > 0} aria-invalid={list.length > 0 ? 'true' : undefined} aria-describedby={list.length > 0 ? `${hintId} ${errorId}` : hintId}>
+    <FieldFrame id={id} label="Reason" hint={HINT} errors={list}>
+      <textarea id={id} name="reason" rows={3} required minLength={REASON_MIN} maxLength={REASON_MAX} autoFocus={list.length > 0} {...describedBy(id, HINT, list)}>
         {value ?? ''}
       </textarea>
-    </div>
+    </FieldFrame>
   );
 }

@@ -28,13 +28,13 @@ interface FieldProps {
 }
 
 /** The aria attributes that tie a control to its hint and its errors (ids `<id>-hint`, `<id>-error`). */
-function describedBy(id: string, hint: ComponentChildren, errors: readonly string[]) {
+export function describedBy(id: string, hint: ComponentChildren, errors: readonly string[]) {
   const ids = [hint ? `${id}-hint` : undefined, errors.length > 0 ? `${id}-error` : undefined].filter(Boolean).join(' ');
   return { 'aria-invalid': errors.length > 0 ? ('true' as const) : undefined, 'aria-describedby': ids === '' ? undefined : ids };
 }
 
 /** The label, the hint and every error around one control: the frame every field of every form shares. */
-function FieldFrame({ id, label, hint, errors, children }: { id: string; label: string; hint: ComponentChildren; errors: readonly string[]; children: ComponentChildren }) {
+export function FieldFrame({ id, label, hint, errors, children }: { id: string; label: string; hint: ComponentChildren; errors: readonly string[]; children: ComponentChildren }) {
   return (
     <div class={errors.length > 0 ? 'field has-error' : 'field'}>
       <label for={id}>{label}</label>

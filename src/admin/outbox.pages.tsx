@@ -32,7 +32,9 @@ export function OutboxListPage({ ctx, messages, nextHref, firstHref }: { ctx: Ad
               {messages.map((m) => (
                 <tr key={m.id}>
                   <td data-label={COLUMNS[0]}>{m.to}</td>
-                  <td data-label={COLUMNS[1]}>{m.subject}</td>
+                  <td data-label={COLUMNS[1]} class="wrap">
+                    {m.subject}
+                  </td>
                   <td data-label={COLUMNS[2]}>
                     <Badge {...STATUS[m.status]} />
                   </td>

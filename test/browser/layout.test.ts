@@ -1,27 +1,34 @@
 /**
- * The main pages at desktop and phone widths: the stylesheet loads under the CSP, nothing overflows
- * sideways, and nothing goes wrong in the page. Set SCREENSHOT_DIR to keep full-page screenshots.
+ * The main pages, the portal's and every admin section's, at desktop and phone widths: the stylesheet loads
+ * under the CSP, nothing overflows sideways (on a phone every table becomes one card per row), and nothing
+ * goes wrong in the page. Set SCREENSHOT_DIR to keep full-page screenshots.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { browserSuite, clickAndWait } from '../support/browser.js';
+import { browserSuite, clickAndWait, staffSignInThroughForm } from '../support/browser.js';
+import { failedNotification } from '../support/failed-notifications.js';
+import { staffHelpers } from '../support/staff.js';
 import { GOOD_PASSWORD, issueLicence } from '../support/test-portal.js';
 
 const ACCOUNT = '424242424242';
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, mobile: { width: 390, height: 844 } } as const;
 const screenshotDir = process.env.SCREENSHOT_DIR;
 
+let licenceId = '';
+let notificationId = '';
 const suite = browserSuite(async (portal) => {
   // Several licences, so the table shows the different statuses.
   await issueLicence(portal, ACCOUNT, { plan: 'enterprise', seats: 250, days: 365 });
   await issueLicence(portal, ACCOUNT, { plan: 'standard', seats: 5, days: 10 });
   const suspended = await issueLicence(portal, ACCOUNT, { plan: 'starter', seats: 1 });
   await portal.services.licences.transition(suspended.id, { action: 'suspend' }, { actor: 'test', reason: 'layout fixture' });
-  await portal.services.registration.register({ accountId: ACCOUNT, email: 'layout@example.com', password: GOOD_PASSWORD, passwordConfirm: GOOD_PASSWORD }, { ip: '127.0.0.1', userAgent: 'test fixture' });
-});
+  await portal.services.registration.register({ accountId: ACCOUNT, email: 'a-rather-long-contact-address.for-layout@customer-operations.example.com', password: GOOD_PASSWORD, passwordConfirm: GOOD_PASSWORD }, { ip: '127.0.0.1', userAgent: 'test fixture' });
+  licenceId = suspended.id;
+  notificationId = await failedNotification(portal, 'evt-layout', ACCOUNT);
+}, { MARKETPLACE_PRODUCT_CODE: 'ours-product-1' });
 const { skip } = suite;
 
 async function checkPage(page: Page, name: string): Promise<void> {
@@ -65,6 +72,42 @@ void test('pages fit and render cleanly at desktop (1280px) and phone (390px) wi
       await checkPage(page, `entitlements-${device}`);
     }
 
+    assert.deepEqual(problems.errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+void test('every admin section fits at desktop (1280px) and phone (390px) widths', { skip }, async () => {
+  const portal = suite.portal();
+  const admin = await staffHelpers(() => portal).enrolledStaff('layout.admin@webstream.example', 'admin');
+  const { context, page, problems } = await suite.open();
+  try {
+    await staffSignInThroughForm(page, portal, admin);
+    const pages = {
+      dashboard: '/admin/',
+      customers: `/admin/customers?q=${ACCOUNT.slice(0, 4)}`,
+      customer: `/admin/customers/${ACCOUNT}`,
+      'customer-disable': `/admin/customers/${ACCOUNT}/disable`,
+      licences: '/admin/licences',
+      licence: `/admin/licences/${licenceId}`,
+      'licence-issue': '/admin/licences/new',
+      marketplace: '/admin/marketplace',
+      notifications: '/admin/marketplace/notifications',
+      notification: `/admin/marketplace/notifications/${notificationId}`,
+      audit: '/admin/audit',
+      outbox: '/admin/outbox',
+      settings: '/admin/settings',
+      staff: '/admin/staff',
+    };
+    for (const [device, viewport] of Object.entries(VIEWPORTS)) {
+      await page.setViewportSize(viewport);
+      for (const [name, url] of Object.entries(pages)) {
+        const response = await page.goto(url);
+        assert.equal(response?.status(), 200, `${name}: ${url}`);
+        await checkPage(page, `admin-${name}-${device}`);
+      }
+    }
     assert.deepEqual(problems.errors, []);
   } finally {
     await context.close();

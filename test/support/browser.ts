@@ -1,5 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { after, before } from 'node:test';
+import type { AxeResults } from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { totpCodeAt } from '../../src/mfa/totp.js';
 import { STAFF_PASSWORD, STEP } from './staff.js';
@@ -162,4 +164,18 @@ export async function staffSignInThroughForm(page: Page, portal: TestPortal, sta
   await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
   const at = new URL(page.url());
   if (at.pathname + at.search !== landsOn) throw new Error(`After staff sign-in the browser is at ${at.pathname}${at.search}, not ${landsOn}.`);
+}
+
+let axeSource: string | undefined;
+
+/**
+ * What axe-core (the accessibility engine browsers' own audits use) finds wrong on the page against WCAG 2.1
+ * A and AA, one line a problem with the elements it is about; empty when there is nothing. The engine is put
+ * in through the DevTools protocol, so the portal's CSP stays as strict as ever.
+ */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axeSource);
+  const results = await page.evaluate<AxeResults>('axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })');
+  return results.violations.map((v) => `${v.id} (${v.impact ?? 'unrated'}): ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }

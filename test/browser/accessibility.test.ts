@@ -1,0 +1,113 @@
+/**
+ * Every main page of the portal and of the admin panel checked by axe-core against WCAG 2.1 A and AA:
+ * labels, names, contrast, landmarks, ARIA, at desktop and phone widths, with forms showing their errors
+ * too (an error state is where accessibility usually breaks).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { accessibilityProblems, browserSuite, clickAndWait, signInThroughForm, staffSignInThroughForm } from '../support/browser.js';
+import { failedNotification } from '../support/failed-notifications.js';
+import { staffHelpers } from '../support/staff.js';
+import { GOOD_PASSWORD, issueLicence } from '../support/test-portal.js';
+
+const ACCOUNT = '313131313131';
+const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
+let licenceId = '';
+let notificationId = '';
+
+const suite = browserSuite(
+  async (portal) => {
+    licenceId = (await issueLicence(portal, ACCOUNT, { plan: 'studio', seats: 4, days: 20 })).id;
+    const suspended = await issueLicence(portal, ACCOUNT, { plan: 'starter', seats: 1 });
+    await portal.services.licences.transition(suspended.id, { action: 'suspend' }, { actor: 'test', reason: 'accessibility fixture' });
+    await portal.services.registration.register({ accountId: ACCOUNT, email: 'a11y@customer.example', password: GOOD_PASSWORD, passwordConfirm: GOOD_PASSWORD }, { ip: '127.0.0.1', userAgent: 'test fixture' });
+    notificationId = await failedNotification(portal, 'evt-a11y', ACCOUNT);
+  },
+  { MARKETPLACE_PRODUCT_CODE: 'ours-product-1' },
+);
+const { skip } = suite;
+
+/** Opens each page at each width and collects what axe finds, named by page and width. */
+async function problemsOn(page: Page, pages: Record<string, string>): Promise<string[]> {
+  const found: string[] = [];
+  for (const [width, viewport] of Object.entries(VIEWPORTS)) {
+    await page.setViewportSize(viewport);
+    for (const [name, url] of Object.entries(pages)) {
+      await page.goto(url);
+      for (const problem of await accessibilityProblems(page)) found.push(`${name} (${width}) ${url}: ${problem}`);
+    }
+  }
+  return found;
+}
+
+void test('the check itself finds what it must: an unlabelled field, an image without text, low contrast', { skip }, async () => {
+  const { context, page } = await suite.open();
+  try {
+    await page.setContent('<!doctype html><html lang="en"><head><title>Broken</title></head><body><main><h1>Broken</h1><input name="q"><img src="data:,"><p style="color:#bbb;background:#fff">faint</p></main></body></html>');
+    const ids = (await accessibilityProblems(page)).map((p) => p.split(' ')[0]);
+    assert.deepEqual(ids.sort(), ['color-contrast', 'image-alt', 'label']);
+  } finally {
+    await context.close();
+  }
+});
+
+void test('portal pages, and forms showing their errors, have no WCAG 2.1 A or AA problem', { skip }, async () => {
+  const { context, page } = await suite.open();
+  try {
+    const found = await problemsOn(page, { 'sign-in': '/portal/sign-in', register: '/portal/register', 'forgot password': '/portal/forgot-password' });
+
+    await page.goto('/portal/sign-in');
+    await page.getByLabel('AWS account ID').fill('1234');
+    await page.getByLabel('Password').fill('wrong');
+    await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
+    for (const problem of await accessibilityProblems(page)) found.push(`sign-in with an error: ${problem}`);
+
+    await signInThroughForm(page, ACCOUNT, GOOD_PASSWORD);
+    found.push(...(await problemsOn(page, { entitlements: '/portal/entitlements', settings: '/portal/settings' })));
+    assert.deepEqual(found, []);
+  } finally {
+    await context.close();
+  }
+});
+
+void test('every admin section, and a form showing its errors, has no WCAG 2.1 A or AA problem', { skip }, async () => {
+  const portal = suite.portal();
+  const admin = await staffHelpers(() => portal).enrolledStaff('a11y.admin@webstream.example', 'admin');
+  const { context, page } = await suite.open();
+  try {
+    const found = await problemsOn(page, { 'staff sign-in': '/admin/sign-in' });
+    await staffSignInThroughForm(page, portal, admin);
+    found.push(
+      ...(await problemsOn(page, {
+        dashboard: '/admin/',
+        customers: `/admin/customers?q=${ACCOUNT.slice(0, 4)}`,
+        customer: `/admin/customers/${ACCOUNT}`,
+        'customer disable': `/admin/customers/${ACCOUNT}/disable`,
+        licences: '/admin/licences?ending=30',
+        licence: `/admin/licences/${licenceId}`,
+        'licence issue': '/admin/licences/new',
+        marketplace: '/admin/marketplace',
+        notifications: '/admin/marketplace/notifications?account=12-34',
+        notification: `/admin/marketplace/notifications/${notificationId}`,
+        audit: '/admin/audit?from=yesterday',
+        outbox: '/admin/outbox',
+        settings: '/admin/settings',
+        staff: '/admin/staff',
+      })),
+    );
+
+    // The server's answer to a missing reason (the browser would stop it first: its check is taken off).
+    await page.goto(`/admin/licences/${licenceId}`);
+    await page.locator('#suspend-reason').evaluate((el) => {
+      el.removeAttribute('required');
+      el.removeAttribute('minlength');
+    });
+    await clickAndWait(page, page.getByRole('button', { name: 'Suspend the licence' }));
+    assert.equal(await page.locator('#suspend-reason').getAttribute('aria-invalid'), 'true');
+    for (const problem of await accessibilityProblems(page)) found.push(`licence suspend without a reason: ${problem}`);
+    assert.deepEqual(found, []);
+  } finally {
+    await context.close();
+  }
+});

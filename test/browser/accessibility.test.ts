@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { accessibilityProblems, browserSuite, clickAndWait, signInThroughForm, staffSignInThroughForm } from '../support/browser.js';
 import { failedNotification } from '../support/failed-notifications.js';
-import { staffHelpers } from '../support/staff.js';
+import { STAFF_PASSWORD, staffHelpers } from '../support/staff.js';
 import { GOOD_PASSWORD, issueLicence } from '../support/test-portal.js';
 
 const ACCOUNT = '313131313131';
@@ -64,7 +64,7 @@ void test('portal pages, and forms showing their errors, have no WCAG 2.1 A or A
     for (const problem of await accessibilityProblems(page)) found.push(`sign-in with an error: ${problem}`);
 
     await signInThroughForm(page, ACCOUNT, GOOD_PASSWORD);
-    found.push(...(await problemsOn(page, { entitlements: '/portal/entitlements', settings: '/portal/settings' })));
+    found.push(...(await problemsOn(page, { entitlements: '/portal/entitlements', settings: '/portal/settings', 'authenticator set-up': '/portal/settings/mfa/totp' })));
     assert.deepEqual(found, []);
   } finally {
     await context.close();
@@ -73,10 +73,18 @@ void test('portal pages, and forms showing their errors, have no WCAG 2.1 A or A
 
 void test('every admin section, and a form showing its errors, has no WCAG 2.1 A or AA problem', { skip }, async () => {
   const portal = suite.portal();
-  const admin = await staffHelpers(() => portal).enrolledStaff('a11y.admin@webstream.example', 'admin');
+  const h = staffHelpers(() => portal);
+  const admin = await h.enrolledStaff('a11y.admin@webstream.example', 'admin');
   const { context, page } = await suite.open();
   try {
-    const found = await problemsOn(page, { 'staff sign-in': '/admin/sign-in' });
+    await portal.services.admin.staff.invite({ email: 'a11y.invited@webstream.example', role: 'support' }, { actor: 'cli' });
+    const invitation = await h.linkMailedTo('a11y.invited@webstream.example');
+    const found = await problemsOn(page, { 'staff sign-in': '/admin/sign-in', invitation });
+    await page.goto('/admin/sign-in');
+    await page.getByLabel('Email address').fill(admin.email);
+    await page.getByLabel('Password').fill(STAFF_PASSWORD);
+    await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
+    for (const problem of await accessibilityProblems(page)) found.push(`staff sign-in, code step: ${problem}`);
     await staffSignInThroughForm(page, portal, admin);
     found.push(
       ...(await problemsOn(page, {

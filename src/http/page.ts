@@ -25,6 +25,7 @@ export function viewContext(req: FastifyRequest, reply: FastifyReply): ViewConte
     csrfToken: reply.generateCsrf(),
     account: req.portalSession ? { awsAccountId: req.portalSession.awsAccountId } : undefined,
     notice: typeof query?.notice === 'string' ? noticeText(query.notice) : undefined,
+    currentPath: req.url.split('?')[0] ?? req.url,
   };
 }
 

@@ -1,11 +1,9 @@
 import type { ComponentChildren } from 'preact';
 import { Layout } from './layout.js';
+import { TopNav, type NavLink } from './top-nav.js';
 
 /** A link of the admin panel's navigation; the admin panel decides which ones a staff member sees. */
-export interface AdminNavLink {
-  href: string;
-  label: string;
-}
+export type AdminNavLink = NavLink;
 
 /** What every admin page needs from the request: the signed-in staff member (if any), their links and a notice. */
 export interface AdminViewContext {
@@ -25,26 +23,7 @@ const ADMIN = { name: 'Admin', home: '/admin' };
 
 function AdminNav({ ctx }: { ctx: AdminViewContext }) {
   if (ctx.staff === undefined) return null;
-  return (
-    <nav class="topnav" aria-label="Admin panel">
-      {(ctx.nav ?? []).map((link) => (
-        <a key={link.href} href={link.href} aria-current={ctx.currentPath === link.href ? 'page' : undefined}>
-          {link.label}
-        </a>
-      ))}
-      <span class="account-chip" title="Signed in staff member">
-        {ctx.staff.email} · {ctx.staff.roleLabel}
-      </span>
-      {ctx.csrfToken === undefined ? null : (
-        <form method="post" action="/admin/sign-out" class="inline-form">
-          <input type="hidden" name="_csrf" value={ctx.csrfToken} />
-          <button type="submit" class="link-button">
-            Sign out
-          </button>
-        </form>
-      )}
-    </nav>
-  );
+  return <TopNav label="Admin panel" links={ctx.nav ?? []} currentPath={ctx.currentPath} who={`${ctx.staff.email} · ${ctx.staff.roleLabel}`} whoTitle="Signed in staff member" signOutAction="/admin/sign-out" csrfToken={ctx.csrfToken} />;
 }
 
 /** An admin panel page: the shared layout with the admin brand and, once a staff member is signed in, their navigation. */

@@ -1,28 +1,20 @@
 import type { ComponentChildren } from 'preact';
 import { formatAccountId } from '../core/account-id.js';
 import { Layout } from './layout.js';
+import { TopNav, type NavLink } from './top-nav.js';
 import type { ViewContext } from './view-context.js';
 
 const PORTAL = { name: 'Licence Portal', home: '/portal/entitlements' };
 
+const PORTAL_LINKS: readonly NavLink[] = [
+  { href: '/portal/entitlements', label: 'My Entitlements' },
+  { href: '/portal/settings', label: 'Settings' },
+];
+
 /** The customer portal's navigation: shown once an account is signed in. */
 function PortalNav({ ctx }: { ctx: ViewContext }) {
   if (!ctx.account) return null;
-  return (
-    <nav class="topnav" aria-label="Account">
-      <a href="/portal/entitlements">My Entitlements</a>
-      <a href="/portal/settings">Settings</a>
-      <span class="account-chip" title="Signed in AWS account">
-        {formatAccountId(ctx.account.awsAccountId)}
-      </span>
-      <form method="post" action="/portal/sign-out" class="inline-form">
-        <input type="hidden" name="_csrf" value={ctx.csrfToken} />
-        <button type="submit" class="link-button">
-          Sign out
-        </button>
-      </form>
-    </nav>
-  );
+  return <TopNav label="Account" links={PORTAL_LINKS} currentPath={ctx.currentPath} who={formatAccountId(ctx.account.awsAccountId)} whoTitle="Signed in AWS account" signOutAction="/portal/sign-out" csrfToken={ctx.csrfToken} />;
 }
 
 /** A customer portal page: the shared layout with the portal's brand link and navigation. */

@@ -3,4 +3,6 @@ export interface ViewContext {
   csrfToken: string;
   account: { awsAccountId: string } | undefined;
   notice: string | undefined;
+  /** The path of the page, to mark its navigation link as the current one. */
+  currentPath?: string;
 }

@@ -47,7 +47,7 @@ test('the page shows MFA, the password rules before typing, the contact email an
   const page = await agent.get('/portal/settings');
   assert.equal(page.status, 200);
   assert.match(page.headers['cache-control'] as string, /no-store/);
-  assert.match(page.body, /<a href="\/portal\/settings">Settings<\/a>/);
+  assert.match(page.body, /<a href="\/portal\/settings" aria-current="page">Settings<\/a>/);
   for (const heading of ['Multi-factor authentication', 'Change password', 'Contact email', 'Active sessions']) assert.match(page.body, new RegExp(`<h2 id="[a-z-]+">${heading}</h2>`), heading);
   for (const rule of PASSWORD_RULES) assert.ok(page.body.includes(rule.replace(/'/g, '&#39;')), rule);
   assert.match(page.body, /aria-describedby="field-newPassword-hint"/);

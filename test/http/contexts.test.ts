@@ -95,7 +95,7 @@ test('the portal layout is unchanged: a signed-in page shows the portal navigati
   const page = await customer.get('/portal/entitlements');
   assert.match(page.body, /<title>My Entitlements · WebStream Licence Portal<\/title>/);
   assert.match(page.body, /<a class="brand" href="\/portal\/entitlements">/);
-  assert.match(page.body, /<nav class="topnav" aria-label="Account"><a href="\/portal\/entitlements">My Entitlements<\/a><a href="\/portal\/settings">Settings<\/a><span class="account-chip" title="Signed in AWS account">7171-0000-0001<\/span><form method="post" action="\/portal\/sign-out" class="inline-form">/);
+  assert.match(page.body, /<nav class="topnav" aria-label="Account"><a href="\/portal\/entitlements" aria-current="page">My Entitlements<\/a><a href="\/portal\/settings">Settings<\/a><span class="account-chip" title="Signed in AWS account">7171-0000-0001<\/span><form method="post" action="\/portal\/sign-out" class="inline-form">/);
   const signedOut = await portal.app.inject({ method: 'GET', url: '/portal/sign-in' });
   assert.match(signedOut.body, /<a class="brand" href="\/portal\/sign-in">/);
   assert.doesNotMatch(signedOut.body, /topnav/);

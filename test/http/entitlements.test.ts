@@ -34,6 +34,14 @@ test("My Entitlements lists the account's licences with plan, status, seats, dat
   assert.ok(requested.id);
 });
 
+test("the navigation marks the page's own link as the current one", async () => {
+  const agent = await registeredAccount(portal, '888800000077');
+  const entitlements = await agent.get('/portal/entitlements?notice=welcome');
+  assert.match(entitlements.body, /<nav class="topnav" aria-label="Account"><a href="\/portal\/entitlements" aria-current="page">My Entitlements<\/a><a href="\/portal\/settings">Settings<\/a>/);
+  const settings = await agent.get('/portal/settings');
+  assert.match(settings.body, /<a href="\/portal\/entitlements">My Entitlements<\/a><a href="\/portal\/settings" aria-current="page">Settings<\/a>/);
+});
+
 test('an expired licence shows as expired once its end date passes', async () => {
   await registeredAccount(portal, '888800000002');
   await portal.services.db.deleteFrom('licences').where('aws_account_id', '=', '888800000002').execute();

@@ -1,8 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { formatAccountId } from '../core/account-id.js';
-import { AccountIdField, ContactEmailField, NewPasswordFields } from '../accounts/account.pages.js';
-import { CurrentPasswordField, ForgotPasswordLink } from '../sign-in/sign-in.page.js';
-import { ErrorSummary, PostForm } from '../web/forms.js';
+import { KnownAccountRegister, KnownAccountSignIn, SignedInAsAnother, type KnownAccountFormView } from '../sign-in/known-account.forms.js';
+import { PostForm } from '../web/forms.js';
 import { PortalLayout } from '../web/portal-layout.js';
 import type { ViewContext } from '../web/view-context.js';
 
@@ -11,8 +10,6 @@ export const AWS_MARKETPLACE_SUBSCRIPTIONS_URL = 'https://console.aws.amazon.com
 
 export const LINK_PATH = '/portal/marketplace/link';
 export const PROVISION_PATH = '/portal/marketplace/provision';
-
-type FieldErrors = Record<string, string[]>;
 
 /** The account ID on the link forms is the subscription's, shown read-only. */
 const SUBSCRIPTION_ACCOUNT_HINT = "The subscription's AWS account. It cannot be changed here.";
@@ -88,10 +85,8 @@ export function LandingInfoPage({ ctx }: { ctx: ViewContext }) {
   );
 }
 
-interface LinkFormView {
+interface LinkFormView extends KnownAccountFormView {
   values?: { accountId?: string; email?: string };
-  error?: string | undefined;
-  fieldErrors?: FieldErrors;
 }
 
 export type LinkView =
@@ -135,67 +130,46 @@ function ConfirmLink({ ctx, formatted }: { ctx: ViewContext; formatted: string }
 
 function Mismatch({ ctx, formatted, signedInAs }: { ctx: ViewContext; formatted: string; signedInAs: string }) {
   return (
-    <>
-      <div class="error-summary" role="alert">
-        You are signed in as AWS account {signedInAs}, but this subscription belongs to AWS account {formatted}. A subscription can only be linked to the portal account of the same AWS account ID.
-      </div>
-      <p>Sign out, then sign in or create a portal account with {formatted}.</p>
-      <PostForm action="/portal/marketplace/sign-out" csrfToken={ctx.csrfToken}>
-        <button type="submit" class="block">
-          Sign out and continue with {formatted}
-        </button>
-      </PostForm>
-    </>
+    <SignedInAsAnother
+      problem={`You are signed in as AWS account ${signedInAs}, but this subscription belongs to AWS account ${formatted}. A subscription can only be linked to the portal account of the same AWS account ID.`}
+      advice={`Sign out, then sign in or create a portal account with ${formatted}.`}
+      csrfToken={ctx.csrfToken}
+      signOutAction="/portal/marketplace/sign-out"
+      accountId={formatted}
+    />
   );
 }
 
 function LinkSignIn({ ctx, awsAccountId, view, portalAccountExists }: { ctx: ViewContext; awsAccountId: string; view: Extract<LinkView, { kind: 'sign-in' }>; portalAccountExists: boolean }) {
-  const fieldErrors = view.fieldErrors ?? {};
   return (
-    <section aria-labelledby="link-sign-in">
-      <h2 id="link-sign-in">Sign in to link</h2>
-      <p>{portalAccountExists ? 'A portal account exists for this AWS account. Sign in with it to link the subscription.' : 'Sign in with the portal account of this AWS account.'}</p>
-      <ErrorSummary message={view.error} />
-      <PostForm action="/portal/marketplace/sign-in" csrfToken={ctx.csrfToken}>
-        <AccountIdField value={view.values?.accountId ?? formatAccountId(awsAccountId)} hint={SUBSCRIPTION_ACCOUNT_HINT} readonly errors={fieldErrors.accountId} />
-        <CurrentPasswordField errors={fieldErrors.password} autofocus />
-        <button type="submit" class="block">
-          Sign in and link
-        </button>
-      </PostForm>
-      <div class="form-footer">
-        <ForgotPasswordLink />
-        {portalAccountExists ? null : (
-          <p>
-            No portal account yet? <a href={`${LINK_PATH}?step=register`}>Create a portal account</a>
-          </p>
-        )}
-      </div>
-    </section>
+    <KnownAccountSignIn
+      id="link-sign-in"
+      heading="Sign in to link"
+      intro={portalAccountExists ? 'A portal account exists for this AWS account. Sign in with it to link the subscription.' : 'Sign in with the portal account of this AWS account.'}
+      csrfToken={ctx.csrfToken}
+      action="/portal/marketplace/sign-in"
+      accountId={view.values?.accountId ?? formatAccountId(awsAccountId)}
+      accountHint={SUBSCRIPTION_ACCOUNT_HINT}
+      button="Sign in and link"
+      view={view}
+      registerHref={portalAccountExists ? undefined : `${LINK_PATH}?step=register`}
+    />
   );
 }
 
 function LinkRegister({ ctx, awsAccountId, view }: { ctx: ViewContext; awsAccountId: string; view: Extract<LinkView, { kind: 'register' }> }) {
-  const fieldErrors = view.fieldErrors ?? {};
   return (
-    <section aria-labelledby="link-register">
-      <h2 id="link-register">Create your portal account</h2>
-      <p>You will sign in with this AWS account ID and the password you choose here.</p>
-      <ErrorSummary message={view.error} />
-      <PostForm action="/portal/marketplace/register" csrfToken={ctx.csrfToken}>
-        <AccountIdField value={formatAccountId(awsAccountId)} hint={SUBSCRIPTION_ACCOUNT_HINT} readonly errors={fieldErrors.accountId} />
-        <ContactEmailField value={view.values?.email} errors={fieldErrors.email} />
-        <NewPasswordFields errors={fieldErrors} />
-        <button type="submit" class="block">
-          Create portal account and link
-        </button>
-      </PostForm>
-      <div class="form-footer">
-        <p>
-          Already have a portal account for this AWS account? <a href={`${LINK_PATH}?step=sign-in`}>Sign in instead</a>
-        </p>
-      </div>
-    </section>
+    <KnownAccountRegister
+      id="link-register"
+      heading="Create your portal account"
+      csrfToken={ctx.csrfToken}
+      action="/portal/marketplace/register"
+      accountId={formatAccountId(awsAccountId)}
+      accountHint={SUBSCRIPTION_ACCOUNT_HINT}
+      button="Create portal account and link"
+      view={view}
+      signInHref={`${LINK_PATH}?step=sign-in`}
+    />
   );
 }
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { accessibilityProblems, browserSuite, clickAndWait, signInThroughForm, staffSignInThroughForm } from '../support/browser.js';
+import { accessibilityProblems, adminSectionPages, browserSuite, clickAndWait, signInThroughForm, staffSignInThroughForm } from '../support/browser.js';
 import { failedNotification } from '../support/failed-notifications.js';
 import { STAFF_PASSWORD, staffHelpers } from '../support/staff.js';
 import { GOOD_PASSWORD, issueLicence } from '../support/test-portal.js';
@@ -87,22 +87,7 @@ void test('every admin section, and a form showing its errors, has no WCAG 2.1 A
     for (const problem of await accessibilityProblems(page)) found.push(`staff sign-in, code step: ${problem}`);
     await staffSignInThroughForm(page, portal, admin);
     found.push(
-      ...(await problemsOn(page, {
-        dashboard: '/admin/',
-        customers: `/admin/customers?q=${ACCOUNT.slice(0, 4)}`,
-        customer: `/admin/customers/${ACCOUNT}`,
-        'customer disable': `/admin/customers/${ACCOUNT}/disable`,
-        licences: '/admin/licences?ending=30',
-        licence: `/admin/licences/${licenceId}`,
-        'licence issue': '/admin/licences/new',
-        marketplace: '/admin/marketplace',
-        notifications: '/admin/marketplace/notifications?account=12-34',
-        notification: `/admin/marketplace/notifications/${notificationId}`,
-        audit: '/admin/audit?from=yesterday',
-        outbox: '/admin/outbox',
-        settings: '/admin/settings',
-        staff: '/admin/staff',
-      })),
+      ...(await problemsOn(page, adminSectionPages({ awsAccountId: ACCOUNT, licenceId, notificationId }))),
     );
 
     // The server's answer to a missing reason (the browser would stop it first: its check is taken off).

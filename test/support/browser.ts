@@ -179,3 +179,29 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
   const results = await page.evaluate<AxeResults>('axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })');
   return results.violations.map((v) => `${v.id} (${v.impact ?? 'unrated'}): ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
+
+/**
+ * Every admin section's pages, by name, for the layout and accessibility sweeps: each list and detail page,
+ * and the filter forms showing an error (answered 400), where layouts and labels usually break.
+ */
+export function adminSectionPages(fixture: { awsAccountId: string; licenceId: string; notificationId: string }): Record<string, string> {
+  const { awsAccountId, licenceId, notificationId } = fixture;
+  return {
+    dashboard: '/admin/',
+    customers: `/admin/customers?q=${awsAccountId.slice(0, 4)}`,
+    customer: `/admin/customers/${awsAccountId}`,
+    'customer-disable': `/admin/customers/${awsAccountId}/disable`,
+    licences: '/admin/licences?ending=30',
+    licence: `/admin/licences/${licenceId}`,
+    'licence-issue': '/admin/licences/new',
+    marketplace: '/admin/marketplace',
+    notifications: '/admin/marketplace/notifications',
+    'notifications-bad-filter': '/admin/marketplace/notifications?account=12-34',
+    notification: `/admin/marketplace/notifications/${notificationId}`,
+    audit: '/admin/audit',
+    'audit-bad-filter': '/admin/audit?from=yesterday',
+    outbox: '/admin/outbox',
+    settings: '/admin/settings',
+    staff: '/admin/staff',
+  };
+}

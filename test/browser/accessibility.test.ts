@@ -104,3 +104,38 @@ void test('every admin section, and a form showing its errors, has no WCAG 2.1 A
     await context.close();
   }
 });
+
+void test('by keyboard alone: the first Tab offers "Skip to content", and every control on an admin page shows a focus ring in turn', { skip }, async () => {
+  const portal = suite.portal();
+  const admin = await staffHelpers(() => portal).enrolledStaff('a11y.keyboard@webstream.example', 'admin');
+  const { context, page } = await suite.open();
+  try {
+    await staffSignInThroughForm(page, portal, admin);
+    await page.goto(`/admin/licences/${licenceId}`);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), '← All licences', 'the skip link leads past the navigation');
+
+    // Tab through the page: each stop is a control, shown with a visible outline, until the footer or the end.
+    const unringed: string[] = [];
+    const seen = new Set<string>();
+    for (let stop = 0; stop < 80; stop++) {
+      const focused = await page.evaluate(() => {
+        const el = document.activeElement;
+        if (el === null || el === document.body) return undefined;
+        const style = getComputedStyle(el);
+        return { key: `${el.tagName}#${el.id}|${el.getAttribute('name') ?? ''}|${el.textContent.trim().slice(0, 40)}`, ring: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2 };
+      });
+      if (focused === undefined || seen.has(focused.key)) break;
+      seen.add(focused.key);
+      if (!focused.ring) unringed.push(focused.key);
+      await page.keyboard.press('Tab');
+    }
+    assert.ok(seen.size >= 10, `the page's controls are reachable (${seen.size} stops)`);
+    assert.deepEqual(unringed, [], 'every stop shows the focus ring');
+  } finally {
+    await context.close();
+  }
+});

@@ -4,7 +4,7 @@ import { ErrorSummary, Field, PostForm, SelectField } from '../web/forms.js';
 import { TableHead } from '../web/table-head.js';
 import { Badge, Day } from './admin-table.js';
 import { ROLE_LABELS, STAFF_ROLES } from './policy.js';
-import { statusOf, type StaffMember } from './staff.repo.js';
+import { statusOf, type StaffMember } from './staff-member.js';
 
 /** Which form failed, so its fields show the errors and take the focus. */
 export interface FormProblem {

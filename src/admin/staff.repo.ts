@@ -1,29 +1,9 @@
 import type { Db } from '../db/database.js';
 import type { StaffAccountRow, StaffInvitationPurpose, StaffRole } from '../db/schema.js';
-
-/** A staff member as the panel lists them (never the password hash or the sealed key). */
-export interface StaffMember {
-  id: string;
-  email: string;
-  role: StaffRole;
-  /** Has a password and an authenticator: can sign in (unless disabled). */
-  active: boolean;
-  /** Has not accepted the invitation yet (no password). */
-  invited: boolean;
-  totpEnrolledAt: Date | null;
-  disabledAt: Date | null;
-  createdAt: Date;
-}
+import type { StaffMember } from './staff-member.js';
 
 export function staffMemberOf(row: Pick<StaffAccountRow, 'id' | 'email' | 'role' | 'password_hash' | 'totp_enrolled_at' | 'disabled_at' | 'created_at'>): StaffMember {
   return { id: row.id, email: row.email, role: row.role, active: row.password_hash !== null && row.totp_enrolled_at !== null, invited: row.password_hash === null, totpEnrolledAt: row.totp_enrolled_at, disabledAt: row.disabled_at, createdAt: row.created_at };
-}
-
-/** A staff member's status, in words (the staff page and `admin list`). */
-export function statusOf(member: StaffMember): string {
-  if (member.disabledAt !== null) return 'Disabled';
-  if (member.active) return 'Active';
-  return member.invited ? 'Invited' : 'Authenticator reset: set-up pending';
 }
 
 /** An open invitation link with the staff member it is for. */

@@ -16,7 +16,8 @@ import { lockoutMessage } from '../throttle/throttle.policy.js';
 import { throttledCheck, type ThrottleRepo } from '../throttle/throttle.repo.js';
 import { staffEmailOrThrow } from './staff-email.js';
 import { staffLinkEmail } from './staff.emails.js';
-import { staffMemberOf, type LiveInvitation, type StaffMember, type StaffRepo } from './staff.repo.js';
+import type { StaffMember } from './staff-member.js';
+import { staffMemberOf, type LiveInvitation, type StaffRepo } from './staff.repo.js';
 import type { StaffSessionsRepo } from './staff-sessions.repo.js';
 
 /** How long an invitation (or TOTP re-enrolment) link works. */

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { StaffRole } from '../db/schema.js';
 import { isStaffRole, ROLE_LABELS, STAFF_ROLES } from '../admin/policy.js';
 import { normaliseStaffEmail } from '../admin/staff-email.js';
-import { statusOf, type StaffMember } from '../admin/staff.repo.js';
+import { statusOf, type StaffMember } from '../admin/staff-member.js';
 import { parseEmailOption } from './options.js';
 import type { TaskRunner } from './task.runner.js';
 

@@ -34,9 +34,7 @@ function ProofFacts({ proven }: { proven: ProvenAccount }) {
   );
 }
 
-type FormView = KnownAccountFormView;
-
-export type ProofLinkView = ({ kind: 'register' } & FormView) | ({ kind: 'sign-in' } & FormView) | { kind: 'mismatch'; signedInAs: string };
+export type ProofLinkView = ({ kind: 'register' } & KnownAccountFormView) | ({ kind: 'sign-in' } & KnownAccountFormView) | { kind: 'mismatch'; signedInAs: string };
 
 /** Where a portal link lands: who it proves, then registration (ID fixed), sign-in (ID filled), or a sign-out when signed in as another account. */
 export function ProofLinkPage({ ctx, proven, portalAccountExists, view }: { ctx: ViewContext; proven: ProvenAccount; portalAccountExists: boolean; view: ProofLinkView }) {
@@ -56,7 +54,7 @@ export function ProofLinkPage({ ctx, proven, portalAccountExists, view }: { ctx:
   );
 }
 
-function Register({ ctx, formatted, view }: { ctx: ViewContext; formatted: string; view: FormView }) {
+function Register({ ctx, formatted, view }: { ctx: ViewContext; formatted: string; view: KnownAccountFormView }) {
   return (
     <KnownAccountRegister
       id="proof-register"
@@ -72,7 +70,7 @@ function Register({ ctx, formatted, view }: { ctx: ViewContext; formatted: strin
   );
 }
 
-function SignIn({ ctx, formatted, view, portalAccountExists }: { ctx: ViewContext; formatted: string; view: FormView; portalAccountExists: boolean }) {
+function SignIn({ ctx, formatted, view, portalAccountExists }: { ctx: ViewContext; formatted: string; view: KnownAccountFormView; portalAccountExists: boolean }) {
   return (
     <KnownAccountSignIn
       id="proof-sign-in"

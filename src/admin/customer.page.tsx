@@ -35,7 +35,6 @@ export interface CustomerProblem {
   fields: Record<string, string[]>;
 }
 
-
 const MFA_LABELS = { totp: 'Authenticator app', email: 'Email codes' } as const;
 
 function AccountFacts({ account }: { account: PortalAccountRow }) {

@@ -5,7 +5,7 @@ import { AdminLayout, type AdminPageContext } from '../web/admin-layout.js';
 import { ErrorSummary, Field, PostForm } from '../web/forms.js';
 import { TableHead } from '../web/table-head.js';
 import { dateInput } from './licence-input.js';
-import { Day, When } from './admin-table.js';
+import { Badge, Day, When, type Shown } from './admin-table.js';
 import { AccountLink, errorsFor, LicenceReason, shortId, SOURCE_LABELS, STATUS_LABELS, StatusBadge, type LicenceFormProblem } from './licence-parts.js';
 
 export interface Transition {
@@ -32,6 +32,12 @@ export interface LicencePermissions {
 const ACTIVATION_COLUMNS = ['Instance', 'Region', 'Host', 'Last heartbeat', 'State', 'Action'] as const;
 const HISTORY_COLUMNS = ['When', 'Action', 'Status', 'By', 'Reason'] as const;
 const ENDED: Record<string, string> = { deactivated: 'Deactivated by the instance', deactivated_by_owner: 'Deactivated by the owner', deactivated_by_staff: 'Deactivated by staff', stale: 'Ended (stale)', licence_revoked: 'Ended (licence revoked)' };
+
+/** An activation's state: ended (and why), alive, or stale (its seat freed until it calls in again). */
+function activationState(a: ActivationRow, alive: boolean): Shown {
+  if (a.ended_at !== null) return { label: ENDED[a.ended_reason ?? ''] ?? 'Ended', tone: 'revoked' };
+  return alive ? { label: 'Alive', tone: 'active' } : { label: 'Stale (no seat)', tone: 'expiring' };
+}
 
 function ActionPanel({ form, title, text, ctx, id, problem, button, children }: { form: string; title: string; text: string; ctx: AdminPageContext; id: string; problem: LicenceFormProblem | undefined; button: string; children?: preact.ComponentChildren }) {
   return (
@@ -67,7 +73,7 @@ function Activations({ ctx, licence, activations, now, canDeactivate, problem }:
                 <td data-label={ACTIVATION_COLUMNS[2]}>{a.hostname ?? '—'}</td>
                 <td data-label={ACTIVATION_COLUMNS[3]}><When at={a.last_heartbeat_at} /></td>
                 <td data-label={ACTIVATION_COLUMNS[4]}>
-                  {a.ended_at !== null ? <span class="status status-revoked">{ENDED[a.ended_reason ?? ''] ?? 'Ended'}</span> : alive ? <span class="status status-active">Alive</span> : <span class="status status-expiring">Stale (no seat)</span>}
+                  <Badge {...activationState(a, alive)} />
                 </td>
                 <td data-label={ACTIVATION_COLUMNS[5]}>
                   {a.ended_at === null && canDeactivate ? (

@@ -14,9 +14,18 @@ export interface StaffMember {
   createdAt: Date;
 }
 
+export type StaffState = 'disabled' | 'active' | 'invited' | 'authenticator-reset';
+
+/** Where a staff member stands: disabled first, then signed up, invited, or waiting to set up a new authenticator. */
+export function stateOf(member: StaffMember): StaffState {
+  if (member.disabledAt !== null) return 'disabled';
+  if (member.active) return 'active';
+  return member.invited ? 'invited' : 'authenticator-reset';
+}
+
+const STATE_LABELS: Record<StaffState, string> = { disabled: 'Disabled', active: 'Active', invited: 'Invited', 'authenticator-reset': 'Authenticator reset: set-up pending' };
+
 /** A staff member's status, in words (the staff page and `admin list`). */
 export function statusOf(member: StaffMember): string {
-  if (member.disabledAt !== null) return 'Disabled';
-  if (member.active) return 'Active';
-  return member.invited ? 'Invited' : 'Authenticator reset: set-up pending';
+  return STATE_LABELS[stateOf(member)];
 }

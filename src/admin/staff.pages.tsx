@@ -2,9 +2,9 @@ import type { StaffRole } from '../db/schema.js';
 import { AdminLayout, type AdminPageContext } from '../web/admin-layout.js';
 import { ErrorSummary, Field, PostForm, SelectField } from '../web/forms.js';
 import { TableHead } from '../web/table-head.js';
-import { Badge, Day } from './admin-table.js';
+import { Badge, Day, type Shown } from './admin-table.js';
 import { ROLE_LABELS, STAFF_ROLES } from './policy.js';
-import { statusOf, type StaffMember } from './staff-member.js';
+import { stateOf, statusOf, type StaffMember, type StaffState } from './staff-member.js';
 
 /** Which form failed, so its fields show the errors and take the focus. */
 export interface FormProblem {
@@ -15,9 +15,11 @@ export interface FormProblem {
 
 const COLUMNS = ['Email', 'Role', 'Status', 'Added', 'Action'] as const;
 
-/** The staff member's state in words, coloured: disabled, active, or waiting for their set-up. */
-function StaffState({ member }: { member: StaffMember }) {
-  return <Badge label={statusOf(member)} tone={member.disabledAt !== null ? 'revoked' : member.active ? 'active' : 'pending'} />;
+const STATE_TONES: Record<StaffState, Shown['tone']> = { disabled: 'revoked', active: 'active', invited: 'pending', 'authenticator-reset': 'pending' };
+
+/** The staff member's state in words, coloured. */
+function StaffStateBadge({ member }: { member: StaffMember }) {
+  return <Badge label={statusOf(member)} tone={STATE_TONES[stateOf(member)]} />;
 }
 
 
@@ -51,7 +53,7 @@ export function StaffListPage({ ctx, members, canManage, problem, values }: { ct
                 <td data-label={COLUMNS[0]}>{m.email}</td>
                 <td data-label={COLUMNS[1]}>{ROLE_LABELS[m.role]}</td>
                 <td data-label={COLUMNS[2]}>
-                  <StaffState member={m} />
+                  <StaffStateBadge member={m} />
                 </td>
                 <td data-label={COLUMNS[3]}><Day at={m.createdAt} /></td>
                 <td data-label={COLUMNS[4]}>
@@ -100,7 +102,7 @@ export function StaffMemberPage({ ctx, member, self, canManage, problem }: { ctx
           <dd>{ROLE_LABELS[member.role]}</dd>
           <dt>Status</dt>
           <dd>
-            <StaffState member={member} />
+            <StaffStateBadge member={member} />
           </dd>
           <dt>Added</dt>
           <dd><Day at={member.createdAt} /></dd>

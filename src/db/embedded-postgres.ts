@@ -188,6 +188,21 @@ async function previousPort(pgData: string): Promise<number | undefined> {
   });
 }
 
+/**
+ * Whether the postmaster named in postmaster.pid was killed but never reaped (a zombie: the PID 1 of some
+ * containers reaps nothing). pg_ctl counts a zombie as a running server, and PostgreSQL would refuse its lock
+ * file; it is dead, and the lock file stale. Read from /proc: elsewhere (no /proc) pg_ctl's own check stands.
+ */
+async function postmasterIsZombie(pgData: string): Promise<boolean> {
+  const text = await fs.readFile(path.join(pgData, 'postmaster.pid'), 'utf8').catch(() => undefined);
+  const pid = Number(text?.split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return false;
+  const state = stat.charAt(stat.lastIndexOf(')') + 2);
+  return state === 'Z' || state === 'X';
+}
+
 async function readCredentials(file: string): Promise<Credentials | undefined> {
   const text = await fs.readFile(file, 'utf8').catch(() => undefined);
   return text === undefined ? undefined : (JSON.parse(text) as Credentials);
@@ -247,8 +262,13 @@ export async function startEmbeddedPostgres({ dataDir, log, port: fixedPort }: E
   const credentials = await readCredentials(credentialsFile);
   if (credentials === undefined) throw new Error(`${credentialsFile} is missing: the embedded database cannot be opened.`);
 
-  const status = await run(bin.pg_ctl, ['status', '-D', pgData], ids);
-  let port = status.code === 0 ? await runningPort(pgData) : undefined;
+  let running = (await run(bin.pg_ctl, ['status', '-D', pgData], ids)).code === 0;
+  if (running && (await postmasterIsZombie(pgData))) {
+    log('The embedded PostgreSQL server was killed and its process never reaped: starting it again.');
+    await fs.rm(path.join(pgData, 'postmaster.pid'), { force: true });
+    running = false;
+  }
+  let port = running ? await runningPort(pgData) : undefined;
   let startedHere = false;
   if (port !== undefined) {
     log(`Reusing the embedded PostgreSQL server already running on port ${port}.`);
